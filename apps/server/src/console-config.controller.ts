@@ -1,0 +1,18 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import type { ConsoleConfigDto } from '@ioc/contracts';
+import { APP_CONFIG, type AppConfig } from '@ioc/config';
+
+@Controller('api/console-config')
+export class ConsoleConfigController {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  @Get()
+  get(): ConsoleConfigDto {
+    return {
+      tileUrl: this.config.CONSOLE_TILE_URL,
+      tileAttribution: this.config.CONSOLE_TILE_ATTRIBUTION,
+      center: [this.config.CONSOLE_CENTER_LAT, this.config.CONSOLE_CENTER_LNG],
+      zoom: this.config.CONSOLE_ZOOM,
+    };
+  }
+}

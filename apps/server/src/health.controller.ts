@@ -1,0 +1,36 @@
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import type { HealthDto } from '@ioc/contracts';
+import { APP_CONFIG, type AppConfig } from '@ioc/config';
+import { Database } from '@ioc/database';
+import { MQTT_TRANSPORT, type MqttTransport } from '@ioc/mqtt';
+import { version } from '../../../package.json';
+
+@Controller('api/health')
+export class HealthController {
+  constructor(
+    private readonly db: Database,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(MQTT_TRANSPORT) private readonly mqtt?: MqttTransport,
+  ) {}
+
+  @Get()
+  async health(): Promise<HealthDto> {
+    const databaseUp = await this.db.pool.query('SELECT 1').then(
+      () => true,
+      () => false,
+    );
+    const mqtt = this.mqtt?.status() ?? null;
+    return {
+      status: databaseUp && (mqtt?.connected ?? true) ? 'ok' : 'degraded',
+      version,
+      database: {
+        mode: this.db.info.mode,
+        up: databaseUp,
+        engine: this.db.info.engine,
+        timescaledb: this.db.info.timescaledb,
+      },
+      mqtt,
+      roles: this.config.IOC_ROLES,
+    };
+  }
+}

@@ -1,0 +1,62 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import type { AppConfig } from '@ioc/config';
+import { HttpExceptionFilter } from '@ioc/common';
+import { AppModule } from './app.module';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+function logLevels(level: AppConfig['LOG_LEVEL']): LogLevel[] {
+  if (level === 'silent') return [];
+  const nest: LogLevel = level === 'info' ? 'log' : level === 'trace' ? 'verbose' : level;
+  return LEVELS.slice(0, LEVELS.indexOf(nest) + 1);
+}
+
+export interface RunningServer {
+  app: NestExpressApplication;
+  /** http://host:port of the REST API, the console and socket.io. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds and starts the whole server for a configuration; main.ts and the tests both use it. */
+export async function startServer(config: AppConfig): Promise<RunningServer> {
+  const logger = new ConsoleLogger({
+    logLevels: logLevels(config.LOG_LEVEL),
+    json: config.NODE_ENV === 'production',
+  });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.useBodyParser('json', { limit: '256kb' });
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.enableShutdownHooks();
+  serveConsole(app, resolve(config.CONSOLE_DIR));
+  await app.listen(config.PORT, config.HOST);
+  const address = app.getHttpServer().address() as { port: number };
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
+  const url = `http://${host}:${address.port}`;
+  Logger.log(`serving the console and API at ${url}`, 'Server');
+  return { app, url, close: () => app.close() };
+}
+
+/** The built console at `/`; its client-side routes (e.g. /field) fall back to index.html. */
+function serveConsole(app: NestExpressApplication, dir: string): void {
+  const index = join(dir, 'index.html');
+  if (!existsSync(index)) {
+    Logger.warn(`no console build in ${dir}: run "npm run build"`, 'Server');
+    return;
+  }
+  app.useStaticAssets(dir, { index: 'index.html', maxAge: '1h' });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' || req.path.startsWith('/api/') || req.path.startsWith('/socket.io')) return next();
+    res.sendFile(index);
+  });
+}

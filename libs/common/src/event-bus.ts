@@ -1,0 +1,40 @@
+import { EventEmitter } from 'node:events';
+import { Injectable, Logger } from '@nestjs/common';
+import type { AlertDto, DeviceDto, DeviceStatusUpdate, Sample } from '@ioc/contracts';
+
+/** Events inside one server process, by name. Listeners run synchronously and must not block. */
+export interface BusEvents {
+  'samples.accepted': [samples: readonly Sample[]];
+  'device.status': [update: DeviceStatusUpdate];
+  'device.upserted': [device: DeviceDto];
+  'device.removed': [id: string];
+  'alert.opened': [alert: AlertDto];
+  'alert.resolved': [alert: AlertDto];
+}
+
+@Injectable()
+export class EventBus {
+  private readonly logger = new Logger(EventBus.name);
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    this.emitter.setMaxListeners(50);
+  }
+
+  on<E extends keyof BusEvents>(event: E, listener: (...args: BusEvents[E]) => void): () => void {
+    // A failing listener is logged, never allowed to break the publisher or the other listeners.
+    const guarded = (...args: BusEvents[E]) => {
+      try {
+        listener(...args);
+      } catch (err) {
+        this.logger.error(`listener of ${event} failed: ${(err as Error).stack ?? String(err)}`);
+      }
+    };
+    this.emitter.on(event, guarded as (...a: unknown[]) => void);
+    return () => this.emitter.off(event, guarded as (...a: unknown[]) => void);
+  }
+
+  emit<E extends keyof BusEvents>(event: E, ...args: BusEvents[E]): void {
+    this.emitter.emit(event, ...args);
+  }
+}

@@ -1,0 +1,40 @@
+import { ConfigError, loadConfig } from './config.schema';
+
+describe('loadConfig', () => {
+  it('gives every setting a default', () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(3000);
+    expect(config.MQTT_PORT).toBe(1883);
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.IOC_ROLES).toEqual(['ingest', 'api', 'realtime']);
+  });
+
+  it('reads numbers, URLs and role lists from text', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      MQTT_URL: 'mqtt://127.0.0.1:1883',
+      IOC_ROLES: 'ingest, api',
+    });
+    expect(config.PORT).toBe(8080);
+    expect(config.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/test');
+    expect(config.IOC_ROLES).toEqual(['ingest', 'api']);
+  });
+
+  it.each([
+    ['PORT', 'eighty', /PORT="eighty": must be a port number/],
+    ['PORT', '70000', /PORT="70000": must be between 0 and 65535/],
+    ['MQTT_PORT', '1883.5', /MQTT_PORT="1883.5": must be a whole number/],
+    ['DATABASE_URL', 'localhost:5432', /DATABASE_URL="localhost:5432": must be a URL like postgres:/],
+    ['DATABASE_URL', 'http://db:5432/x', /DATABASE_URL="http:\/\/db:5432\/x": must be a URL like postgres:/],
+    ['MQTT_URL', 'not a url', /MQTT_URL="not a url": must be a URL like mqtt:/],
+    ['IOC_ROLES', 'ingest,billing', /IOC_ROLES="ingest,billing"/],
+  ])('stops on %s=%s with a message naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('names every wrong variable at once', () => {
+    expect(() => loadConfig({ PORT: 'x', MQTT_WS_PORT: '-1' })).toThrow(/PORT="x"[\s\S]*MQTT_WS_PORT="-1"/);
+  });
+});

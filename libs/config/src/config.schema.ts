@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(fallback);
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number({ error: 'must be a number' }).int().positive().default(fallback);
+
+const url = (protocols: RegExp, expected: string) =>
+  z
+    .url({ protocol: protocols, error: `must be a URL like ${expected}` })
+    .optional();
+
+const SERVER_ROLES = ['ingest', 'api', 'realtime'] as const;
+export type ServerRole = (typeof SERVER_ROLES)[number];
+
+/** Every setting the server reads, with its default. Nothing else reads process.env. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  IOC_ROLES: z
+    .string()
+    .default(SERVER_ROLES.join(','))
+    .transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(SERVER_ROLES)).min(1, 'name at least one of ingest, api, realtime')),
+  DATABASE_URL: url(/^postgres(ql)?$/, 'postgres://user:password@host:5432/db'),
+  DATABASE_POOL_SIZE: positiveInt(10),
+  DATA_DIR: z.string().min(1).default('.data'),
+  EMBEDDED_PG_PORT: port(54329),
+  MQTT_URL: url(/^(mqtts?|wss?|tcp)$/, 'mqtt://host:1883'),
+  MQTT_PORT: port(1883),
+  MQTT_WS_PORT: port(8083),
+  MQTT_MAX_PAYLOAD_BYTES: positiveInt(64 * 1024),
+  INGEST_BATCH_SIZE: positiveInt(2000),
+  INGEST_FLUSH_MS: positiveInt(100),
+  REALTIME_FLUSH_MS: positiveInt(250),
+  /** GeoJSON FeatureCollection of areas; unset: the bundled pilot outlines. */
+  AREAS_FILE: z.string().min(1).optional(),
+  CONSOLE_DIR: z.string().min(1).default('dist/console'),
+  CONSOLE_TILE_URL: z.string().min(1).default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+  CONSOLE_TILE_ATTRIBUTION: z.string().default('© OpenStreetMap contributors'),
+  CONSOLE_CENTER_LAT: z.coerce.number().min(-90).max(90).default(10.36),
+  CONSOLE_CENTER_LNG: z.coerce.number().min(-180).max(180).default(106.52),
+  CONSOLE_ZOOM: z.coerce.number().int().min(1).max(19).default(11),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; a wrong value stops start-up with a message naming each variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => {
+    const name = String(i.path[0] ?? '');
+    return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${i.message}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,206 @@
+import { z } from 'zod';
+import { DEVICE_KINDS, type DeviceKind } from './device-kinds';
+import { DEVICE_ID_PATTERN } from './topics';
+import type { DeviceStatus } from './payloads';
+
+const latitude = z.number().min(-90).max(90);
+const longitude = z.number().min(-180).max(180);
+const metadata = z.record(z.string(), z.unknown());
+
+/** POST /api/devices */
+export const createDeviceSchema = z.strictObject({
+  id: z.string().regex(DEVICE_ID_PATTERN, 'lower-case letters, digits, "-" and "_", at most 64'),
+  kind: z.enum(DEVICE_KINDS),
+  name: z.string().trim().min(1).max(200),
+  lat: latitude,
+  lng: longitude,
+  metadata: metadata.default({}),
+});
+export type CreateDeviceInput = z.input<typeof createDeviceSchema>;
+export type CreateDevice = z.output<typeof createDeviceSchema>;
+
+/** PUT /api/devices/:id — create or replace (idempotent; what provisioning scripts use). */
+export const replaceDeviceSchema = createDeviceSchema.omit({ id: true });
+export type ReplaceDeviceInput = z.input<typeof replaceDeviceSchema>;
+export type ReplaceDevice = z.output<typeof replaceDeviceSchema>;
+
+/** PATCH /api/devices/:id — any subset of the writable fields. */
+export const updateDeviceSchema = createDeviceSchema
+  .omit({ id: true, metadata: true })
+  .extend({ metadata: z.record(z.string(), z.unknown()) })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+export type UpdateDeviceInput = z.input<typeof updateDeviceSchema>;
+export type UpdateDevice = z.output<typeof updateDeviceSchema>;
+
+export interface AreaRef {
+  id: string;
+  name: string;
+  level: AreaLevel;
+}
+export const AREA_LEVELS = ['province', 'district', 'commune', 'ward', 'zone'] as const;
+export type AreaLevel = (typeof AREA_LEVELS)[number];
+
+export interface LatestValue {
+  value: number;
+  /** ISO-8601 */
+  ts: string;
+}
+
+export interface DeviceDto {
+  id: string;
+  kind: DeviceKind;
+  name: string;
+  lat: number;
+  lng: number;
+  areas: AreaRef[];
+  metadata: Record<string, unknown>;
+  status: DeviceStatus | 'unknown';
+  /** ISO-8601, null until the device is first heard from. */
+  lastSeen: string | null;
+  latest: Record<string, LatestValue>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AreaDto extends AreaRef {
+  parentId: string | null;
+  /** GeoJSON Polygon or MultiPolygon, WGS84. */
+  geometry: GeoJsonGeometry;
+}
+
+export interface GeoJsonGeometry {
+  type: 'Polygon' | 'MultiPolygon';
+  coordinates: number[][][] | number[][][][];
+}
+
+export const THRESHOLD_OPERATORS = ['>', '>=', '<', '<='] as const;
+export type ThresholdOperator = (typeof THRESHOLD_OPERATORS)[number];
+export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+const ruleFields = {
+  name: z.string().trim().min(1).max(200),
+  kind: z.literal('threshold'),
+  metric: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/),
+  operator: z.enum(THRESHOLD_OPERATORS),
+  threshold: z.number(),
+  severity: z.enum(SEVERITIES),
+  deviceKind: z.enum(DEVICE_KINDS).nullable(),
+  deviceId: z.string().regex(DEVICE_ID_PATTERN).nullable(),
+  enabled: z.boolean(),
+};
+
+/** POST /api/rules — a threshold rule, scoped to one device or to a kind of device (or both unset: all). */
+export const createRuleSchema = z.strictObject({
+  ...ruleFields,
+  severity: ruleFields.severity.default('warning'),
+  deviceKind: ruleFields.deviceKind.default(null),
+  deviceId: ruleFields.deviceId.default(null),
+  enabled: ruleFields.enabled.default(true),
+});
+export type CreateRuleInput = z.input<typeof createRuleSchema>;
+export type CreateRule = z.output<typeof createRuleSchema>;
+/** PATCH /api/rules/:id — only the fields given change. */
+export const updateRuleSchema = z
+  .strictObject(ruleFields)
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+export type UpdateRuleInput = z.input<typeof updateRuleSchema>;
+export type UpdateRule = z.output<typeof updateRuleSchema>;
+
+export interface RuleDto {
+  id: number;
+  name: string;
+  kind: 'threshold';
+  metric: string;
+  operator: ThresholdOperator;
+  threshold: number;
+  severity: Severity;
+  deviceKind: DeviceKind | null;
+  deviceId: string | null;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const ALERT_STATES = ['open', 'resolved'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+export interface AlertDto {
+  id: number;
+  /** null once the rule is deleted; the alert keeps its name. */
+  ruleId: number | null;
+  ruleName: string;
+  severity: Severity;
+  deviceId: string;
+  metric: string;
+  operator: ThresholdOperator;
+  threshold: number;
+  /** The value that opened the alert. */
+  value: number;
+  state: AlertState;
+  openedAt: string;
+  resolvedAt: string | null;
+}
+
+export const listAlertsQuerySchema = z.strictObject({
+  state: z.enum(ALERT_STATES).optional(),
+  deviceId: z.string().regex(DEVICE_ID_PATTERN).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+export type ListAlertsQuery = z.output<typeof listAlertsQuerySchema>;
+
+export interface DeadLetterDto {
+  id: number;
+  receivedAt: string;
+  topic: string;
+  deviceId: string | null;
+  reason: DeadLetterReason;
+  message: string;
+  /** The raw payload as text, truncated. */
+  payload: string;
+}
+export const DEAD_LETTER_REASONS = [
+  'bad_topic',
+  'unknown_device',
+  'payload_too_large',
+  'invalid_json',
+  'invalid_payload',
+  'unknown_metric',
+  'unsupported',
+] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
+export const listDeadLettersQuerySchema = z.strictObject({
+  reason: z.enum(DEAD_LETTER_REASONS).optional(),
+  deviceId: z.string().regex(DEVICE_ID_PATTERN).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export type ListDeadLettersQuery = z.output<typeof listDeadLettersQuerySchema>;
+
+export interface HealthDto {
+  status: 'ok' | 'degraded';
+  version: string;
+  database: { mode: 'embedded' | 'external'; up: boolean; engine: string; timescaledb: boolean };
+  /** null in a process without the ingest role. */
+  mqtt: { mode: 'embedded' | 'external'; connected: boolean; port: number | null; wsPort: number | null } | null;
+  roles: string[];
+}
+
+/** GET /api/console-config: what the console needs before it draws anything. */
+export interface ConsoleConfigDto {
+  tileUrl: string;
+  tileAttribution: string;
+  /** Initial map view: [lat, lng] and zoom. */
+  center: [number, number];
+  zoom: number;
+}
+
+/** Every 4xx/5xx body. */
+export interface ApiErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  issues?: { path: string; message: string }[];
+}

@@ -1,0 +1,44 @@
+/** What a device is. Every kind publishes its own set of metrics (see METRICS). */
+export const DEVICE_KINDS = [
+  'water_level',
+  'salinity',
+  'air_quality',
+  'weather',
+  'noise',
+  'traffic_camera',
+  'street_light',
+  'pa_speaker',
+  'gateway',
+] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+
+export interface MetricSpec {
+  unit: string;
+  /** Decimal places a person needs to see. */
+  precision: number;
+}
+
+/** The metric catalogue of contract v1: name -> unit. Names are what devices publish. */
+export const METRICS = {
+  water_level: { unit: 'm', precision: 2 },
+  salinity: { unit: '‰', precision: 2 },
+  pm25: { unit: 'µg/m³', precision: 1 },
+  pm10: { unit: 'µg/m³', precision: 1 },
+  temperature: { unit: '°C', precision: 1 },
+  humidity: { unit: '%', precision: 0 },
+  rainfall: { unit: 'mm', precision: 1 },
+  wind_speed: { unit: 'm/s', precision: 1 },
+  noise: { unit: 'dBA', precision: 0 },
+  vehicle_count: { unit: 'xe/phút', precision: 0 },
+  stream_fps: { unit: 'fps', precision: 0 },
+  power: { unit: 'W', precision: 0 },
+  dim_level: { unit: '%', precision: 0 },
+  volume: { unit: '%', precision: 0 },
+  battery: { unit: '%', precision: 0 },
+} as const satisfies Record<string, MetricSpec>;
+export type MetricName = keyof typeof METRICS;
+export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
+
+export function isMetricName(name: string): name is MetricName {
+  return Object.prototype.hasOwnProperty.call(METRICS, name);
+}

@@ -1,0 +1,5 @@
+export * from './device-kinds';
+export * from './topics';
+export * from './payloads';
+export * from './api';
+export * from './socket-events';

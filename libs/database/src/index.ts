@@ -1,0 +1,3 @@
+export { Database, type DatabaseInfo, type DatabaseOptions } from './database';
+export { DatabaseModule } from './database.module';
+export { migrate, MIGRATIONS_DIR } from './migrator';

@@ -1,0 +1,62 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import {
+  createDeviceSchema,
+  replaceDeviceSchema,
+  updateDeviceSchema,
+  DEVICE_ID_PATTERN,
+  type CreateDevice,
+  type DeviceDto,
+  type ReplaceDevice,
+  type UpdateDevice,
+} from '@ioc/contracts';
+import { ErrorCode, IocError, ZodValidationPipe } from '@ioc/common';
+import { DevicesService } from './devices.service';
+
+function deviceId(id: string): string {
+  if (!DEVICE_ID_PATTERN.test(id)) {
+    throw new IocError(ErrorCode.Invalid, 'id: lower-case letters, digits, "-" and "_", at most 64');
+  }
+  return id;
+}
+
+@Controller('api/devices')
+export class DevicesController {
+  constructor(private readonly devices: DevicesService) {}
+
+  @Get()
+  list(): Promise<DeviceDto[]> {
+    return this.devices.list();
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string): Promise<DeviceDto> {
+    return this.devices.findOne(deviceId(id));
+  }
+
+  @Post()
+  create(@Body(new ZodValidationPipe(createDeviceSchema)) body: CreateDevice): Promise<DeviceDto> {
+    return this.devices.create(body);
+  }
+
+  @Put(':id')
+  replace(
+    @Param('id') id: string,
+    @Body(new ZodValidationPipe(replaceDeviceSchema)) body: ReplaceDevice,
+  ): Promise<DeviceDto> {
+    return this.devices.replace(deviceId(id), body);
+  }
+
+  @Patch(':id')
+  update(
+    @Param('id') id: string,
+    @Body(new ZodValidationPipe(updateDeviceSchema)) body: UpdateDevice,
+  ): Promise<DeviceDto> {
+    return this.devices.update(deviceId(id), body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  remove(@Param('id') id: string): Promise<void> {
+    return this.devices.remove(deviceId(id));
+  }
+}

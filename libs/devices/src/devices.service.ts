@@ -1,0 +1,147 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { CreateDevice, DeviceDto, DeviceStatus, LatestValue, ReplaceDevice, UpdateDevice } from '@ioc/contracts';
+import { AreasService } from '@ioc/areas';
+import { ErrorCode, EventBus, IocError } from '@ioc/common';
+import { DevicesRepository, type DeviceFields, type DeviceRecord } from './devices.repository';
+
+/**
+ * The registry, held in memory for the hot path (lookups by id are O(1) and never touch the
+ * database) and written through to PostgreSQL on every change.
+ */
+@Injectable()
+export class DevicesService implements OnModuleInit {
+  private readonly logger = new Logger(DevicesService.name);
+  private readonly byId = new Map<string, DeviceRecord>();
+
+  constructor(
+    private readonly repository: DevicesRepository,
+    private readonly areas: AreasService,
+    private readonly bus: EventBus,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    for (const device of await this.repository.findAll()) this.byId.set(device.id, device);
+    this.logger.log(`${this.byId.size} devices in the registry`);
+  }
+
+  /** Hot path: the registry entry of a device, or undefined for an unknown one. */
+  get(id: string): DeviceRecord | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): IterableIterator<DeviceRecord> {
+    return this.byId.values();
+  }
+
+  async list(): Promise<DeviceDto[]> {
+    const latest = await this.repository.latestValues();
+    return [...this.byId.values()].sort((a, b) => a.id.localeCompare(b.id)).map((d) => this.toDto(d, latest.get(d.key)));
+  }
+
+  async findOne(id: string): Promise<DeviceDto> {
+    const device = this.require(id);
+    const latest = await this.repository.latestValues([device.key]);
+    return this.toDto(device, latest.get(device.key));
+  }
+
+  async create({ id, ...fields }: CreateDevice): Promise<DeviceDto> {
+    const created = await this.repository.insert(id, this.fields(fields));
+    if (!created) throw new IocError(ErrorCode.Conflict, `device ${id} already exists`);
+    return this.remember(created);
+  }
+
+  async replace(id: string, fields: ReplaceDevice): Promise<DeviceDto> {
+    return this.remember(await this.repository.upsert(id, this.fields(fields)));
+  }
+
+  async update(id: string, patch: UpdateDevice): Promise<DeviceDto> {
+    const current = this.require(id);
+    const merged: ReplaceDevice = {
+      kind: patch.kind ?? current.kind,
+      name: patch.name ?? current.name,
+      lat: patch.lat ?? current.lat,
+      lng: patch.lng ?? current.lng,
+      metadata: patch.metadata ?? current.metadata,
+    };
+    const updated = await this.repository.update(id, this.fields(merged));
+    if (!updated) throw this.notFound(id);
+    return this.remember(updated);
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!(await this.repository.delete(id))) throw this.notFound(id);
+    this.byId.delete(id);
+    this.bus.emit('device.removed', id);
+  }
+
+  /** Status from the device's own status topic (or its last will). */
+  async setStatus(id: string, status: DeviceStatus, at: Date): Promise<void> {
+    const device = this.byId.get(id);
+    if (!device) return;
+    if (status === 'online') this.touch(device, at);
+    if (device.status === status) return;
+    device.status = status;
+    this.bus.emit('device.status', { deviceId: id, status, at: at.toISOString() });
+    await this.repository.setStatus(id, status, at);
+  }
+
+  /** Hot path: telemetry arrived. A device that sends data is online. */
+  seen(device: DeviceRecord, at: Date): void {
+    this.touch(device, at);
+    if (device.status !== 'online') {
+      this.setStatus(device.id, 'online', at).catch((err: Error) =>
+        this.logger.error(`status of ${device.id} not saved: ${err.message}`),
+      );
+    }
+  }
+
+  private touch(device: DeviceRecord, at: Date): void {
+    if (!device.lastSeen || device.lastSeen < at) device.lastSeen = at;
+  }
+
+  private fields(input: ReplaceDevice): DeviceFields {
+    const areaIds = this.areas.containing(input.lat, input.lng).map((a) => a.id);
+    return { kind: input.kind, name: input.name, lat: input.lat, lng: input.lng, metadata: input.metadata, areaIds };
+  }
+
+  private async remember(record: DeviceRecord): Promise<DeviceDto> {
+    const known = this.byId.get(record.id);
+    // Keep what the hot path has learnt since the row was read.
+    if (known) {
+      record.status = known.status;
+      record.lastSeen = known.lastSeen;
+    }
+    this.byId.set(record.id, record);
+    const latest = await this.repository.latestValues([record.key]);
+    const dto = this.toDto(record, latest.get(record.key));
+    this.bus.emit('device.upserted', dto);
+    return dto;
+  }
+
+  private require(id: string): DeviceRecord {
+    const device = this.byId.get(id);
+    if (!device) throw this.notFound(id);
+    return device;
+  }
+
+  private notFound(id: string): IocError {
+    return new IocError(ErrorCode.NotFound, `device ${id} does not exist`);
+  }
+
+  private toDto(d: DeviceRecord, latest: Record<string, LatestValue> | undefined): DeviceDto {
+    return {
+      id: d.id,
+      kind: d.kind,
+      name: d.name,
+      lat: d.lat,
+      lng: d.lng,
+      areas: this.areas.refs(d.areaIds),
+      metadata: d.metadata,
+      status: d.status,
+      lastSeen: d.lastSeen?.toISOString() ?? null,
+      latest: latest ?? {},
+      createdAt: d.createdAt.toISOString(),
+      updatedAt: d.updatedAt.toISOString(),
+    };
+  }
+}

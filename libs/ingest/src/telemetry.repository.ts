@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { METRIC_NAMES } from '@ioc/contracts';
+import { Database } from '@ioc/database';
+
+/** A sample with its compact keys, ready to store. */
+export interface StoredSample {
+  deviceKey: number;
+  metricId: number;
+  ts: number;
+  value: number;
+  /** When the server received it (epoch ms), for the device's last-seen time. */
+  receivedAt: number;
+}
+
+@Injectable()
+export class TelemetryRepository {
+  constructor(private readonly db: Database) {}
+
+  /** The compact id of each metric of the catalogue, registering the ones not yet in the table. */
+  async metricIds(): Promise<Map<string, number>> {
+    await this.db.pool.query(
+      'INSERT INTO metrics (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING',
+      [METRIC_NAMES],
+    );
+    const { rows } = await this.db.pool.query<{ id: number; name: string }>('SELECT id, name FROM metrics');
+    return new Map(rows.map((r) => [r.name, r.id]));
+  }
+
+  /**
+   * One round trip per batch: the samples (a redelivered one is a no-op), the newest value per
+   * (device, metric), and each device's last-seen time.
+   */
+  async write(samples: readonly StoredSample[]): Promise<void> {
+    const times: Date[] = [];
+    const keys: number[] = [];
+    const metrics: number[] = [];
+    const values: number[] = [];
+    const lastSeen = new Map<number, number>();
+    for (const s of samples) {
+      times.push(new Date(s.ts));
+      keys.push(s.deviceKey);
+      metrics.push(s.metricId);
+      values.push(s.value);
+      lastSeen.set(s.deviceKey, Math.max(lastSeen.get(s.deviceKey) ?? 0, s.receivedAt));
+    }
+    await this.db.pool.query(
+      `WITH batch AS (
+         SELECT * FROM unnest($1::timestamptz[], $2::int[], $3::smallint[], $4::float8[])
+                AS b(time, device_key, metric_id, value)
+       ),
+       stored AS (
+         INSERT INTO telemetry (time, device_key, metric_id, value)
+         SELECT time, device_key, metric_id, value FROM batch
+         ON CONFLICT DO NOTHING
+       ),
+       latest AS (
+         INSERT INTO telemetry_latest (device_key, metric_id, time, value)
+         SELECT DISTINCT ON (device_key, metric_id) device_key, metric_id, time, value
+           FROM batch ORDER BY device_key, metric_id, time DESC
+         ON CONFLICT (device_key, metric_id) DO UPDATE
+           SET time = excluded.time, value = excluded.value
+           WHERE excluded.time >= telemetry_latest.time
+       )
+       UPDATE devices d
+          SET last_seen = GREATEST(d.last_seen, s.seen)
+         FROM unnest($5::int[], $6::timestamptz[]) AS s(device_key, seen)
+        WHERE d.key = s.device_key`,
+      [times, keys, metrics, values, [...lastSeen.keys()], [...lastSeen.values()].map((t) => new Date(t))],
+    );
+  }
+}

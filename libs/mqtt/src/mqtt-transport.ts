@@ -1,0 +1,23 @@
+/** A message a device published, as the server receives it. */
+export interface InboundMessage {
+  topic: string;
+  payload: Buffer;
+  /** Epoch milliseconds when the server took it. */
+  receivedAt: number;
+}
+
+export type InboundHandler = (message: InboundMessage) => void;
+
+export interface TransportStatus {
+  mode: 'embedded' | 'external';
+  connected: boolean;
+  port: number | null;
+  wsPort: number | null;
+}
+
+/** Where device messages come from: the embedded broker, or a subscription to an external one. */
+export interface MqttTransport {
+  start(handler: InboundHandler): Promise<void>;
+  stop(): Promise<void>;
+  status(): TransportStatus;
+}
