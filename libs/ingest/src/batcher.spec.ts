@@ -23,7 +23,7 @@ describe('Batcher', () => {
       flushMs: 60_000,
       maxQueued: 100,
       write: async (items) => {
-        if (fail) throw new Error('connection refused');
+        if (fail) throw Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' });
         writes.push(items);
       },
       log: (l) => log.push(l),
@@ -36,6 +36,24 @@ describe('Batcher', () => {
     b.add([3]);
     await b.stop();
     expect(writes.flat()).toEqual([1, 2, 3]);
+  });
+
+  it('drops a batch the database refuses for its content instead of retrying it forever', async () => {
+    const writes: number[][] = [];
+    const b = new Batcher<number>({
+      maxBatch: 2,
+      flushMs: 60_000,
+      maxQueued: 100,
+      write: async (items) => {
+        if (items.includes(2)) throw Object.assign(new Error('invalid byte sequence'), { code: '22021' });
+        writes.push(items);
+      },
+      log: () => {},
+    });
+    b.add([1, 2, 3]);
+    await b.stop();
+    expect(writes).toEqual([[3]]);
+    expect(b.dropped).toBe(2);
   });
 
   it('drops the oldest items past the queue bound and counts them', () => {

@@ -10,8 +10,18 @@ export interface BatcherOptions<T> {
 }
 
 /**
- * Collects items and writes them in batches, one write in flight at a time. A failed write is
- * retried with back-off, keeping order.
+ * Connection trouble, server shutdown, overload, deadlock: worth retrying. A data or syntax error
+ * (SQLSTATE classes 22, 23, 42, ...) would fail the same way forever.
+ */
+export function isTransient(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return ['08', '40', '53', '57', '58'].includes(code.slice(0, 2));
+}
+
+/**
+ * Collects items and writes them in batches, one write in flight at a time. A write that failed
+ * for a passing reason is retried with back-off, keeping order.
  */
 export class Batcher<T> {
   private queue: T[] = [];
@@ -70,6 +80,11 @@ export class Batcher<T> {
       await this.options.write(batch);
       this.failures = 0;
     } catch (err) {
+      if (!isTransient(err)) {
+        this.dropped += batch.length;
+        this.options.log(`write of ${batch.length} items refused by the database, dropped: ${(err as Error).message}`);
+        return;
+      }
       this.queue.unshift(...batch);
       this.failures += 1;
       const backoff = Math.min(10_000, 250 * 2 ** Math.min(this.failures, 6));

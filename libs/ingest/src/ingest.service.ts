@@ -118,7 +118,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
         topic: printable(topic),
         deviceId: r.deviceId,
         reason: r.reason,
-        message: r.message,
+        message: printable(r.message),
         payload: printable(payload.subarray(0, DEAD_LETTER_PAYLOAD_CHARS).toString('utf8')),
       },
     ]);

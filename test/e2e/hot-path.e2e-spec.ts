@@ -1,0 +1,143 @@
+import type { MqttClient } from 'mqtt';
+import { topics, type AlertDto, type DeadLetterDto, type DeviceDto, type HealthDto } from '@ioc/contracts';
+import { startTestServer, type TestServer } from '../support/test-server';
+import { api, connectConsole, connectDevice, eventually, nextEvent, type ConsoleSocket } from '../support/clients';
+
+jest.setTimeout(60_000);
+
+describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
+  let server: TestServer;
+  let consoleSocket: ConsoleSocket;
+  let device: MqttClient;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const created = await api<DeviceDto>(server.baseUrl, 'POST', '/api/devices', {
+      id: 'gcd-sal-01',
+      kind: 'salinity',
+      name: 'Trạm đo mặn Vàm Láng',
+      lat: 10.3,
+      lng: 106.75,
+    });
+    expect(created.status).toBe(201);
+    const rule = await api(server.baseUrl, 'POST', '/api/rules', {
+      name: 'Độ mặn vượt 4‰',
+      kind: 'threshold',
+      metric: 'salinity',
+      operator: '>',
+      threshold: 4,
+      deviceKind: 'salinity',
+    });
+    expect(rule.status).toBe(201);
+    consoleSocket = await connectConsole(server.baseUrl);
+    device = await connectDevice(server.mqttUrl, 'gcd-sal-01');
+  });
+
+  afterAll(async () => {
+    consoleSocket?.close();
+    await device?.endAsync();
+    await server?.close();
+  });
+
+  const storedValues = async (deviceId: string) => {
+    const { rows } = await server.pool.query<{ time: Date; metric: string; value: number }>(
+      `SELECT t.time, m.name AS metric, t.value
+         FROM telemetry t JOIN devices d ON d.key = t.device_key JOIN metrics m ON m.id = t.metric_id
+        WHERE d.id = $1 ORDER BY t.time`,
+      [deviceId],
+    );
+    return rows;
+  };
+
+  it('stores a reading, streams it live, and shows it as the latest value', async () => {
+    const ts = Date.now() - 1000;
+    const live = nextEvent(consoleSocket, 'telemetry:batch', (updates) =>
+      updates.some((u) => u.deviceId === 'gcd-sal-01' && u.metrics.salinity === 2.5),
+    );
+    await device.publishAsync(topics.telemetry('gcd-sal-01'), JSON.stringify({ ts, seq: 1, metrics: { salinity: 2.5, temperature: 29.1 } }), { qos: 1 });
+    await live;
+    const rows = await eventually(async () => {
+      const r = await storedValues('gcd-sal-01');
+      return r.length === 2 ? r : undefined;
+    });
+    expect(rows.map((r) => [r.metric, r.value, r.time.getTime()]).sort()).toEqual([
+      ['salinity', 2.5, ts],
+      ['temperature', 29.1, ts],
+    ]);
+    const { body } = await api<DeviceDto>(server.baseUrl, 'GET', '/api/devices/gcd-sal-01');
+    expect(body.status).toBe('online');
+    expect(body.latest.salinity).toEqual({ value: 2.5, ts: new Date(ts).toISOString() });
+    expect(body.areas.map((a) => a.id)).toContain('go-cong-dong');
+  });
+
+  it('stores a redelivered message once', async () => {
+    const ts = Date.now() - 500;
+    const payload = JSON.stringify({ ts, metrics: { salinity: 3.1 } });
+    await device.publishAsync(topics.telemetry('gcd-sal-01'), payload, { qos: 1 });
+    await device.publishAsync(topics.telemetry('gcd-sal-01'), payload, { qos: 1, dup: true });
+    await eventually(async () => ((await storedValues('gcd-sal-01')).some((r) => r.value === 3.1) ? true : undefined));
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await storedValues('gcd-sal-01')).filter((r) => r.time.getTime() === ts)).toHaveLength(1);
+  });
+
+  it('opens an alert when the threshold is crossed and resolves it when the value falls back', async () => {
+    const opened = nextEvent(consoleSocket, 'alert:opened', (a) => a.deviceId === 'gcd-sal-01');
+    await device.publishAsync(topics.telemetry('gcd-sal-01'), JSON.stringify({ ts: Date.now(), metrics: { salinity: 5.2 } }), { qos: 1 });
+    const [alert] = await opened;
+    expect(alert).toMatchObject({ state: 'open', value: 5.2, threshold: 4, metric: 'salinity', ruleName: 'Độ mặn vượt 4‰' });
+
+    // A second breaching value does not open a second alert.
+    await device.publishAsync(topics.telemetry('gcd-sal-01'), JSON.stringify({ ts: Date.now() + 1, metrics: { salinity: 6 } }), { qos: 1 });
+    const resolved = nextEvent(consoleSocket, 'alert:resolved', (a) => a.id === alert.id);
+    await device.publishAsync(topics.telemetry('gcd-sal-01'), JSON.stringify({ ts: Date.now() + 2, metrics: { salinity: 3 } }), { qos: 1 });
+    expect((await resolved)[0].state).toBe('resolved');
+    const { body: alerts } = await api<AlertDto[]>(server.baseUrl, 'GET', '/api/alerts?deviceId=gcd-sal-01');
+    expect(alerts.filter((a) => a.ruleName === 'Độ mặn vượt 4‰')).toHaveLength(1);
+  });
+
+  it('turns bad payloads into dead letters and keeps serving', async () => {
+    const bad: [string, string | Buffer][] = [
+      [topics.telemetry('gcd-sal-01'), '{"ts": 1, "metrics": {'],
+      [topics.telemetry('gcd-sal-01'), Buffer.from([0, 159, 146, 150, 0])],
+      [topics.telemetry('gcd-sal-01'), JSON.stringify({ ts: Date.now(), metrics: { salinity: 'high' } })],
+      [topics.telemetry('no-such-device'), JSON.stringify({ ts: Date.now(), metrics: { salinity: 1 } })],
+      [topics.status('gcd-sal-01'), 'asleep'],
+    ];
+    for (const [topic, payload] of bad) await device.publishAsync(topic, payload, { qos: 1 });
+    const letters = await eventually(async () => {
+      const { body } = await api<DeadLetterDto[]>(server.baseUrl, 'GET', '/api/dead-letters?limit=50');
+      return body.length >= bad.length ? body : undefined;
+    });
+    expect(letters.map((l) => l.reason).sort()).toEqual(
+      ['invalid_json', 'invalid_json', 'invalid_payload', 'invalid_payload', 'unknown_device'].sort(),
+    );
+    expect(letters.find((l) => l.reason === 'unknown_device')).toMatchObject({
+      deviceId: 'no-such-device',
+      message: 'device no-such-device is not registered',
+    });
+    const { body: filtered } = await api<DeadLetterDto[]>(server.baseUrl, 'GET', '/api/dead-letters?reason=unknown_device');
+    expect(filtered).toHaveLength(1);
+
+    const { body: health } = await api<HealthDto>(server.baseUrl, 'GET', '/api/health');
+    expect(health.status).toBe('ok');
+    const ts = Date.now();
+    await device.publishAsync(topics.telemetry('gcd-sal-01'), JSON.stringify({ ts, metrics: { salinity: 1.1 } }), { qos: 1 });
+    await eventually(async () => ((await storedValues('gcd-sal-01')).some((r) => r.time.getTime() === ts) ? true : undefined));
+  });
+
+  it('marks a device offline from its last will', async () => {
+    await api(server.baseUrl, 'PUT', '/api/devices/mt-aq-01', { kind: 'air_quality', name: 'Quan trắc không khí', lat: 10.36, lng: 106.36 });
+    const station = await connectDevice(server.mqttUrl, 'mt-aq-01', {
+      will: { topic: topics.status('mt-aq-01'), payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
+    const online = nextEvent(consoleSocket, 'device:status', (u) => u.deviceId === 'mt-aq-01' && u.status === 'online');
+    await station.publishAsync(topics.status('mt-aq-01'), 'online', { qos: 1, retain: true });
+    await online;
+    const offline = nextEvent(consoleSocket, 'device:status', (u) => u.deviceId === 'mt-aq-01' && u.status === 'offline');
+    station.stream.destroy();
+    await offline;
+    const { body } = await api<DeviceDto>(server.baseUrl, 'GET', '/api/devices/mt-aq-01');
+    expect(body.status).toBe('offline');
+    station.end(true);
+  });
+});

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Pool } from 'pg';
+import { loadConfig } from '@ioc/config';
+import { startServer } from '../../apps/server/src/server';
+
+export interface TestServer {
+  baseUrl: string;
+  mqttUrl: string;
+  /** The test's own database, migrated by the server. */
+  pool: Pool;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real server in this process on free ports with the embedded MQTT broker, in a
+ * fresh database of its own on the test PostgreSQL (DATABASE_URL, set by the global setup).
+ */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const { url: databaseUrl, drop } = await createScratchDatabase(process.env.DATABASE_URL!);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    MQTT_PORT: '0',
+    MQTT_WS_PORT: '0',
+    DATABASE_URL: databaseUrl,
+    REALTIME_FLUSH_MS: '50',
+    INGEST_FLUSH_MS: '20',
+    ...env,
+  });
+  const server = await startServer(config);
+  const mqttPort = (await (await fetch(`${server.url}/api/health`)).json()).mqtt.port as number;
+  const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+  return {
+    baseUrl: server.url,
+    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    pool,
+    close: async () => {
+      await server.close();
+      await pool.end();
+      await drop();
+    },
+  };
+}
+
+async function createScratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `ioc_test_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  // The name is generated here from hex digits; identifiers cannot be bound as parameters.
+  await admin(`CREATE DATABASE ${name}`);
+  const scratch = new URL(url);
+  scratch.pathname = `/${name}`;
+  return { url: scratch.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
