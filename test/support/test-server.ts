@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
+import type { HealthDto } from '@ioc/contracts';
 import { loadConfig } from '@ioc/config';
 import { startServer } from '../../apps/server/src/server';
 
@@ -30,11 +31,11 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...env,
   });
   const server = await startServer(config);
-  const mqttPort = (await (await fetch(`${server.url}/api/health`)).json()).mqtt.port as number;
+  const health = (await (await fetch(`${server.url}/api/health`)).json()) as HealthDto;
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
   return {
     baseUrl: server.url,
-    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    mqttUrl: `mqtt://127.0.0.1:${health.mqtt?.port}`,
     pool,
     close: async () => {
       await server.close();

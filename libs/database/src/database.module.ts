@@ -16,6 +16,7 @@ import { Database } from './database';
           embeddedPort: config.EMBEDDED_PG_PORT,
           poolSize: config.DATABASE_POOL_SIZE,
           log: (line) => logger.log(line),
+          debug: (line) => logger.debug(line),
         });
       },
     },

@@ -10,6 +10,8 @@ export interface DatabaseOptions {
   embeddedPort: number;
   poolSize: number;
   log: (line: string) => void;
+  /** The embedded server's own chatter. */
+  debug: (line: string) => void;
 }
 
 export interface DatabaseInfo extends StorageEngine {
@@ -25,9 +27,10 @@ export class Database {
   ) {}
 
   static async open(options: DatabaseOptions): Promise<Database> {
+    if (!options.url) options.log(`starting the embedded PostgreSQL in ${options.dataDir}`);
     const embedded = options.url
       ? null
-      : await startEmbeddedPostgres(options.dataDir, options.embeddedPort, options.log);
+      : await startEmbeddedPostgres(options.dataDir, options.embeddedPort, options.debug);
     const pool = new Pool({
       connectionString: options.url ?? embedded!.url,
       max: options.poolSize,

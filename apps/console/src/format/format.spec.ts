@@ -1,0 +1,65 @@
+import { formatDateTime, formatMetricNumber, formatMetricValue, isLanguage, operatorSign } from './format';
+
+describe('formatMetricNumber', () => {
+  it('uses a comma for decimals and a dot for thousands in Vietnamese', () => {
+    expect(formatMetricNumber('water_level', 1.23, 'vi')).toBe('1,23');
+    expect(formatMetricNumber('pm25', 1234.56, 'vi')).toBe('1.234,6');
+    expect(formatMetricNumber('vehicle_count', 12345, 'vi')).toBe('12.345');
+  });
+
+  it('uses English separators in English', () => {
+    expect(formatMetricNumber('pm25', 1234.56, 'en')).toBe('1,234.6');
+  });
+
+  it('shows exactly the precision the catalogue gives', () => {
+    expect(formatMetricNumber('water_level', 2, 'vi')).toBe('2,00');
+    expect(formatMetricNumber('humidity', 81.6, 'vi')).toBe('82');
+  });
+
+  it('shows up to two decimals for a metric outside the catalogue', () => {
+    expect(formatMetricNumber('soil_moisture', 3.14159, 'vi')).toBe('3,14');
+    expect(formatMetricNumber('soil_moisture', 3, 'vi')).toBe('3');
+  });
+});
+
+describe('formatMetricValue', () => {
+  it('adds the unit from the catalogue', () => {
+    expect(formatMetricValue('water_level', 1.87, 'vi')).toBe('1,87\u00a0m');
+    expect(formatMetricValue('pm25', 35.2, 'vi')).toBe('35,2\u00a0µg/m³');
+    expect(formatMetricValue('vehicle_count', 42, 'vi')).toBe('42\u00a0xe/phút');
+  });
+
+  it('keeps percent and per-mille signs on the number', () => {
+    expect(formatMetricValue('salinity', 4.5, 'vi')).toBe('4,50‰');
+    expect(formatMetricValue('humidity', 80, 'vi')).toBe('80%');
+  });
+
+  it('shows a bare number for a metric outside the catalogue', () => {
+    expect(formatMetricValue('soil_moisture', 0.5, 'vi')).toBe('0,5');
+  });
+});
+
+describe('formatDateTime', () => {
+  it('writes dd/MM/yyyy HH:mm in Vietnam time', () => {
+    expect(formatDateTime('2026-11-23T07:05:00.000Z')).toBe('23/11/2026 14:05');
+    expect(formatDateTime(Date.parse('2026-12-31T17:30:00.000Z'))).toBe('01/01/2027 00:30');
+  });
+
+  it('uses 00 for midnight, not 24', () => {
+    expect(formatDateTime('2026-11-22T17:00:00.000Z')).toBe('23/11/2026 00:00');
+  });
+});
+
+describe('operatorSign and isLanguage', () => {
+  it('shows comparison signs as people write them', () => {
+    expect(operatorSign('>=')).toBe('≥');
+    expect(operatorSign('<=')).toBe('≤');
+    expect(operatorSign('>')).toBe('>');
+  });
+
+  it('accepts only the languages the console has', () => {
+    expect(isLanguage('vi')).toBe(true);
+    expect(isLanguage('fr')).toBe(false);
+    expect(isLanguage(null)).toBe(false);
+  });
+});

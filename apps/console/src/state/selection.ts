@@ -1,0 +1,5 @@
+/** A request to show a device; `seq` makes selecting the same device again a new request. */
+export interface Selection {
+  deviceId: string;
+  seq: number;
+}

@@ -1,0 +1,48 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('has defaults for everything', () => {
+    expect(loadConfig({})).toEqual({
+      serverUrl: 'http://localhost:3000',
+      mqttUrl: undefined,
+      intervalMs: 5000,
+      deviceLimit: undefined,
+      seed: 1,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      SERVER_URL: 'http://ioc.local:8080/',
+      MQTT_URL: 'mqtt://broker.ioc.local:1883',
+      SIM_INTERVAL_MS: '1000',
+      SIM_DEVICES: '12',
+      SIM_SEED: '99',
+    });
+    expect(config).toEqual({
+      serverUrl: 'http://ioc.local:8080',
+      mqttUrl: 'mqtt://broker.ioc.local:1883',
+      intervalMs: 1000,
+      deviceLimit: 12,
+      seed: 99,
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ SERVER_URL: '', MQTT_URL: '', SIM_DEVICES: '' })).toEqual(loadConfig({}));
+  });
+
+  it.each([
+    ['SERVER_URL', 'localhost:3000'],
+    ['SERVER_URL', 'ftp://ioc.local'],
+    ['MQTT_URL', 'http://broker:1883'],
+    ['SIM_INTERVAL_MS', 'often'],
+    ['SIM_INTERVAL_MS', '10'],
+    ['SIM_INTERVAL_MS', '2.5'],
+    ['SIM_DEVICES', '0'],
+    ['SIM_SEED', '-1'],
+  ])('rejects %s=%s, naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid environment: ${name}: `));
+  });
+});

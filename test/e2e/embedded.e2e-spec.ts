@@ -1,0 +1,114 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { DeviceDto, HealthDto } from '@ioc/contracts';
+import { api } from '../support/clients';
+
+jest.setTimeout(120_000);
+
+const MAIN = resolve(__dirname, '../../dist/server/apps/server/src/main.js');
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+}
+
+/** The built server as `npm start` runs it, with DATABASE_URL and MQTT_URL unset. */
+function startBuiltServer(dataDir: string, extra: Record<string, string> = {}): Promise<Started> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NO_COLOR: '1',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    MQTT_PORT: '0',
+    MQTT_WS_PORT: '0',
+    EMBEDDED_PG_PORT: '0',
+    DATA_DIR: dataDir,
+    ...extra,
+  };
+  const child = spawn(process.execPath, [MAIN], { env });
+  let output = '';
+  return new Promise((resolveStarted, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /serving the console and API at (http:\/\/[\w.:-]+)/.exec(output);
+      if (match) resolveStarted({ child, url: match[1] });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+}
+
+/** SIGTERM, as a service manager stops it; the server re-raises the signal once it has shut down. */
+function stop(child: ChildProcessWithoutNullStreams): Promise<string> {
+  return new Promise((resolveExit) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code, signal) => resolveExit(signal ?? `exit ${code}`));
+    child.kill('SIGTERM');
+  });
+}
+
+describe('the built server with nothing configured', () => {
+  let dataDir: string;
+  const running = new Set<ChildProcessWithoutNullStreams>();
+  const start = async (dir: string) => {
+    const started = await startBuiltServer(dir);
+    running.add(started.child);
+    return started;
+  };
+
+  beforeAll(async () => {
+    expect(existsSync(MAIN)).toBe(true); // built by `npm test` before jest runs
+    dataDir = await mkdtemp(join(tmpdir(), 'ioc-embedded-'));
+    await chmod(dataDir, 0o755);
+  });
+  afterAll(async () => {
+    for (const child of running) if (child.exitCode === null && child.signalCode === null) await stop(child);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs on its embedded PostgreSQL and broker, and keeps its data across a restart', async () => {
+    const first = await start(dataDir);
+    const { body: health } = await api<HealthDto>(first.url, 'GET', '/api/health');
+    expect(health).toMatchObject({
+      status: 'ok',
+      database: { mode: 'embedded', up: true, timescaledb: false },
+      mqtt: { mode: 'embedded', connected: true },
+    });
+    expect(health.database.engine).toMatch(/^PostgreSQL \d+/);
+    const put = await api(first.url, 'PUT', '/api/devices/vt-wl-01', {
+      kind: 'water_level',
+      name: 'Trạm đo mực nước Vị Thanh',
+      lat: 9.78,
+      lng: 105.47,
+    });
+    expect(put.status).toBe(200);
+    expect(await stop(first.child)).toBe('SIGTERM');
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+
+    const second = await start(dataDir);
+    try {
+      const { body: device } = await api<DeviceDto>(second.url, 'GET', '/api/devices/vt-wl-01');
+      expect(device.name).toBe('Trạm đo mực nước Vị Thanh');
+      expect(device.areas.map((a) => a.id)).toContain('vi-thanh');
+    } finally {
+      expect(await stop(second.child)).toBe('SIGTERM');
+    }
+  });
+
+  it('refuses to start on a wrong setting and names the variable', async () => {
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH, PORT: 'eighty', DATABASE_URL: 'localhost:5432' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/PORT="eighty": must be a port number/);
+    expect(stderr).toMatch(/DATABASE_URL="localhost:5432": must be a URL/);
+  });
+});
