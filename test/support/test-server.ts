@@ -30,7 +30,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     INGEST_FLUSH_MS: '20',
     ...env,
   });
-  const server = await startServer(config);
+  const server = await startServer(config).catch(async (err: unknown) => {
+    await drop();
+    throw err;
+  });
   const health = (await (await fetch(`${server.url}/api/health`)).json()) as HealthDto;
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
   return {

@@ -39,7 +39,13 @@ export async function startServer(config: AppConfig): Promise<RunningServer> {
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   serveConsole(app, resolve(config.CONSOLE_DIR));
-  await app.listen(config.PORT, config.HOST);
+  try {
+    await app.listen(config.PORT, config.HOST);
+  } catch (err) {
+    // Release what did start (the database pool, the embedded PostgreSQL, a listening broker).
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const address = app.getHttpServer().address() as { port: number };
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const url = `http://${host}:${address.port}`;

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { topics, type DeviceDto, type HealthDto } from '@ioc/contracts';
+import { startTestServer, type TestServer } from '../support/test-server';
+import { api, connectDevice, eventually } from '../support/clients';
+
+jest.setTimeout(60_000);
+
+/** The machine's Mosquitto; CI and every developer machine run one on this address. */
+const MOSQUITTO = process.env.TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+
+describe('with MQTT_URL set, the server is a client of that broker', () => {
+  let server: TestServer;
+  // The broker is shared with whatever else runs on the machine: a fresh id per run.
+  const id = `ext-${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    server = await startTestServer({ MQTT_URL: MOSQUITTO });
+    await api(server.baseUrl, 'PUT', `/api/devices/${id}`, { kind: 'noise', name: 'Tiếng ồn chợ Mỹ Tho', lat: 10.357, lng: 106.36 });
+  });
+  afterAll(() => server?.close());
+
+  it('reports the external broker in its health', async () => {
+    const { body } = await api<HealthDto>(server.baseUrl, 'GET', '/api/health');
+    expect(body.mqtt).toEqual({ mode: 'external', connected: true, port: null, wsPort: null });
+  });
+
+  it('stores what a device publishes to the external broker, and its status', async () => {
+    const device = await connectDevice(MOSQUITTO, id);
+    try {
+      await device.publishAsync(topics.status(id), 'online', { qos: 1 });
+      await device.publishAsync(topics.telemetry(id), JSON.stringify({ ts: Date.now(), metrics: { noise: 71 } }), { qos: 1 });
+      const stored = await eventually(async () => {
+        const { body } = await api<DeviceDto>(server.baseUrl, 'GET', `/api/devices/${id}`);
+        return body.latest.noise ? body : undefined;
+      });
+      expect(stored.latest.noise.value).toBe(71);
+      expect(stored.status).toBe('online');
+    } finally {
+      await device.endAsync();
+    }
+  });
+
+  it('stops with a message naming MQTT_URL when the broker cannot be reached', async () => {
+    await expect(startTestServer({ MQTT_URL: 'mqtt://127.0.0.1:1' })).rejects.toThrow(/MQTT_URL mqtt:\/\/127\.0\.0\.1:1: cannot connect/);
+  });
+});
