@@ -1,14 +1,20 @@
 // Three layers: pure unit specs beside the code; e2e tests that start the real server against a real
 // PostgreSQL and a real broker; browser tests that drive Debian's Chromium against the built console.
-const swc = [
-  '@swc/jest',
+// Transpile only: type checking is `npm run typecheck`'s job (and the build's).
+const tsJest = [
+  'ts-jest',
   {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true, tsx: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true, react: { runtime: 'automatic' } },
+    tsconfig: {
+      module: 'commonjs',
+      moduleResolution: 'node10',
       target: 'es2022',
+      jsx: 'react-jsx',
+      esModuleInterop: true,
+      resolveJsonModule: true,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      isolatedModules: true,
     },
-    module: { type: 'commonjs' },
   },
 ];
 
@@ -18,7 +24,7 @@ const aliases = {
 
 const common = {
   rootDir: __dirname,
-  transform: { '^.+\\.(t|j)sx?$': swc },
+  transform: { '^.+\\.tsx?$': tsJest },
   moduleNameMapper: aliases,
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
