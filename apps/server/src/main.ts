@@ -1,6 +1,11 @@
 import { ConfigError, loadConfig } from '@ioc/config';
 import { startServer } from './server';
 
+// A stray rejected promise is a bug to log, never a reason to drop every device's connection.
+process.on('unhandledRejection', (reason) => {
+  console.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+});
+
 async function main(): Promise<void> {
   let config;
   try {
