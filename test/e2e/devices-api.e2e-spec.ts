@@ -6,42 +6,46 @@ jest.setTimeout(60_000);
 
 describe('device registry and rules over REST', () => {
   let server: TestServer;
+  let token: string;
+  const call = <T = unknown>(method: string, path: string, body?: unknown) =>
+    api<T>(server.baseUrl, method, path, body, token);
   const station = { kind: 'water_level', name: 'Trạm đo mực nước Cầu Quay', lat: 10.3546, lng: 106.3655 };
 
   beforeAll(async () => {
     server = await startTestServer();
+    token = (await server.session('admin')).accessToken;
   });
   afterAll(() => server?.close());
 
   it('creates, lists, updates and deletes a device, telling live consoles each time', async () => {
-    const socket = await connectConsole(server.baseUrl);
+    const socket = await connectConsole(server.baseUrl, token);
     try {
       const upserted = nextEvent(socket, 'device:upserted', (d) => d.id === 'mt-wl-01');
-      const created = await api<DeviceDto>(server.baseUrl, 'POST', '/api/devices', { id: 'mt-wl-01', ...station, metadata: { alarmLevels: [1.6, 1.8, 2.0] } });
+      const created = await call<DeviceDto>('POST', '/api/devices', { id: 'mt-wl-01', ...station, metadata: { alarmLevels: [1.6, 1.8, 2.0] } });
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({ id: 'mt-wl-01', status: 'unknown', lastSeen: null, metadata: { alarmLevels: [1.6, 1.8, 2.0] } });
       expect(created.body.areas.map((a) => a.id).sort()).toEqual(['my-tho', 'tien-giang']);
       await upserted;
 
-      const list = await api<DeviceDto[]>(server.baseUrl, 'GET', '/api/devices');
+      const list = await call<DeviceDto[]>('GET', '/api/devices');
       expect(list.body.map((d) => d.id)).toEqual(['mt-wl-01']);
 
-      const moved = await api<DeviceDto>(server.baseUrl, 'PATCH', '/api/devices/mt-wl-01', { lat: 10.3, lng: 106.75 });
+      const moved = await call<DeviceDto>('PATCH', '/api/devices/mt-wl-01', { lat: 10.3, lng: 106.75 });
       expect(moved.body.name).toBe(station.name);
       expect(moved.body.areas.map((a) => a.id).sort()).toEqual(['go-cong-dong', 'tien-giang']);
 
       const removed = nextEvent(socket, 'device:removed', (p) => p.id === 'mt-wl-01');
-      expect((await api(server.baseUrl, 'DELETE', '/api/devices/mt-wl-01')).status).toBe(204);
+      expect((await call('DELETE', '/api/devices/mt-wl-01')).status).toBe(204);
       await removed;
-      expect((await api(server.baseUrl, 'GET', '/api/devices/mt-wl-01')).status).toBe(404);
+      expect((await call('GET', '/api/devices/mt-wl-01')).status).toBe(404);
     } finally {
       socket.close();
     }
   });
 
   it('replaces with PUT, idempotently', async () => {
-    const first = await api<DeviceDto>(server.baseUrl, 'PUT', '/api/devices/mt-wl-02', station);
-    const second = await api<DeviceDto>(server.baseUrl, 'PUT', '/api/devices/mt-wl-02', { ...station, name: 'Trạm Chợ Gạo' });
+    const first = await call<DeviceDto>('PUT', '/api/devices/mt-wl-02', station);
+    const second = await call<DeviceDto>('PUT', '/api/devices/mt-wl-02', { ...station, name: 'Trạm Chợ Gạo' });
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(second.body.name).toBe('Trạm Chợ Gạo');
     expect(second.body.createdAt).toBe(first.body.createdAt);
@@ -64,20 +68,20 @@ describe('device registry and rules over REST', () => {
     ['GET', '/api/alerts?state=maybe', undefined, 400, /state/],
     ['GET', '/api/dead-letters?limit=0', undefined, 400, /limit/],
   ])('%s %s answers %d with a message', async (method, path, body, status, message) => {
-    const res = await api<ApiErrorBody>(server.baseUrl, method, path, body);
+    const res = await call<ApiErrorBody>(method, path, body);
     expect(res.status).toBe(status);
     expect(res.body.message).toMatch(message);
   });
 
   it('refuses a second device with the same id', async () => {
-    await api(server.baseUrl, 'PUT', '/api/devices/mt-wl-03', station);
-    const res = await api<ApiErrorBody>(server.baseUrl, 'POST', '/api/devices', { id: 'mt-wl-03', ...station });
+    await call('PUT', '/api/devices/mt-wl-03', station);
+    const res = await call<ApiErrorBody>('POST', '/api/devices', { id: 'mt-wl-03', ...station });
     expect(res.status).toBe(409);
     expect(res.body.message).toBe('device mt-wl-03 already exists');
   });
 
   it('changes only the fields a rule update names', async () => {
-    const created = await api<RuleDto>(server.baseUrl, 'POST', '/api/rules', {
+    const created = await call<RuleDto>('POST', '/api/rules', {
       name: 'Bụi mịn PM2.5 vượt QCVN',
       kind: 'threshold',
       metric: 'pm25',
@@ -85,7 +89,7 @@ describe('device registry and rules over REST', () => {
       threshold: 50,
       severity: 'critical',
     });
-    const patched = await api<RuleDto>(server.baseUrl, 'PATCH', `/api/rules/${created.body.id}`, { threshold: 55 });
+    const patched = await call<RuleDto>('PATCH', `/api/rules/${created.body.id}`, { threshold: 55 });
     expect(patched.body).toMatchObject({ threshold: 55, severity: 'critical', enabled: true, name: 'Bụi mịn PM2.5 vượt QCVN' });
   });
 });

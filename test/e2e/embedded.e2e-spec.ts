@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { DeviceDto, HealthDto } from '@ioc/contracts';
+import type { DeviceDto, HealthDto, SessionDto } from '@ioc/contracts';
 import { api } from '../support/clients';
 
 jest.setTimeout(120_000);
@@ -27,6 +27,8 @@ function startBuiltServer(dataDir: string, extra: Record<string, string> = {}): 
     MQTT_WS_PORT: '0',
     EMBEDDED_PG_PORT: '0',
     DATA_DIR: dataDir,
+    IOC_ADMIN_USERNAME: 'quantri',
+    IOC_ADMIN_PASSWORD: 'first-admin-password',
     ...extra,
   };
   const child = spawn(process.execPath, [MAIN], { env });
@@ -80,19 +82,26 @@ describe('the built server with nothing configured', () => {
       mqtt: { mode: 'embedded', connected: true },
     });
     expect(health.database.engine).toMatch(/^PostgreSQL \d+/);
-    const put = await api(first.url, 'PUT', '/api/devices/vt-wl-01', {
-      kind: 'water_level',
-      name: 'Trạm đo mực nước Vị Thanh',
-      lat: 9.78,
-      lng: 105.47,
+    const login = await api<SessionDto>(first.url, 'POST', '/api/auth/login', {
+      username: 'quantri',
+      password: 'first-admin-password',
     });
+    expect(login.body.user.role).toBe('admin');
+    const put = await api(
+      first.url,
+      'PUT',
+      '/api/devices/vt-wl-01',
+      { kind: 'water_level', name: 'Trạm đo mực nước Vị Thanh', lat: 9.78, lng: 105.47 },
+      login.body.accessToken,
+    );
     expect(put.status).toBe(200);
     expect(await stop(first.child)).toBe('SIGTERM');
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
 
     const second = await start(dataDir);
     try {
-      const { body: device } = await api<DeviceDto>(second.url, 'GET', '/api/devices/vt-wl-01');
+      // The signing key is kept in DATA_DIR too: a session outlives a restart.
+      const { body: device } = await api<DeviceDto>(second.url, 'GET', '/api/devices/vt-wl-01', undefined, login.body.accessToken);
       expect(device.name).toBe('Trạm đo mực nước Vị Thanh');
       expect(device.areas.map((a) => a.id)).toContain('vi-thanh');
     } finally {

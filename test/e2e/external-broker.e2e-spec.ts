@@ -10,17 +10,21 @@ const MOSQUITTO = process.env.TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 
 describe('with MQTT_URL set, the server is a client of that broker', () => {
   let server: TestServer;
+  let token: string;
+  const call = <T = unknown>(method: string, path: string, body?: unknown) =>
+    api<T>(server.baseUrl, method, path, body, token);
   // The broker is shared with whatever else runs on the machine: a fresh id per run.
   const id = `ext-${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
     server = await startTestServer({ MQTT_URL: MOSQUITTO });
-    await api(server.baseUrl, 'PUT', `/api/devices/${id}`, { kind: 'noise', name: 'Tiếng ồn chợ Mỹ Tho', lat: 10.357, lng: 106.36 });
+    token = (await server.session('admin')).accessToken;
+    await call('PUT', `/api/devices/${id}`, { kind: 'noise', name: 'Tiếng ồn chợ Mỹ Tho', lat: 10.357, lng: 106.36 });
   });
   afterAll(() => server?.close());
 
   it('reports the external broker in its health', async () => {
-    const { body } = await api<HealthDto>(server.baseUrl, 'GET', '/api/health');
+    const { body } = await call<HealthDto>('GET', '/api/health');
     expect(body.mqtt).toEqual({ mode: 'external', connected: true, port: null, wsPort: null });
   });
 
@@ -30,7 +34,7 @@ describe('with MQTT_URL set, the server is a client of that broker', () => {
       await device.publishAsync(topics.status(id), 'online', { qos: 1 });
       await device.publishAsync(topics.telemetry(id), JSON.stringify({ ts: Date.now(), metrics: { noise: 71 } }), { qos: 1 });
       const stored = await eventually(async () => {
-        const { body } = await api<DeviceDto>(server.baseUrl, 'GET', `/api/devices/${id}`);
+        const { body } = await call<DeviceDto>('GET', `/api/devices/${id}`);
         return body.latest.noise ? body : undefined;
       });
       expect(stored.latest.noise.value).toBe(71);

@@ -7,12 +7,16 @@ jest.setTimeout(60_000);
 
 describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
   let server: TestServer;
+  let token: string;
+  const call = <T = unknown>(method: string, path: string, body?: unknown) =>
+    api<T>(server.baseUrl, method, path, body, token);
   let consoleSocket: ConsoleSocket;
   let device: MqttClient;
 
   beforeAll(async () => {
     server = await startTestServer();
-    const created = await api<DeviceDto>(server.baseUrl, 'POST', '/api/devices', {
+    token = (await server.session('admin')).accessToken;
+    const created = await call<DeviceDto>('POST', '/api/devices', {
       id: 'gcd-sal-01',
       kind: 'salinity',
       name: 'Trạm đo mặn Vàm Láng',
@@ -20,7 +24,7 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
       lng: 106.75,
     });
     expect(created.status).toBe(201);
-    const rule = await api(server.baseUrl, 'POST', '/api/rules', {
+    const rule = await call('POST', '/api/rules', {
       name: 'Độ mặn vượt 4‰',
       kind: 'threshold',
       metric: 'salinity',
@@ -29,7 +33,7 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
       deviceKind: 'salinity',
     });
     expect(rule.status).toBe(201);
-    consoleSocket = await connectConsole(server.baseUrl);
+    consoleSocket = await connectConsole(server.baseUrl, token);
     device = await connectDevice(server.mqttUrl, 'gcd-sal-01');
   });
 
@@ -64,7 +68,7 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
       ['salinity', 2.5, ts],
       ['temperature', 29.1, ts],
     ]);
-    const { body } = await api<DeviceDto>(server.baseUrl, 'GET', '/api/devices/gcd-sal-01');
+    const { body } = await call<DeviceDto>('GET', '/api/devices/gcd-sal-01');
     expect(body.status).toBe('online');
     expect(body.latest.salinity).toEqual({ value: 2.5, ts: new Date(ts).toISOString() });
     expect(body.areas.map((a) => a.id)).toContain('go-cong-dong');
@@ -91,7 +95,7 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
     const resolved = nextEvent(consoleSocket, 'alert:resolved', (a) => a.id === alert.id);
     await device.publishAsync(topics.telemetry('gcd-sal-01'), JSON.stringify({ ts: Date.now() + 2, metrics: { salinity: 3 } }), { qos: 1 });
     expect((await resolved)[0].state).toBe('resolved');
-    const { body: alerts } = await api<AlertDto[]>(server.baseUrl, 'GET', '/api/alerts?deviceId=gcd-sal-01');
+    const { body: alerts } = await call<AlertDto[]>('GET', '/api/alerts?deviceId=gcd-sal-01');
     expect(alerts.filter((a) => a.ruleName === 'Độ mặn vượt 4‰')).toHaveLength(1);
   });
 
@@ -105,7 +109,7 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
     ];
     for (const [topic, payload] of bad) await device.publishAsync(topic, payload, { qos: 1 });
     const letters = await eventually(async () => {
-      const { body } = await api<DeadLetterDto[]>(server.baseUrl, 'GET', '/api/dead-letters?limit=50');
+      const { body } = await call<DeadLetterDto[]>('GET', '/api/dead-letters?limit=50');
       return body.length >= bad.length ? body : undefined;
     });
     expect(letters.map((l) => l.reason).sort()).toEqual(
@@ -115,10 +119,10 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
       deviceId: 'no-such-device',
       message: 'device no-such-device is not registered',
     });
-    const { body: filtered } = await api<DeadLetterDto[]>(server.baseUrl, 'GET', '/api/dead-letters?reason=unknown_device');
+    const { body: filtered } = await call<DeadLetterDto[]>('GET', '/api/dead-letters?reason=unknown_device');
     expect(filtered).toHaveLength(1);
 
-    const { body: health } = await api<HealthDto>(server.baseUrl, 'GET', '/api/health');
+    const { body: health } = await call<HealthDto>('GET', '/api/health');
     expect(health.status).toBe('ok');
     const ts = Date.now();
     await device.publishAsync(topics.telemetry('gcd-sal-01'), JSON.stringify({ ts, metrics: { salinity: 1.1 } }), { qos: 1 });
@@ -126,7 +130,7 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
   });
 
   it('marks a device offline from its last will', async () => {
-    await api(server.baseUrl, 'PUT', '/api/devices/mt-aq-01', { kind: 'air_quality', name: 'Quan trắc không khí', lat: 10.36, lng: 106.36 });
+    await call('PUT', '/api/devices/mt-aq-01', { kind: 'air_quality', name: 'Quan trắc không khí', lat: 10.36, lng: 106.36 });
     const station = await connectDevice(server.mqttUrl, 'mt-aq-01', {
       will: { topic: topics.status('mt-aq-01'), payload: Buffer.from('offline'), qos: 1, retain: true },
     });
@@ -136,7 +140,7 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
     const offline = nextEvent(consoleSocket, 'device:status', (u) => u.deviceId === 'mt-aq-01' && u.status === 'offline');
     station.stream.destroy();
     await offline;
-    const { body } = await api<DeviceDto>(server.baseUrl, 'GET', '/api/devices/mt-aq-01');
+    const { body } = await call<DeviceDto>('GET', '/api/devices/mt-aq-01');
     expect(body.status).toBe('offline');
     station.end(true);
   });

@@ -1,11 +1,16 @@
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
-import { SOCKET_PATH, type ClientToServerEvents, type ServerToClientEvents } from '@ioc/contracts';
+import { SOCKET_PATH, type ClientToServerEvents, type ServerToClientEvents, type SocketAuth } from '@ioc/contracts';
 
 export type ConsoleSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-export async function connectConsole(baseUrl: string): Promise<ConsoleSocket> {
-  const socket: ConsoleSocket = io(baseUrl, { path: SOCKET_PATH, transports: ['websocket'], reconnection: false });
+export async function connectConsole(baseUrl: string, token: string): Promise<ConsoleSocket> {
+  const socket: ConsoleSocket = io(baseUrl, {
+    path: SOCKET_PATH,
+    transports: ['websocket'],
+    reconnection: false,
+    auth: { token } satisfies SocketAuth,
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
@@ -55,10 +60,13 @@ export async function api<T = unknown>(
   method: string,
   path: string,
   body?: unknown,
+  token?: string,
 ): Promise<{ status: number; body: T }> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();

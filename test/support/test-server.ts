@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
-import type { HealthDto } from '@ioc/contracts';
+import type { HealthDto, Role, SessionDto } from '@ioc/contracts';
+import { DEMO_USERS, demoPassword } from '@ioc/auth';
 import { loadConfig } from '@ioc/config';
 import { startServer } from '../../apps/server/src/server';
 
@@ -9,6 +10,8 @@ export interface TestServer {
   mqttUrl: string;
   /** The test's own database, migrated by the server. */
   pool: Pool;
+  /** Logs in as the demo user of that role (every test server has one per role). */
+  session(role: Role): Promise<SessionDto>;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     DATABASE_URL: databaseUrl,
     REALTIME_FLUSH_MS: '50',
     INGEST_FLUSH_MS: '20',
+    IOC_DEMO_USERS: 'true',
+    JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
     ...env,
   });
   const server = await startServer(config).catch(async (err: unknown) => {
@@ -40,6 +45,16 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     baseUrl: server.url,
     mqttUrl: `mqtt://127.0.0.1:${health.mqtt?.port}`,
     pool,
+    session: async (role) => {
+      const user = DEMO_USERS.find((u) => u.role === role)!;
+      const res = await fetch(`${server.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: user.username, password: demoPassword(user.username) }),
+      });
+      if (res.status !== 200) throw new Error(`login as ${user.username}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as SessionDto;
+    },
     close: async () => {
       await server.close();
       await pool.end();

@@ -1,5 +1,8 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { AreasController, AreasModule } from '@ioc/areas';
+import { AuditController, AuthController, AuthGuard, AuthModule, TeamsController, throttlers, UsersController } from '@ioc/auth';
 import { CommonModule } from '@ioc/common';
 import { ConfigModule, type AppConfig } from '@ioc/config';
 import { DatabaseModule } from '@ioc/database';
@@ -19,6 +22,8 @@ export class AppModule {
       ConfigModule.forRoot(config),
       CommonModule,
       DatabaseModule,
+      AuthModule,
+      ThrottlerModule.forRoot({ throttlers: throttlers(config) }),
       AreasModule,
       DevicesModule,
       RulesModule,
@@ -35,8 +40,21 @@ export class AppModule {
         RulesController,
         AlertsController,
         DeadLettersController,
+        AuthController,
+        UsersController,
+        TeamsController,
+        AuditController,
       );
     }
-    return { module: AppModule, imports, controllers };
+    return {
+      module: AppModule,
+      imports,
+      controllers,
+      // Rate limits first, so floods of bad tokens are limited too; then who may do what.
+      providers: [
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
+    };
   }
 }

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import type { ConsoleConfigDto } from '@ioc/contracts';
+import { Public } from '@ioc/auth';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 
 @Controller('api/console-config')
@@ -7,6 +8,7 @@ export class ConsoleConfigController {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   @Get()
+  @Public()
   get(): ConsoleConfigDto {
     return {
       tileUrl: this.config.CONSOLE_TILE_URL,

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import type { HealthDto } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { Database } from '@ioc/database';
+import { Public } from '@ioc/auth';
 import { MQTT_TRANSPORT, type MqttTransport } from '@ioc/mqtt';
 import { version } from '../../../package.json';
 
@@ -14,6 +15,7 @@ export class HealthController {
   ) {}
 
   @Get()
+  @Public()
   async health(): Promise<HealthDto> {
     const databaseUp = await this.db.pool.query('SELECT 1').then(
       () => true,

@@ -3,10 +3,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { AppConfig } from '@ioc/config';
 import { HttpExceptionFilter } from '@ioc/common';
+import { version } from '../../../package.json';
 import { AppModule } from './app.module';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -36,7 +39,10 @@ export async function startServer(config: AppConfig): Promise<RunningServer> {
     abortOnError: false,
   });
   app.useBodyParser('json', { limit: '256kb' });
+  app.use(helmet({ contentSecurityPolicy: { directives: contentSecurityPolicy(config) } }));
+  if (config.CORS_ORIGINS.length > 0) app.enableCors({ origin: config.CORS_ORIGINS, credentials: false });
   app.useGlobalFilters(new HttpExceptionFilter());
+  publishApiDocs(app);
   app.enableShutdownHooks();
   serveConsole(app, resolve(config.CONSOLE_DIR));
   try {
@@ -51,6 +57,37 @@ export async function startServer(config: AppConfig): Promise<RunningServer> {
   const url = `http://${host}:${address.port}`;
   Logger.log(`serving the console and API at ${url}`, 'Server');
   return { app, url, close: () => app.close() };
+}
+
+/** The console loads map tiles from the configured tile server and talks only to its own origin. */
+function contentSecurityPolicy(config: AppConfig): Record<string, string[]> {
+  const url = new URL(config.CONSOLE_TILE_URL.replace('{s}', 'a').replace(/\{[a-z]+\}/g, '0'));
+  const host = config.CONSOLE_TILE_URL.includes('//{s}.') ? url.host.replace(/^a\./, '*.') : url.host;
+  const tiles = `${url.protocol}//${host}`;
+  return {
+    defaultSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:', 'blob:', tiles],
+    // Leaflet positions map panes with inline styles.
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    connectSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    frameAncestors: ["'none'"],
+  };
+}
+
+/** OpenAPI at /api/docs (UI) and /api/docs-json; each operation says the roles it needs. */
+function publishApiDocs(app: NestExpressApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('ioc API')
+      .setDescription('Intelligent Operations Center: devices, rules, alerts, users and audit. Log in with POST /api/auth/login.')
+      .setVersion(version)
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 }
 
 /** The built console at `/`; its client-side routes (e.g. /field) fall back to index.html. */

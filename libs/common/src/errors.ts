@@ -3,6 +3,9 @@ export enum ErrorCode {
   NotFound = 'not_found',
   Conflict = 'conflict',
   Invalid = 'invalid',
+  Unauthenticated = 'unauthenticated',
+  Forbidden = 'forbidden',
+  Locked = 'locked',
 }
 
 export class IocError extends Error {

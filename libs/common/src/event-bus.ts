@@ -10,6 +10,8 @@ export interface BusEvents {
   'device.removed': [id: string];
   'alert.opened': [alert: AlertDto];
   'alert.resolved': [alert: AlertDto];
+  /** A login session ended before its access token expired (logout, user disabled, token theft). */
+  'session.revoked': [sessionId: string];
 }
 
 @Injectable()

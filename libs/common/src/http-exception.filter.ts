@@ -10,7 +10,7 @@ import type { Response } from 'express';
 import type { ApiErrorBody } from '@ioc/contracts';
 import { ErrorCode, IocError } from './errors';
 
-function statusOf(code: ErrorCode): HttpStatus {
+export function statusOf(code: ErrorCode): HttpStatus {
   switch (code) {
     case ErrorCode.NotFound:
       return HttpStatus.NOT_FOUND;
@@ -18,6 +18,12 @@ function statusOf(code: ErrorCode): HttpStatus {
       return HttpStatus.CONFLICT;
     case ErrorCode.Invalid:
       return HttpStatus.BAD_REQUEST;
+    case ErrorCode.Unauthenticated:
+      return HttpStatus.UNAUTHORIZED;
+    case ErrorCode.Forbidden:
+      return HttpStatus.FORBIDDEN;
+    case ErrorCode.Locked:
+      return HttpStatus.TOO_MANY_REQUESTS;
   }
 }
 

@@ -16,6 +16,14 @@ const url = (protocols: RegExp, expected: string) =>
     .url({ protocol: protocols, error: `must be a URL like ${expected}` })
     .optional();
 
+function safeUrl(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+}
+
 const SERVER_ROLES = ['ingest', 'api', 'realtime'] as const;
 export type ServerRole = (typeof SERVER_ROLES)[number];
 
@@ -41,10 +49,40 @@ export const configSchema = z.object({
   INGEST_BATCH_SIZE: positiveInt(2000),
   INGEST_FLUSH_MS: positiveInt(100),
   REALTIME_FLUSH_MS: positiveInt(250),
+  /** HMAC key of access tokens; unset: generated once and kept in DATA_DIR (set it when running several nodes). */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ACCESS_TOKEN_TTL_S: positiveInt(15 * 60),
+  REFRESH_TOKEN_TTL_S: positiveInt(30 * 24 * 3600),
+  LOGIN_MAX_FAILURES: positiveInt(5),
+  LOGIN_LOCK_MINUTES: positiveInt(15),
+  /** Requests per minute per client address on the API. */
+  API_RATE_LIMIT: positiveInt(1200),
+  /** Login attempts per minute per client address. */
+  LOGIN_RATE_LIMIT: positiveInt(20),
+  /** First administrator, created when there is no user at all. */
+  IOC_ADMIN_USERNAME: z.string().min(3).optional(),
+  IOC_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  /** Seed one user per role with the documented demo passwords (never in production). */
+  IOC_DEMO_USERS: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  /** Comma-separated origins allowed to call the API from a browser (the console itself needs none). */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ error: 'must be a comma-separated list of origins like https://ioc.example.vn' }))),
   /** GeoJSON FeatureCollection of areas; unset: the bundled pilot outlines. */
   AREAS_FILE: z.string().min(1).optional(),
   CONSOLE_DIR: z.string().min(1).default('dist/console'),
-  CONSOLE_TILE_URL: z.string().min(1).default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+  CONSOLE_TILE_URL: z
+    .string()
+    .refine(
+      (t) => /^https?:$/.test(safeUrl(t.replace('{s}', 'a').replace(/\{[a-z]+\}/g, '0'))?.protocol ?? ''),
+      'must be a tile URL template like https://tile.example.vn/{z}/{x}/{y}.png',
+    )
+    .default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
   CONSOLE_TILE_ATTRIBUTION: z.string().default('© OpenStreetMap contributors'),
   CONSOLE_CENTER_LAT: z.coerce.number().min(-90).max(90).default(10.36),
   CONSOLE_CENTER_LNG: z.coerce.number().min(-180).max(180).default(106.52),

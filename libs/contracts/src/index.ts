@@ -3,3 +3,4 @@ export * from './topics';
 export * from './payloads';
 export * from './api';
 export * from './socket-events';
+export * from './auth';

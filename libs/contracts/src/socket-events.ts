@@ -23,8 +23,15 @@ export interface ServerToClientEvents {
   'device:removed': (payload: { id: string }) => void;
   'alert:opened': (alert: AlertDto) => void;
   'alert:resolved': (alert: AlertDto) => void;
+  /** Sent just before the server closes the socket: refresh the session and connect again. */
+  'session:ended': (payload: { reason: 'expired' | 'revoked' }) => void;
 }
 
 export type ClientToServerEvents = Record<string, never>;
 
 export const SOCKET_PATH = '/socket.io';
+
+/** The handshake a socket.io client sends: `io(url, { auth: { token } })`. */
+export interface SocketAuth {
+  token: string;
+}

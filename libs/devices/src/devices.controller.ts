@@ -10,6 +10,7 @@ import {
   type UpdateDevice,
 } from '@ioc/contracts';
 import { ErrorCode, IocError, ZodValidationPipe } from '@ioc/common';
+import { Allow, EVERYONE } from '@ioc/auth';
 import { DevicesService } from './devices.service';
 
 function deviceId(id: string): string {
@@ -24,21 +25,25 @@ export class DevicesController {
   constructor(private readonly devices: DevicesService) {}
 
   @Get()
+  @Allow(...EVERYONE)
   list(): Promise<DeviceDto[]> {
     return this.devices.list();
   }
 
   @Get(':id')
+  @Allow(...EVERYONE)
   get(@Param('id') id: string): Promise<DeviceDto> {
     return this.devices.findOne(deviceId(id));
   }
 
   @Post()
+  @Allow('admin', 'supervisor')
   create(@Body(new ZodValidationPipe(createDeviceSchema)) body: CreateDevice): Promise<DeviceDto> {
     return this.devices.create(body);
   }
 
   @Put(':id')
+  @Allow('admin', 'supervisor')
   replace(
     @Param('id') id: string,
     @Body(new ZodValidationPipe(replaceDeviceSchema)) body: ReplaceDevice,
@@ -47,6 +52,7 @@ export class DevicesController {
   }
 
   @Patch(':id')
+  @Allow('admin', 'supervisor')
   update(
     @Param('id') id: string,
     @Body(new ZodValidationPipe(updateDeviceSchema)) body: UpdateDevice,
@@ -55,6 +61,7 @@ export class DevicesController {
   }
 
   @Delete(':id')
+  @Allow('admin', 'supervisor')
   @HttpCode(204)
   remove(@Param('id') id: string): Promise<void> {
     return this.devices.remove(deviceId(id));

@@ -1,23 +1,50 @@
-import { Inject, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
-import type { Server } from 'socket.io';
-import { SOCKET_PATH, type ClientToServerEvents, type ServerToClientEvents } from '@ioc/contracts';
+import { Inject, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { WebSocketGateway, WebSocketServer, type OnGatewayInit } from '@nestjs/websockets';
+import type { Server, Socket } from 'socket.io';
+import { SOCKET_PATH, type ClientToServerEvents, type ServerToClientEvents, type SocketAuth } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { EventBus } from '@ioc/common';
+import { AuthService, type Principal } from '@ioc/auth';
 import { TelemetryCoalescer } from './telemetry-coalescer';
 
-/** Streams live telemetry (coalesced), device changes and alerts to the console over socket.io. */
+interface SocketData {
+  principal: Principal;
+  expiry: NodeJS.Timeout;
+}
+type ConsoleServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type ConsoleSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/**
+ * Streams live telemetry (coalesced), device changes and alerts to logged-in consoles over
+ * socket.io. A socket lives no longer than its access token, nor past its session's revocation.
+ */
 @WebSocketGateway({ path: SOCKET_PATH, serveClient: false })
-export class RealtimeGateway implements OnModuleInit, OnModuleDestroy {
-  @WebSocketServer() private server!: Server<ClientToServerEvents, ServerToClientEvents>;
+export class RealtimeGateway implements OnGatewayInit, OnModuleInit, OnModuleDestroy {
+  @WebSocketServer() private server!: ConsoleServer;
+  private readonly logger = new Logger(RealtimeGateway.name);
   private readonly coalescer = new TelemetryCoalescer();
   private readonly unsubscribers: (() => void)[] = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly bus: EventBus,
+    private readonly auth: AuthService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  afterInit(server: ConsoleServer): void {
+    server.use((socket: ConsoleSocket, next) => {
+      try {
+        const principal = this.auth.verify((socket.handshake.auth as Partial<SocketAuth>)?.token);
+        socket.data.principal = principal;
+        socket.data.expiry = setTimeout(() => this.end(socket, 'expired'), Math.max(0, principal.expiresAt - Date.now()));
+        socket.on('disconnect', () => clearTimeout(socket.data.expiry));
+        next();
+      } catch {
+        next(new Error('unauthorized'));
+      }
+    });
+  }
 
   onModuleInit(): void {
     this.unsubscribers.push(
@@ -27,6 +54,7 @@ export class RealtimeGateway implements OnModuleInit, OnModuleDestroy {
       this.bus.on('device.removed', (id) => this.server.emit('device:removed', { id })),
       this.bus.on('alert.opened', (a) => this.server.emit('alert:opened', a)),
       this.bus.on('alert.resolved', (a) => this.server.emit('alert:resolved', a)),
+      this.bus.on('session.revoked', (sessionId) => this.endSession(sessionId)),
     );
     this.timer = setInterval(() => this.flush(), this.config.REALTIME_FLUSH_MS);
     this.timer.unref();
@@ -35,6 +63,18 @@ export class RealtimeGateway implements OnModuleInit, OnModuleDestroy {
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
     for (const off of this.unsubscribers) off();
+  }
+
+  private endSession(sessionId: string): void {
+    for (const socket of this.server.sockets.sockets.values()) {
+      if (socket.data.principal?.sessionId === sessionId) this.end(socket, 'revoked');
+    }
+  }
+
+  private end(socket: ConsoleSocket, reason: 'expired' | 'revoked'): void {
+    this.logger.debug(`closing the socket of ${socket.data.principal.username}: session ${reason}`);
+    socket.emit('session:ended', { reason });
+    socket.disconnect(true);
   }
 
   private flush(): void {

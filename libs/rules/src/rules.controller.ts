@@ -10,6 +10,7 @@ import {
   type UpdateRule,
 } from '@ioc/contracts';
 import { ZodValidationPipe } from '@ioc/common';
+import { Allow, OPERATIONS_ROOM } from '@ioc/auth';
 import { RulesService } from './rules.service';
 
 @Controller('api/rules')
@@ -17,16 +18,19 @@ export class RulesController {
   constructor(private readonly rules: RulesService) {}
 
   @Get()
+  @Allow(...OPERATIONS_ROOM)
   list(): RuleDto[] {
     return this.rules.list();
   }
 
   @Post()
+  @Allow('admin', 'supervisor')
   create(@Body(new ZodValidationPipe(createRuleSchema)) body: CreateRule): Promise<RuleDto> {
     return this.rules.create(body);
   }
 
   @Patch(':id')
+  @Allow('admin', 'supervisor')
   update(
     @Param('id', ParseIntPipe) id: number,
     @Body(new ZodValidationPipe(updateRuleSchema)) body: UpdateRule,
@@ -35,6 +39,7 @@ export class RulesController {
   }
 
   @Delete(':id')
+  @Allow('admin', 'supervisor')
   @HttpCode(204)
   remove(@Param('id', ParseIntPipe) id: number): Promise<void> {
     return this.rules.remove(id);
@@ -46,6 +51,7 @@ export class AlertsController {
   constructor(private readonly rules: RulesService) {}
 
   @Get()
+  @Allow(...OPERATIONS_ROOM)
   list(@Query(new ZodValidationPipe(listAlertsQuerySchema)) query: ListAlertsQuery): Promise<AlertDto[]> {
     return this.rules.alerts(query);
   }
