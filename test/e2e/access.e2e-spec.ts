@@ -1,0 +1,189 @@
+import { ROLES, type ApiErrorBody, type AuditEntryDto, type Role, type SessionDto, type UserDto } from '@ioc/contracts';
+import { startTestServer, type TestServer } from '../support/test-server';
+import { api, connectConsole, nextEvent } from '../support/clients';
+
+jest.setTimeout(60_000);
+
+const station = { kind: 'water_level', name: 'Trạm thử quyền', lat: 10.35, lng: 106.36 };
+const EVERYONE: Role[] = [...ROLES];
+const OPERATIONS_ROOM: Role[] = ['admin', 'supervisor', 'operator', 'viewer'];
+
+/** Each route family, and the roles that may use it. */
+const ROUTES: { method: string; path: string; body?: unknown; allowed: Role[] }[] = [
+  { method: 'GET', path: '/api/devices', allowed: EVERYONE },
+  { method: 'GET', path: '/api/areas', allowed: EVERYONE },
+  { method: 'PUT', path: '/api/devices/acl-01', body: station, allowed: ['admin', 'supervisor'] },
+  { method: 'PATCH', path: '/api/devices/acl-01', body: { name: 'x' }, allowed: ['admin', 'supervisor'] },
+  { method: 'DELETE', path: '/api/devices/no-such-device', allowed: ['admin', 'supervisor'] },
+  { method: 'GET', path: '/api/rules', allowed: OPERATIONS_ROOM },
+  { method: 'POST', path: '/api/rules', body: {}, allowed: ['admin', 'supervisor'] },
+  { method: 'GET', path: '/api/alerts', allowed: OPERATIONS_ROOM },
+  { method: 'GET', path: '/api/dead-letters', allowed: ['admin', 'supervisor', 'operator'] },
+  { method: 'GET', path: '/api/users', allowed: ['admin'] },
+  { method: 'POST', path: '/api/users', body: {}, allowed: ['admin'] },
+  { method: 'PATCH', path: '/api/users/9999', body: { displayName: 'x' }, allowed: ['admin'] },
+  { method: 'GET', path: '/api/teams', allowed: ['admin', 'supervisor', 'operator'] },
+  { method: 'POST', path: '/api/teams', body: {}, allowed: ['admin'] },
+  { method: 'GET', path: '/api/audit', allowed: ['admin', 'supervisor'] },
+  { method: 'GET', path: '/api/auth/me', allowed: EVERYONE },
+];
+
+describe('who may do what', () => {
+  let server: TestServer;
+  const sessions = {} as Record<Role, SessionDto>;
+
+  beforeAll(async () => {
+    server = await startTestServer({ LOGIN_MAX_FAILURES: '3' });
+    for (const role of ROLES) sessions[role] = await server.session(role);
+  });
+  afterAll(() => server?.close());
+
+  const cases = ROUTES.flatMap((route) => ROLES.map((role) => ({ ...route, role, ok: route.allowed.includes(role) })));
+  it.each(cases)('$role: $method $path is allowed: $ok', async ({ method, path, body, role, ok }) => {
+    const res = await api<ApiErrorBody>(server.baseUrl, method, path, body, sessions[role].accessToken);
+    if (ok) {
+      expect([401, 403]).not.toContain(res.status);
+    } else {
+      expect(res.status).toBe(403);
+      expect(res.body.message).toMatch(new RegExp(`the role ${role} may not ${method}`));
+    }
+  });
+
+  it.each(ROUTES)('$method $path without a token: 401', async ({ method, path, body }) => {
+    const res = await api<ApiErrorBody>(server.baseUrl, method, path, body);
+    expect(res.status).toBe(401);
+    expect(res.body.message).toBe('log in first: no access token');
+  });
+
+  it.each(['/api/health', '/api/console-config'])('GET %s needs no token', async (path) => {
+    expect((await api(server.baseUrl, 'GET', path)).status).toBe(200);
+  });
+
+  it('refuses a tampered token, a token signed with another key and an unsigned one', async () => {
+    const token = sessions.viewer.accessToken;
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const promoted = Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url');
+    const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${promoted}.`;
+    for (const forged of [`${header}.${promoted}.${signature}`, `${header}.${payload}.${signature.slice(0, -4)}AAAA`, unsigned, 'not-a-jwt']) {
+      const res = await api<ApiErrorBody>(server.baseUrl, 'GET', '/api/users', undefined, forged);
+      expect(res.status).toBe(401);
+      expect(res.body.message).toBe('invalid access token');
+    }
+  });
+
+  it('ends a session at logout: its access token, its refresh token and its socket stop working', async () => {
+    const session = await server.session('operator');
+    const socket = await connectConsole(server.baseUrl, session.accessToken);
+    const ended = nextEvent(socket, 'session:ended', (p) => p.reason === 'revoked');
+    const disconnected = new Promise((resolve) => socket.once('disconnect', resolve));
+    expect((await api(server.baseUrl, 'POST', '/api/auth/logout', { refreshToken: session.refreshToken }, session.accessToken)).status).toBe(204);
+    await ended;
+    await disconnected;
+    const after = await api<ApiErrorBody>(server.baseUrl, 'GET', '/api/devices', undefined, session.accessToken);
+    expect(after).toMatchObject({ status: 401, body: { message: 'session revoked: log in again' } });
+    expect((await api(server.baseUrl, 'POST', '/api/auth/refresh', { refreshToken: session.refreshToken })).status).toBe(401);
+  });
+
+  it('rotates refresh tokens: each is good once', async () => {
+    const session = await server.session('viewer');
+    const next = await api<SessionDto>(server.baseUrl, 'POST', '/api/auth/refresh', { refreshToken: session.refreshToken });
+    expect(next.status).toBe(200);
+    expect(next.body.refreshToken).not.toBe(session.refreshToken);
+    expect((await api(server.baseUrl, 'GET', '/api/devices', undefined, next.body.accessToken)).status).toBe(200);
+    const replay = await api<ApiErrorBody>(server.baseUrl, 'POST', '/api/auth/refresh', { refreshToken: session.refreshToken });
+    expect(replay).toMatchObject({ status: 401, body: { message: 'session expired or revoked: log in again' } });
+  });
+
+  it('refuses a socket with no token or a bad one', async () => {
+    await expect(connectConsole(server.baseUrl, '')).rejects.toThrow('unauthorized');
+    await expect(connectConsole(server.baseUrl, 'forged.token.value')).rejects.toThrow('unauthorized');
+  });
+
+  it('locks an account after repeated failures, with a message saying until when', async () => {
+    const admin = sessions.admin.accessToken;
+    await api(server.baseUrl, 'POST', '/api/users', { username: 'khoa.thu', displayName: 'Thử khoá', password: 'correct-horse-battery', role: 'viewer' }, admin);
+    const attempt = (password: string) => api<ApiErrorBody>(server.baseUrl, 'POST', '/api/auth/login', { username: 'khoa.thu', password });
+    expect(await attempt('wrong-1')).toMatchObject({ status: 401, body: { message: 'wrong username or password' } });
+    expect((await attempt('wrong-2')).status).toBe(401);
+    const locked = await attempt('wrong-3');
+    expect(locked.status).toBe(429);
+    expect(locked.body.message).toMatch(/^account locked after 3 failed logins; try again after \d{4}-\d\d-\d\dT/);
+    expect((await attempt('correct-horse-battery')).status).toBe(429);
+  });
+
+  it('answers an unknown user exactly like a wrong password', async () => {
+    const res = await api<ApiErrorBody>(server.baseUrl, 'POST', '/api/auth/login', { username: 'nobody', password: 'whatever-it-is' });
+    expect(res).toMatchObject({ status: 401, body: { message: 'wrong username or password' } });
+  });
+
+  it('ends the sessions of a user whose role changes, and refuses a disabled one', async () => {
+    const admin = sessions.admin.accessToken;
+    const created = await api<UserDto>(server.baseUrl, 'POST', '/api/users', { username: 'doi.vai.tro', displayName: 'Đổi vai trò', password: 'long-enough-pass', role: 'operator' }, admin);
+    const login = () => api<SessionDto>(server.baseUrl, 'POST', '/api/auth/login', { username: 'doi.vai.tro', password: 'long-enough-pass' });
+    const first = await login();
+    await api(server.baseUrl, 'PATCH', `/api/users/${created.body.id}`, { role: 'viewer' }, admin);
+    expect((await api(server.baseUrl, 'GET', '/api/devices', undefined, first.body.accessToken)).status).toBe(401);
+    expect((await login()).body.user.role).toBe('viewer');
+    await api(server.baseUrl, 'PATCH', `/api/users/${created.body.id}`, { disabled: true }, admin);
+    expect(await login()).toMatchObject({ status: 401, body: { message: 'this account is disabled' } });
+  });
+
+  it('needs a team for a field user', async () => {
+    const res = await api<ApiErrorBody>(server.baseUrl, 'POST', '/api/users', { username: 'to.moi', displayName: 'Tổ mới', password: 'long-enough-pass', role: 'field' }, sessions.admin.accessToken);
+    expect(res).toMatchObject({ status: 400, body: { message: 'teamId: a field user must belong to a team' } });
+  });
+
+  it('keeps an audit log of changes, with who, what, where from, and no secrets', async () => {
+    const admin = sessions.admin.accessToken;
+    await api(server.baseUrl, 'PUT', '/api/devices/audit-01', station, admin);
+    await api(server.baseUrl, 'POST', '/api/users', { username: 'kiem.toan', displayName: 'Kiểm toán', password: 'secret-password-1', role: 'viewer' }, admin);
+    await api(server.baseUrl, 'DELETE', '/api/devices/audit-01', undefined, sessions.viewer.accessToken);
+    const log = await api<AuditEntryDto[]>(server.baseUrl, 'GET', '/api/audit?limit=1000', undefined, sessions.supervisor.accessToken);
+    const put = log.body.find((e) => e.action === 'PUT /api/devices/:id' && e.targetId === 'audit-01');
+    expect(put).toMatchObject({ actor: { username: 'admin' }, targetType: 'devices', status: 200, details: { name: station.name } });
+    expect(put?.ip).toMatch(/127\.0\.0\.1/);
+    const user = log.body.find((e) => e.action === 'POST /api/users' && e.details?.username === 'kiem.toan');
+    expect(user?.details?.password).toBe('[redacted]');
+    expect(JSON.stringify(log.body)).not.toContain('secret-password-1');
+    const refused = log.body.find((e) => e.action === 'DELETE /api/devices/:id' && e.targetId === 'audit-01');
+    expect(refused).toMatchObject({ actor: { username: 'nguoixem' }, status: 403 });
+    const logins = log.body.filter((e) => e.action === 'POST /api/auth/login');
+    expect(logins.some((e) => e.status === 429 && e.details?.username === 'khoa.thu')).toBe(true);
+  });
+
+  it('documents every route with the roles it needs at /api/docs', async () => {
+    const { status, body } = await api<{ paths: Record<string, Record<string, { description?: string }>> }>(server.baseUrl, 'GET', '/api/docs-json');
+    expect(status).toBe(200);
+    expect(body.paths['/api/users'].get.description).toBe('Roles: admin.');
+    expect(body.paths['/api/devices/{id}'].put.description).toBe('Roles: admin, supervisor.');
+    expect(body.paths['/api/health'].get.description).toBe('Public: no token needed.');
+  });
+});
+
+describe('short-lived access tokens', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ACCESS_TOKEN_TTL_S: '1', LOGIN_RATE_LIMIT: '3' });
+  });
+  afterAll(() => server?.close());
+
+  it('refuses an expired token and closes its socket', async () => {
+    const session = await server.session('operator');
+    const socket = await connectConsole(server.baseUrl, session.accessToken);
+    await nextEvent(socket, 'session:ended', (p) => p.reason === 'expired', 5000);
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await api<ApiErrorBody>(server.baseUrl, 'GET', '/api/devices', undefined, session.accessToken);
+    expect(res).toMatchObject({ status: 401, body: { message: 'access token expired: refresh it' } });
+    socket.close();
+  });
+
+  it('limits login attempts per address', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await api(server.baseUrl, 'POST', '/api/auth/login', { username: 'nobody', password: 'x' })).status);
+    }
+    expect(statuses.slice(0, 2)).toEqual([401, 401]);
+    expect(statuses[3]).toBe(429);
+  });
+});
