@@ -8,6 +8,8 @@ describe('loadConfig', () => {
       intervalMs: 5000,
       deviceLimit: undefined,
       seed: 1,
+      username: 'admin',
+      password: 'admin-demo-2026',
     });
   });
 
@@ -18,6 +20,8 @@ describe('loadConfig', () => {
       SIM_INTERVAL_MS: '1000',
       SIM_DEVICES: '12',
       SIM_SEED: '99',
+      SIM_USERNAME: 'truongca',
+      SIM_PASSWORD: 'p4ss',
     });
     expect(config).toEqual({
       serverUrl: 'http://ioc.local:8080',
@@ -25,6 +29,8 @@ describe('loadConfig', () => {
       intervalMs: 1000,
       deviceLimit: 12,
       seed: 99,
+      username: 'truongca',
+      password: 'p4ss',
     });
   });
 

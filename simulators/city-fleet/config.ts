@@ -9,6 +9,9 @@ export interface SimulatorConfig {
   /** Simulate at most this many devices of the fleet. */
   deviceLimit: number | undefined;
   seed: number;
+  /** Who the simulator logs in as to register the fleet. */
+  username: string;
+  password: string;
 }
 
 // docker-compose and shells pass unset variables as empty strings.
@@ -23,6 +26,8 @@ const envSchema = z.object({
   SIM_INTERVAL_MS: optional(z.coerce.number().int().min(100).max(3_600_000)),
   SIM_DEVICES: optional(z.coerce.number().int().min(1)),
   SIM_SEED: optional(z.coerce.number().int().min(0).max(0xffff_ffff)),
+  SIM_USERNAME: optional(z.string().min(1)),
+  SIM_PASSWORD: optional(z.string().min(1)),
 });
 
 export class ConfigError extends Error {
@@ -43,5 +48,8 @@ export function loadConfig(env: Record<string, string | undefined>): SimulatorCo
     intervalMs: vars.SIM_INTERVAL_MS ?? 5000,
     deviceLimit: vars.SIM_DEVICES,
     seed: vars.SIM_SEED ?? 1,
+    // The demo administrator that `npm run demo` seeds (README).
+    username: vars.SIM_USERNAME ?? 'admin',
+    password: vars.SIM_PASSWORD ?? 'admin-demo-2026',
   };
 }

@@ -38,6 +38,7 @@ export async function startSimulator(
   const health = await waitForHealth(api, { log, signal });
   const brokerUrl = config.mqttUrl ?? brokerUrlFromHealth(config.serverUrl, health);
 
+  await api.login({ username: config.username, password: config.password }, signal);
   const fleet = selectDevices(FLEET, config.deviceLimit);
   await seed(api, fleet, demoRules(fleet), log, signal);
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import type { CreateDeviceInput, CreateRuleInput, HealthDto, ReplaceDeviceInput } from '@ioc/contracts';
+import type { CreateDeviceInput, CreateRuleInput, HealthDto, LoginInput, ReplaceDeviceInput } from '@ioc/contracts';
 import type { Logger } from 'pino';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -13,6 +13,7 @@ const healthSchema = z.looseObject({
 export type HealthMqtt = Pick<NonNullable<HealthDto['mqtt']>, 'port'> | null;
 
 const ruleListSchema = z.array(z.looseObject({ name: z.string() }));
+const sessionSchema = z.looseObject({ accessToken: z.string().min(1) });
 
 /** ApiErrorBody, read leniently: a server in development may still answer with NestJS defaults. */
 const errorBodySchema = z.looseObject({
@@ -32,7 +33,16 @@ export class ApiError extends Error {
 
 /** The part of the ioc REST API the simulator uses. */
 export class ServerApi {
+  private accessToken: string | undefined;
+
   constructor(readonly baseUrl: string) {}
+
+  /** Seeding needs an administrator or supervisor; the session outlives the few seconds it takes. */
+  async login(credentials: LoginInput, signal?: AbortSignal): Promise<void> {
+    const session = sessionSchema.safeParse(await this.request('POST', '/api/auth/login', credentials, signal));
+    if (!session.success) throw new Error(`POST /api/auth/login: unexpected body (${z.prettifyError(session.error)})`);
+    this.accessToken = session.data.accessToken;
+  }
 
   get healthUrl(): string {
     return `${this.baseUrl}/api/health`;
@@ -64,9 +74,12 @@ export class ServerApi {
 
   private async request(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
