@@ -34,6 +34,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 
+  it('refuses demo users in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', IOC_DEMO_USERS: 'true' })).toThrow(
+      /IOC_DEMO_USERS="true": demo users have published passwords: refused in production/,
+    );
+  });
+
+  it('wants the first administrator\'s name and password together', () => {
+    expect(() => loadConfig({ IOC_ADMIN_USERNAME: 'quantri' })).toThrow(/IOC_ADMIN_PASSWORD="": set IOC_ADMIN_USERNAME and IOC_ADMIN_PASSWORD together/);
+  });
+
+  it.each([
+    ['JWT_SECRET', 'short', /JWT_SECRET="short": must be at least 32 characters/],
+    ['CORS_ORIGINS', 'ioc.example.vn', /CORS_ORIGINS="ioc.example.vn": must be a comma-separated list of origins/],
+    ['CONSOLE_TILE_URL', 'tiles/{z}/{x}/{y}.png', /CONSOLE_TILE_URL=.*must be a tile URL template/],
+  ])('checks %s', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
   it('names every wrong variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', MQTT_WS_PORT: '-1' })).toThrow(/PORT="x"[\s\S]*MQTT_WS_PORT="-1"/);
   });

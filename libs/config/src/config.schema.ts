@@ -91,12 +91,22 @@ export const configSchema = z.object({
 
 export type AppConfig = z.infer<typeof configSchema>;
 
+const checkedSchema = configSchema.superRefine((c, ctx) => {
+  if (c.NODE_ENV === 'production' && c.IOC_DEMO_USERS) {
+    ctx.addIssue({ code: 'custom', path: ['IOC_DEMO_USERS'], message: 'demo users have published passwords: refused in production' });
+  }
+  if ((c.IOC_ADMIN_USERNAME === undefined) !== (c.IOC_ADMIN_PASSWORD === undefined)) {
+    const missing = c.IOC_ADMIN_USERNAME === undefined ? 'IOC_ADMIN_USERNAME' : 'IOC_ADMIN_PASSWORD';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'set IOC_ADMIN_USERNAME and IOC_ADMIN_PASSWORD together' });
+  }
+});
+
 export class ConfigError extends Error {}
 
 /** Parses the environment; a wrong value stops start-up with a message naming each variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = configSchema.safeParse(cleaned);
+  const result = checkedSchema.safeParse(cleaned);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => {
     const name = String(i.path[0] ?? '');
