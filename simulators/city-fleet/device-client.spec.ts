@@ -24,10 +24,17 @@ describe('SimulatedDevice', () => {
   let brokerUrl: string;
   let observer: MqttClient;
   const messages: { topic: string; payload: string; retain: boolean }[] = [];
+  const logins: { clientId: string; username?: string; password?: string }[] = [];
 
   beforeEach(async () => {
     messages.length = 0;
-    broker = createBroker();
+    logins.length = 0;
+    broker = createBroker({
+      authenticate: (client, username, password, done) => {
+        logins.push({ clientId: client.id, username, password: password?.toString() });
+        done(null, true);
+      },
+    });
     server = createServer(broker.handle);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     brokerUrl = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -48,6 +55,7 @@ describe('SimulatedDevice', () => {
     const device = FLEET.find((d) => d.id === id)!;
     const simulated = new SimulatedDevice(id, {
       brokerUrl,
+      password: `${id}-secret`,
       intervalMs: 100,
       model: createDeviceModel(device, { seed: 1 }),
       counters,
@@ -56,6 +64,13 @@ describe('SimulatedDevice', () => {
     simulated.start();
     return simulated;
   }
+
+  it('logs in with its id and its secret', async () => {
+    const device = start('mt-wl-01', { sent: 0, failed: 0, skipped: 0 });
+    await until(() => device.connected);
+    expect(logins).toContainEqual({ clientId: 'mt-wl-01', username: 'mt-wl-01', password: 'mt-wl-01-secret' });
+    await device.stop();
+  });
 
   it('says online, publishes valid telemetry with a rising seq, and says offline on stop', async () => {
     const counters: PublishCounters = { sent: 0, failed: 0, skipped: 0 };

@@ -14,6 +14,8 @@ export interface PublishCounters {
 
 export interface SimulatedDeviceOptions {
   brokerUrl: string;
+  /** The device's MQTT secret; the username is its id. */
+  password: string;
   intervalMs: number;
   model: DeviceModel;
   counters: PublishCounters;
@@ -51,6 +53,8 @@ export class SimulatedDevice {
     const statusTopic = topics.status(this.id);
     const client = connect(brokerUrl, {
       clientId: this.id,
+      username: this.id,
+      password: this.options.password,
       clean: true,
       keepalive: 30,
       reconnectPeriod: 2_000,

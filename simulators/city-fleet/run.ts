@@ -40,13 +40,14 @@ export async function startSimulator(
 
   await api.login({ username: config.username, password: config.password }, signal);
   const fleet = selectDevices(FLEET, config.deviceLimit);
-  await seed(api, fleet, demoRules(fleet), log, signal);
+  const secrets = await seed(api, fleet, demoRules(fleet), log, signal);
 
   const counters: PublishCounters = { sent: 0, failed: 0, skipped: 0 };
   const devices = fleet.map(
     (device) =>
       new SimulatedDevice(device.id, {
         brokerUrl,
+        password: secrets.get(device.id)!,
         intervalMs: config.intervalMs,
         model: createDeviceModel(device, { seed: config.seed, excursion: DEMO_EXCURSIONS[device.id] }),
         counters,

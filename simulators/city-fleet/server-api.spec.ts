@@ -63,6 +63,11 @@ class FakeApi {
       this.devices.set(device[1], parsed.data);
       return send(created ? 201 : 200, { id: device[1], ...parsed.data });
     }
+    const credentials = /^POST \/api\/devices\/([^/]+)\/credentials$/.exec(route);
+    if (credentials) {
+      if (!this.devices.has(credentials[1])) return send(404, { statusCode: 404, error: 'not_found', message: 'no such device' });
+      return send(201, { deviceId: credentials[1], username: credentials[1], password: `${credentials[1]}-secret`, issuedAt: new Date().toISOString() });
+    }
     if (route === 'GET /api/rules') return send(200, this.rules);
     if (route === 'POST /api/rules') {
       const parsed = createRuleSchema.safeParse(body);
@@ -87,8 +92,10 @@ describe('ServerApi', () => {
 
   it('seeds every device by PUT without its id, and the demo rules once', async () => {
     const rules = demoRules(FLEET);
-    await seed(api, FLEET, rules, log);
+    const secrets = await seed(api, FLEET, rules, log);
     expect(fake.devices.size).toBe(FLEET.length);
+    expect(secrets.size).toBe(FLEET.length);
+    expect(secrets.get('mt-wl-01')).toBe('mt-wl-01-secret');
     expect(fake.requests).toContain('PUT /api/devices/mt-wl-01');
     expect(fake.devices.get('mt-wl-01')).not.toHaveProperty('id');
     expect(fake.rules.map((r) => r.name)).toEqual(rules.map((r) => r.name));

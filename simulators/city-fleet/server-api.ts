@@ -14,6 +14,7 @@ export type HealthMqtt = Pick<NonNullable<HealthDto['mqtt']>, 'port'> | null;
 
 const ruleListSchema = z.array(z.looseObject({ name: z.string() }));
 const sessionSchema = z.looseObject({ accessToken: z.string().min(1) });
+const credentialsSchema = z.looseObject({ password: z.string().min(1) });
 
 /** ApiErrorBody, read leniently: a server in development may still answer with NestJS defaults. */
 const errorBodySchema = z.looseObject({
@@ -60,6 +61,15 @@ export class ServerApi {
     const { id, ...rest } = device;
     const body: ReplaceDeviceInput = rest;
     await this.request('PUT', `/api/devices/${encodeURIComponent(id)}`, body, signal);
+  }
+
+  /** A new MQTT secret for the device (the previous one stops working). */
+  async issueCredentials(id: string, signal?: AbortSignal): Promise<string> {
+    const body = credentialsSchema.safeParse(
+      await this.request('POST', `/api/devices/${encodeURIComponent(id)}/credentials`, undefined, signal),
+    );
+    if (!body.success) throw new Error(`POST /api/devices/${id}/credentials: unexpected body (${z.prettifyError(body.error)})`);
+    return body.data.password;
   }
 
   async ruleNames(signal?: AbortSignal): Promise<Set<string>> {
@@ -167,18 +177,26 @@ export function brokerUrlFromHealth(serverUrl: string, mqtt: HealthMqtt): string
   return `mqtt://${new URL(serverUrl).hostname}:${mqtt.port}`;
 }
 
-/** PUTs every device, then creates the rules whose name the server does not know yet. */
+/**
+ * PUTs every device and issues it a fresh MQTT secret (returned by device id), then creates the
+ * rules whose name the server does not know yet.
+ */
 export async function seed(
   api: ServerApi,
   devices: readonly CreateDeviceInput[],
   rules: readonly CreateRuleInput[],
   log: Logger,
   signal?: AbortSignal,
-): Promise<void> {
-  for (const device of devices) await api.putDevice(device, signal);
-  log.info(`${devices.length} devices registered`);
+): Promise<Map<string, string>> {
+  const secrets = new Map<string, string>();
+  for (const device of devices) {
+    await api.putDevice(device, signal);
+    secrets.set(device.id, await api.issueCredentials(device.id, signal));
+  }
+  log.info(`${devices.length} devices registered, each with a new MQTT secret`);
   const existing = await api.ruleNames(signal);
   const missing = rules.filter((r) => !existing.has(r.name));
   for (const rule of missing) await api.createRule(rule, signal);
   log.info(`${missing.length} demo rules created, ${rules.length - missing.length} already there`);
+  return secrets;
 }

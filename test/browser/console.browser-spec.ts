@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { topics, type DeviceDto } from '@ioc/contracts';
+import { topics, type ProvisionedDeviceDto, type SessionDto } from '@ioc/contracts';
 import { api, connectDevice } from '../support/clients';
 import { startTestServer, type TestServer } from '../support/test-server';
 
@@ -12,6 +12,10 @@ const DEVICE_ID = 'mt-wl-browser-01';
 // Chromium refuses port 9 outright, so no tile ever loads and the offline basemap is all there is.
 const UNREACHABLE_TILES = 'http://127.0.0.1:9/{z}/{x}/{y}.png';
 const SCREENSHOT = join(__dirname, '../../test-results/console.png');
+const LOGIN_SCREENSHOT = join(__dirname, '../../test-results/login.png');
+const TITLE = 'Trung tâm Giám sát, điều hành đô thị thông minh (IOC)';
+/** Where the console keeps its session; see apps/console/src/auth/stored-session.ts. */
+const SESSION_KEY = 'ioc.console.session';
 const CHROMIUM = {
   executablePath: '/usr/bin/chromium',
   args: [
@@ -29,6 +33,8 @@ const CHROMIUM = {
 const marker = `[data-device-id="${DEVICE_ID}"]`;
 const markerValue = `${marker} [data-testid="marker-value"]`;
 const rowValue = `[data-testid="device-value-${DEVICE_ID}-water_level"]`;
+const loginForm = '[data-testid="login-form"]';
+const connected = '[data-testid="connection-state"][data-state="connected"]';
 
 /** Waits until the element shows exactly `text`; on timeout, says what it showed instead. */
 async function expectText(page: Page, selector: string, text: string, timeoutMs = 10_000): Promise<void> {
@@ -42,12 +48,28 @@ async function expectText(page: Page, selector: string, text: string, timeoutMs 
   throw new Error(`${selector}: expected "${text}", shown ${JSON.stringify(shown)}`);
 }
 
+async function logIn(page: Page, username: string, password: string): Promise<void> {
+  await page.locator('input[name="username"]').fill(username);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('.login-card__submit').click();
+}
+
+/** The refresh token the page keeps, or null. Given as text: the function runs in the page. */
+async function storedRefreshToken(page: Page): Promise<string | null> {
+  const stored = (await page.evaluate(`sessionStorage.getItem('${SESSION_KEY}')`)) as string | null;
+  return stored === null ? null : (JSON.parse(stored) as { refreshToken: string }).refreshToken;
+}
+
 describe('operations console in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   let page: Page;
   let device: MqttClient;
+  let operator: SessionDto;
+  /** The administrator's access token, for setting up devices and rules. */
+  let admin: string;
   const pageErrors: string[] = [];
+  const requestUrls: string[] = [];
 
   const publish = (waterLevel: number) =>
     device.publishAsync(topics.telemetry(DEVICE_ID), JSON.stringify({ ts: Date.now(), metrics: { water_level: waterLevel } }), {
@@ -56,19 +78,22 @@ describe('operations console in Chromium', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ CONSOLE_TILE_URL: UNREACHABLE_TILES });
-    const created = await api<DeviceDto>(server.baseUrl, 'POST', '/api/devices', {
-      id: DEVICE_ID,
-      kind: 'water_level',
-      name: 'Trạm đo mực nước cầu Quay',
-      lat: 10.36,
-      lng: 106.36,
-    });
+    admin = (await server.session('admin')).accessToken;
+    const created = await api<ProvisionedDeviceDto>(
+      server.baseUrl,
+      'POST',
+      '/api/devices',
+      { id: DEVICE_ID, kind: 'water_level', name: 'Trạm đo mực nước cầu Quay', lat: 10.36, lng: 106.36 },
+      admin,
+    );
     expect(created.status).toBe(201);
-    device = await connectDevice(server.mqttUrl, DEVICE_ID);
+    const { username, password } = created.body.credentials;
+    device = await connectDevice(server.mqttUrl, DEVICE_ID, { username, password });
     browser = await chromium.launch(CHROMIUM);
     // A browser set to another language and zone: the console must still show Vietnamese, in Vietnam time.
     page = await browser.newPage({ viewport: { width: 1600, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('request', (request) => requestUrls.push(request.url()));
   });
 
   afterAll(async () => {
@@ -77,15 +102,43 @@ describe('operations console in Chromium', () => {
     await server?.close();
   });
 
-  it('draws the device on the offline basemap with the pilot area outlines', async () => {
+  it('asks who is there before showing anything', async () => {
     await page.goto(server.baseUrl);
+    await page.locator(loginForm).waitFor();
+    expect(await page.locator('h1').textContent()).toBe(TITLE);
+    expect(await page.locator('#login-title').textContent()).toBe('Đăng nhập');
+    expect(await page.locator('.login-card__submit').textContent()).toBe('Đăng nhập');
+    expect(await page.locator(marker).count()).toBe(0);
+    await mkdir(join(LOGIN_SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: LOGIN_SCREENSHOT });
+  });
+
+  it('says so when the password is wrong, in Vietnamese above the server message', async () => {
+    await logIn(page, 'canbotruc', 'not-the-password');
+    await expectText(page, '.login-card__error-line', 'Sai tên đăng nhập hoặc mật khẩu');
+    expect(await page.locator('[data-testid="login-server-message"]').textContent()).toBe('wrong username or password');
+    expect(await page.locator('input[name="password"]').inputValue()).toBe('');
+    expect(await page.locator('[data-testid="current-user"]').count()).toBe(0);
+  });
+
+  it('logs in an operator through the form and shows who is on duty', async () => {
+    const answer = page.waitForResponse((r) => r.url().endsWith('/api/auth/login') && r.status() === 200);
+    await logIn(page, 'canbotruc', 'canbotruc-demo-2026');
+    operator = (await (await answer).json()) as SessionDto;
+    expect(operator.user.role).toBe('operator');
+    await expectText(page, '[data-testid="current-user-name"]', operator.user.displayName);
+    await expectText(page, '[data-testid="current-user-role"]', 'Cán bộ trực');
+    expect(await page.locator('[data-testid="logout"]').textContent()).toBe('Đăng xuất');
+  });
+
+  it('draws the device on the offline basemap with the pilot area outlines', async () => {
     await page.locator(marker).waitFor();
     await page.locator('.pilot-outline').first().waitFor({ state: 'attached' });
     expect(await page.locator('.pilot-outline').count()).toBeGreaterThan(0);
     expect(await page.locator('.basemap-land--home').count()).toBe(1);
     await page.locator('.operations-map__notice').waitFor();
-    expect(await page.locator('h1').textContent()).toBe('Trung tâm Giám sát, điều hành đô thị thông minh (IOC)');
-    await page.locator('[data-testid="connection-state"][data-state="connected"]').waitFor();
+    expect(await page.locator('h1').textContent()).toBe(TITLE);
+    await page.locator(connected).waitFor();
   });
 
   it('shows live readings in Vietnamese number format on the list, the marker and the popup', async () => {
@@ -105,15 +158,21 @@ describe('operations console in Chromium', () => {
   });
 
   it('lists an open alert, turns the marker red, and clears both when the alert resolves', async () => {
-    const rule = await api(server.baseUrl, 'POST', '/api/rules', {
-      name: 'Mực nước vượt BĐ3',
-      kind: 'threshold',
-      metric: 'water_level',
-      operator: '>',
-      threshold: 2.5,
-      severity: 'critical',
-      deviceId: DEVICE_ID,
-    });
+    const rule = await api(
+      server.baseUrl,
+      'POST',
+      '/api/rules',
+      {
+        name: 'Mực nước vượt BĐ3',
+        kind: 'threshold',
+        metric: 'water_level',
+        operator: '>',
+        threshold: 2.5,
+        severity: 'critical',
+        deviceId: DEVICE_ID,
+      },
+      admin,
+    );
     expect(rule.status).toBe(201);
 
     await publish(2.75);
@@ -142,8 +201,119 @@ describe('operations console in Chromium', () => {
 
     await publish(2.02);
     await page.context().setOffline(false);
-    await page.locator('[data-testid="connection-state"][data-state="connected"]').waitFor({ timeout: 20_000 });
+    await page.locator(connected).waitFor({ timeout: 20_000 });
     await expectText(page, rowValue, '2,02');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('keeps the operator logged in across a reload, live', async () => {
+    await page.reload();
+    await page.locator(marker).waitFor();
+    expect(await page.locator(loginForm).count()).toBe(0);
+    await expectText(page, '[data-testid="current-user-role"]', 'Cán bộ trực');
+    await page.locator(connected).waitFor();
+    await expectText(page, rowValue, '2,02');
+    await publish(1.11);
+    await expectText(page, rowValue, '1,11');
+  });
+
+  it('never puts a token in a URL', async () => {
+    const tokens = [operator.accessToken, operator.refreshToken, await storedRefreshToken(page)];
+    expect(requestUrls.some((url) => url.includes('/socket.io/'))).toBe(true);
+    for (const token of tokens) {
+      expect(token).toBeTruthy();
+      expect(requestUrls.filter((url) => url.includes(token!))).toEqual([]);
+    }
+  });
+
+  it('logs out back to the login screen, ends the session on the server, and stays out after a reload', async () => {
+    const refreshToken = await storedRefreshToken(page);
+    await page.locator('[data-testid="logout"]').click();
+    await page.locator(loginForm).waitFor();
+    expect(await page.locator(marker).count()).toBe(0);
+    expect(await storedRefreshToken(page)).toBeNull();
+    expect((await api(server.baseUrl, 'POST', '/api/auth/refresh', { refreshToken })).status).toBe(401);
+
+    await page.reload();
+    await page.locator(loginForm).waitFor();
+    expect(await page.locator('[data-testid="current-user"]').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('operations console with short-lived access tokens', () => {
+  const TTL_S = 3;
+  const STATION = 'mt-wl-browser-02';
+  const stationRow = `[data-testid="device-value-${STATION}-water_level"]`;
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let device: MqttClient;
+  const pageErrors: string[] = [];
+  const refreshStatuses: number[] = [];
+  let websockets = 0;
+
+  beforeAll(async () => {
+    server = await startTestServer({ CONSOLE_TILE_URL: UNREACHABLE_TILES, ACCESS_TOKEN_TTL_S: String(TTL_S), LOGIN_MAX_FAILURES: '2' });
+    const admin = (await server.session('admin')).accessToken;
+    const body = { id: STATION, kind: 'water_level', name: 'Trạm đo mực nước Rạch Miễu', lat: 10.3, lng: 106.38 };
+    const created = await api<ProvisionedDeviceDto>(server.baseUrl, 'POST', '/api/devices', body, admin);
+    expect(created.status).toBe(201);
+    const { username, password } = created.body.credentials;
+    device = await connectDevice(server.mqttUrl, STATION, { username, password });
+    browser = await chromium.launch(CHROMIUM);
+    page = await browser.newPage({ viewport: { width: 1600, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('response', (response) => {
+      if (response.url().endsWith('/api/auth/refresh')) refreshStatuses.push(response.status());
+    });
+    page.on('websocket', () => websockets++);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await device?.endAsync();
+    await server?.close();
+  });
+
+  const publish = (waterLevel: number) =>
+    device.publishAsync(topics.telemetry(STATION), JSON.stringify({ ts: Date.now(), metrics: { water_level: waterLevel } }), { qos: 1 });
+
+  it('stays logged in and live over several token lifetimes, refreshing one at a time', async () => {
+    await page.goto(server.baseUrl);
+    await page.locator(loginForm).waitFor();
+    await logIn(page, 'truongca', 'truongca-demo-2026');
+    await expectText(page, '[data-testid="current-user-role"]', 'Trưởng ca');
+    await page.locator(connected).waitFor();
+    const socketsBefore = websockets;
+
+    // The socket's token runs out several times: each time the server ends it and the console comes back.
+    await new Promise((resolve) => setTimeout(resolve, 3.5 * TTL_S * 1000));
+    await publish(0.42);
+    await expectText(page, stationRow, '0,42');
+    await page.locator(connected).waitFor();
+    expect(websockets - socketsBefore).toBeGreaterThanOrEqual(2);
+    expect(await page.locator(loginForm).count()).toBe(0);
+    // A refresh token is single use: a second refresh racing the first would have been refused.
+    expect(refreshStatuses.length).toBeGreaterThanOrEqual(3);
+    expect(refreshStatuses.filter((status) => status !== 200)).toEqual([]);
+
+    await page.reload();
+    await page.locator(connected).waitFor();
+    await expectText(page, stationRow, '0,42');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('says an account is locked after repeated failures, above the server message', async () => {
+    await page.locator('[data-testid="logout"]').click();
+    await page.locator(loginForm).waitFor();
+    const locked = 'Tài khoản tạm khoá do đăng nhập sai nhiều lần';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await logIn(page, 'nguoixem', `wrong-${attempt}`);
+      await page.locator('.login-card__submit:not([disabled])').waitFor();
+      if ((await page.locator('.login-card__error-line').textContent()) === locked) break;
+    }
+    await expectText(page, '.login-card__error-line', locked);
+    expect(await page.locator('[data-testid="login-server-message"]').textContent()).toMatch(/^account locked/);
   });
 });

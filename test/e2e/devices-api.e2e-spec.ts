@@ -1,4 +1,4 @@
-import type { ApiErrorBody, DeviceDto, RuleDto } from '@ioc/contracts';
+import type { ApiErrorBody, DeviceDto, ProvisionedDeviceDto, RuleDto } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { api, connectConsole, nextEvent } from '../support/clients';
 
@@ -21,10 +21,20 @@ describe('device registry and rules over REST', () => {
     const socket = await connectConsole(server.baseUrl, token);
     try {
       const upserted = nextEvent(socket, 'device:upserted', (d) => d.id === 'mt-wl-01');
-      const created = await call<DeviceDto>('POST', '/api/devices', { id: 'mt-wl-01', ...station, metadata: { alarmLevels: [1.6, 1.8, 2.0] } });
+      const created = await call<ProvisionedDeviceDto>('POST', '/api/devices', { id: 'mt-wl-01', ...station, metadata: { alarmLevels: [1.6, 1.8, 2.0] } });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ id: 'mt-wl-01', status: 'unknown', lastSeen: null, metadata: { alarmLevels: [1.6, 1.8, 2.0] } });
-      expect(created.body.areas.map((a) => a.id).sort()).toEqual(['my-tho', 'tien-giang']);
+      expect(created.body.device).toMatchObject({
+        id: 'mt-wl-01',
+        status: 'unknown',
+        lastSeen: null,
+        metadata: { alarmLevels: [1.6, 1.8, 2.0] },
+        credentials: { state: 'active' },
+      });
+      expect(created.body.credentials).toMatchObject({ deviceId: 'mt-wl-01', username: 'mt-wl-01' });
+      expect(created.body.credentials.password.length).toBeGreaterThanOrEqual(40);
+      expect(created.body.device.areas.map((a) => a.id).sort()).toEqual(['my-tho', 'tien-giang']);
+      const listed = await call<DeviceDto>('GET', '/api/devices/mt-wl-01');
+      expect(JSON.stringify(listed.body)).not.toContain(created.body.credentials.password);
       await upserted;
 
       const list = await call<DeviceDto[]>('GET', '/api/devices');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { topics, type DeviceDto, type HealthDto } from '@ioc/contracts';
+import { topics, type DeadLetterDto, type DeviceDto, type HealthDto } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { api, connectDevice, eventually } from '../support/clients';
 
@@ -39,6 +39,21 @@ describe('with MQTT_URL set, the server is a client of that broker', () => {
       });
       expect(stored.latest.noise.value).toBe(71);
       expect(stored.status).toBe('online');
+    } finally {
+      await device.endAsync();
+    }
+  });
+
+  it('dead-letters what an unregistered device publishes through a broker without our access rules', async () => {
+    const stranger = `unk-${randomBytes(4).toString('hex')}`;
+    const device = await connectDevice(MOSQUITTO, stranger);
+    try {
+      await device.publishAsync(topics.telemetry(stranger), JSON.stringify({ ts: Date.now(), metrics: { noise: 60 } }), { qos: 1 });
+      const letter = await eventually(async () => {
+        const { body } = await call<DeadLetterDto[]>('GET', `/api/dead-letters?deviceId=${stranger}`);
+        return body[0];
+      });
+      expect(letter).toMatchObject({ reason: 'unknown_device', message: `device ${stranger} is not registered` });
     } finally {
       await device.endAsync();
     }

@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { topics, type AlertDto, type DeadLetterDto, type DeviceDto, type HealthDto } from '@ioc/contracts';
+import { topics, type AlertDto, type DeadLetterDto, type DeviceCredentialsDto, type DeviceDto, type HealthDto, type ProvisionedDeviceDto } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { api, connectConsole, connectDevice, eventually, nextEvent, type ConsoleSocket } from '../support/clients';
 
@@ -16,7 +16,7 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
   beforeAll(async () => {
     server = await startTestServer();
     token = (await server.session('admin')).accessToken;
-    const created = await call<DeviceDto>('POST', '/api/devices', {
+    const created = await call<ProvisionedDeviceDto>('POST', '/api/devices', {
       id: 'gcd-sal-01',
       kind: 'salinity',
       name: 'Trạm đo mặn Vàm Láng',
@@ -34,7 +34,7 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
     });
     expect(rule.status).toBe(201);
     consoleSocket = await connectConsole(server.baseUrl, token);
-    device = await connectDevice(server.mqttUrl, 'gcd-sal-01');
+    device = await connectDevice(server.mqttUrl, 'gcd-sal-01', { username: 'gcd-sal-01', password: created.body.credentials.password });
   });
 
   afterAll(async () => {
@@ -104,7 +104,6 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
       [topics.telemetry('gcd-sal-01'), '{"ts": 1, "metrics": {'],
       [topics.telemetry('gcd-sal-01'), Buffer.from([0, 159, 146, 150, 0])],
       [topics.telemetry('gcd-sal-01'), JSON.stringify({ ts: Date.now(), metrics: { salinity: 'high' } })],
-      [topics.telemetry('no-such-device'), JSON.stringify({ ts: Date.now(), metrics: { salinity: 1 } })],
       [topics.status('gcd-sal-01'), 'asleep'],
     ];
     for (const [topic, payload] of bad) await device.publishAsync(topic, payload, { qos: 1 });
@@ -113,14 +112,10 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
       return body.length >= bad.length ? body : undefined;
     });
     expect(letters.map((l) => l.reason).sort()).toEqual(
-      ['invalid_json', 'invalid_json', 'invalid_payload', 'invalid_payload', 'unknown_device'].sort(),
+      ['invalid_json', 'invalid_json', 'invalid_payload', 'invalid_payload'].sort(),
     );
-    expect(letters.find((l) => l.reason === 'unknown_device')).toMatchObject({
-      deviceId: 'no-such-device',
-      message: 'device no-such-device is not registered',
-    });
-    const { body: filtered } = await call<DeadLetterDto[]>('GET', '/api/dead-letters?reason=unknown_device');
-    expect(filtered).toHaveLength(1);
+    const { body: filtered } = await call<DeadLetterDto[]>('GET', '/api/dead-letters?reason=invalid_json');
+    expect(filtered).toHaveLength(2);
 
     const { body: health } = await call<HealthDto>('GET', '/api/health');
     expect(health.status).toBe('ok');
@@ -131,7 +126,10 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
 
   it('marks a device offline from its last will', async () => {
     await call('PUT', '/api/devices/mt-aq-01', { kind: 'air_quality', name: 'Quan trắc không khí', lat: 10.36, lng: 106.36 });
+    const { body: secret } = await call<DeviceCredentialsDto>('POST', '/api/devices/mt-aq-01/credentials');
     const station = await connectDevice(server.mqttUrl, 'mt-aq-01', {
+      username: secret.username,
+      password: secret.password,
       will: { topic: topics.status('mt-aq-01'), payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     const online = nextEvent(consoleSocket, 'device:status', (u) => u.deviceId === 'mt-aq-01' && u.status === 'online');

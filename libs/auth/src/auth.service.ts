@@ -3,10 +3,10 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { LoginInput, Role, SessionDto, UserDto } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
-import { ErrorCode, EventBus, IocError } from '@ioc/common';
+import { ErrorCode, EventBus, IocError, randomSecret, sha256Hex } from '@ioc/common';
 import { IdentityRepository, type UserRecord } from './identity.repository';
 import type { Principal } from './principal';
-import { hashPassword, hashToken, newRefreshToken, verifyPassword } from './secrets';
+import { hashPassword, verifyPassword } from './secrets';
 
 interface AccessClaims {
   sub: string;
@@ -55,7 +55,7 @@ export class AuthService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.decoyHash = await hashPassword(newRefreshToken());
+    this.decoyHash = await hashPassword(randomSecret());
     for (const id of await this.repository.recentlyRevokedSessions(this.config.ACCESS_TOKEN_TTL_S)) this.revoked.add(id);
     this.bus.on('session.revoked', (id) => this.forget(id));
   }
@@ -78,12 +78,12 @@ export class AuthService implements OnModuleInit {
     }
     if (user.disabled) throw new IocError(ErrorCode.Unauthenticated, 'this account is disabled');
     await this.repository.recordSuccessfulLogin(user.id);
-    const refreshToken = newRefreshToken();
+    const refreshToken = randomSecret();
     const sessionId = randomUUID();
     await this.repository.insertSession({
       id: sessionId,
       userId: user.id,
-      tokenHash: hashToken(refreshToken),
+      tokenHash: sha256Hex(refreshToken),
       expiresAt: this.refreshExpiry(),
       ip: client.ip,
       userAgent: client.userAgent?.slice(0, 300) ?? null,
@@ -92,8 +92,8 @@ export class AuthService implements OnModuleInit {
   }
 
   async refresh(refreshToken: string): Promise<SessionDto> {
-    const next = newRefreshToken();
-    const session = await this.repository.rotateSession(hashToken(refreshToken), hashToken(next), this.refreshExpiry());
+    const next = randomSecret();
+    const session = await this.repository.rotateSession(sha256Hex(refreshToken), sha256Hex(next), this.refreshExpiry());
     if (!session) throw new IocError(ErrorCode.Unauthenticated, 'session expired or revoked: log in again');
     const user = await this.repository.findUserById(session.user_id);
     if (!user || user.disabled) {
@@ -104,7 +104,7 @@ export class AuthService implements OnModuleInit {
   }
 
   async logout(refreshToken: string): Promise<void> {
-    const id = await this.repository.revokeSessionByToken(hashToken(refreshToken));
+    const id = await this.repository.revokeSessionByToken(sha256Hex(refreshToken));
     if (id) this.bus.emit('session.revoked', id);
   }
 

@@ -8,6 +8,8 @@ export interface BusEvents {
   'device.status': [update: DeviceStatusUpdate];
   'device.upserted': [device: DeviceDto];
   'device.removed': [id: string];
+  /** The device's broker credentials were revoked or replaced: drop its connection. */
+  'device.credentials.revoked': [id: string];
   'alert.opened': [alert: AlertDto];
   'alert.resolved': [alert: AlertDto];
   /** A login session ended before its access token expired (logout, user disabled, token theft). */

@@ -3,3 +3,4 @@ export { ErrorCode, IocError } from './errors';
 export { ZodValidationPipe } from './zod-validation.pipe';
 export { HttpExceptionFilter, statusOf } from './http-exception.filter';
 export { CommonModule } from './common.module';
+export { randomSecret, sha256Hex, secretMatches } from './secrets';

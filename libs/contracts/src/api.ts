@@ -7,14 +7,23 @@ const latitude = z.number().min(-90).max(90);
 const longitude = z.number().min(-180).max(180);
 const metadata = z.record(z.string(), z.unknown());
 
-/** POST /api/devices */
-export const createDeviceSchema = z.strictObject({
-  id: z.string().regex(DEVICE_ID_PATTERN, 'lower-case letters, digits, "-" and "_", at most 64'),
+const deviceId = z.string().regex(DEVICE_ID_PATTERN, 'lower-case letters, digits, "-" and "_", at most 64');
+const deviceFields = {
   kind: z.enum(DEVICE_KINDS),
   name: z.string().trim().min(1).max(200),
   lat: latitude,
   lng: longitude,
+  metadata,
+  /** The gateway that publishes for this device, if any (a device of kind `gateway`). */
+  gatewayId: deviceId.nullable(),
+};
+
+/** POST /api/devices — answers with the device's MQTT credentials, the only time they are shown. */
+export const createDeviceSchema = z.strictObject({
+  id: deviceId,
+  ...deviceFields,
   metadata: metadata.default({}),
+  gatewayId: deviceFields.gatewayId.default(null),
 });
 export type CreateDeviceInput = z.input<typeof createDeviceSchema>;
 export type CreateDevice = z.output<typeof createDeviceSchema>;
@@ -24,14 +33,33 @@ export const replaceDeviceSchema = createDeviceSchema.omit({ id: true });
 export type ReplaceDeviceInput = z.input<typeof replaceDeviceSchema>;
 export type ReplaceDevice = z.output<typeof replaceDeviceSchema>;
 
-/** PATCH /api/devices/:id — any subset of the writable fields. */
-export const updateDeviceSchema = createDeviceSchema
-  .omit({ id: true, metadata: true })
-  .extend({ metadata: z.record(z.string(), z.unknown()) })
+/** PATCH /api/devices/:id — only the fields given change. */
+export const updateDeviceSchema = z
+  .strictObject(deviceFields)
   .partial()
   .refine((v) => Object.keys(v).length > 0, 'nothing to update');
 export type UpdateDeviceInput = z.input<typeof updateDeviceSchema>;
 export type UpdateDevice = z.output<typeof updateDeviceSchema>;
+
+/**
+ * MQTT credentials of one device: client id and username are the device id. Shown once, when
+ * issued (POST /api/devices, POST /api/devices/:id/credentials); only a hash is kept.
+ */
+export interface DeviceCredentialsDto {
+  deviceId: string;
+  username: string;
+  password: string;
+  /** ISO-8601 */
+  issuedAt: string;
+}
+
+export interface ProvisionedDeviceDto {
+  device: DeviceDto;
+  credentials: DeviceCredentialsDto;
+}
+
+export const CREDENTIAL_STATES = ['none', 'active', 'revoked'] as const;
+export type CredentialState = (typeof CREDENTIAL_STATES)[number];
 
 export interface AreaRef {
   id: string;
@@ -55,6 +83,9 @@ export interface DeviceDto {
   lng: number;
   areas: AreaRef[];
   metadata: Record<string, unknown>;
+  gatewayId: string | null;
+  /** Whether the device can connect to the broker: no secret issued yet, one in force, or revoked. */
+  credentials: { state: CredentialState; issuedAt: string | null };
   status: DeviceStatus | 'unknown';
   /** ISO-8601, null until the device is first heard from. */
   lastSeen: string | null;

@@ -5,7 +5,9 @@ import {
   updateDeviceSchema,
   DEVICE_ID_PATTERN,
   type CreateDevice,
+  type DeviceCredentialsDto,
   type DeviceDto,
+  type ProvisionedDeviceDto,
   type ReplaceDevice,
   type UpdateDevice,
 } from '@ioc/contracts';
@@ -38,7 +40,7 @@ export class DevicesController {
 
   @Post()
   @Allow('admin', 'supervisor')
-  create(@Body(new ZodValidationPipe(createDeviceSchema)) body: CreateDevice): Promise<DeviceDto> {
+  create(@Body(new ZodValidationPipe(createDeviceSchema)) body: CreateDevice): Promise<ProvisionedDeviceDto> {
     return this.devices.create(body);
   }
 
@@ -58,6 +60,18 @@ export class DevicesController {
     @Body(new ZodValidationPipe(updateDeviceSchema)) body: UpdateDevice,
   ): Promise<DeviceDto> {
     return this.devices.update(deviceId(id), body);
+  }
+
+  @Post(':id/credentials')
+  @Allow('admin', 'supervisor')
+  issueCredentials(@Param('id') id: string): Promise<DeviceCredentialsDto> {
+    return this.devices.issueCredentials(deviceId(id));
+  }
+
+  @Delete(':id/credentials')
+  @Allow('admin', 'supervisor')
+  revokeCredentials(@Param('id') id: string): Promise<DeviceDto> {
+    return this.devices.revokeCredentials(deviceId(id));
   }
 
   @Delete(':id')

@@ -11,13 +11,17 @@ export interface DeviceRecord {
   lng: number;
   areaIds: string[];
   metadata: Record<string, unknown>;
+  gatewayId: string | null;
+  secretHash: string | null;
+  credentialsIssuedAt: Date | null;
+  credentialsRevokedAt: Date | null;
   status: DeviceStatus | 'unknown';
   lastSeen: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type DeviceFields = Pick<DeviceRecord, 'kind' | 'name' | 'lat' | 'lng' | 'areaIds' | 'metadata'>;
+export type DeviceFields = Pick<DeviceRecord, 'kind' | 'name' | 'lat' | 'lng' | 'areaIds' | 'metadata' | 'gatewayId'>;
 
 interface DeviceRow {
   id: string;
@@ -28,13 +32,18 @@ interface DeviceRow {
   lng: number;
   area_ids: string[];
   metadata: Record<string, unknown>;
+  gateway_id: string | null;
+  secret_hash: string | null;
+  credentials_issued_at: Date | null;
+  credentials_revoked_at: Date | null;
   status: DeviceStatus | 'unknown';
   last_seen: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = 'id, key, kind, name, lat, lng, area_ids, metadata, status, last_seen, created_at, updated_at';
+const COLUMNS = `id, key, kind, name, lat, lng, area_ids, metadata, gateway_id, secret_hash, credentials_issued_at,
+  credentials_revoked_at, status, last_seen, created_at, updated_at`;
 
 const toRecord = (r: DeviceRow): DeviceRecord => ({
   id: r.id,
@@ -45,6 +54,10 @@ const toRecord = (r: DeviceRow): DeviceRecord => ({
   lng: r.lng,
   areaIds: r.area_ids,
   metadata: r.metadata,
+  gatewayId: r.gateway_id,
+  secretHash: r.secret_hash,
+  credentialsIssuedAt: r.credentials_issued_at,
+  credentialsRevokedAt: r.credentials_revoked_at,
   status: r.status,
   lastSeen: r.last_seen,
   createdAt: r.created_at,
@@ -63,11 +76,11 @@ export class DevicesRepository {
   /** Inserts; null when the id is taken. */
   async insert(id: string, f: DeviceFields): Promise<DeviceRecord | null> {
     const { rows } = await this.db.pool.query<DeviceRow>(
-      `INSERT INTO devices (id, kind, name, lat, lng, area_ids, metadata)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO devices (id, kind, name, lat, lng, area_ids, metadata, gateway_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (id) DO NOTHING
        RETURNING ${COLUMNS}`,
-      [id, f.kind, f.name, f.lat, f.lng, f.areaIds, f.metadata],
+      [id, f.kind, f.name, f.lat, f.lng, f.areaIds, f.metadata, f.gatewayId],
     );
     return rows[0] ? toRecord(rows[0]) : null;
   }
@@ -75,13 +88,14 @@ export class DevicesRepository {
   /** Creates or replaces the writable fields; the compact key, status and history stay. */
   async upsert(id: string, f: DeviceFields): Promise<DeviceRecord> {
     const { rows } = await this.db.pool.query<DeviceRow>(
-      `INSERT INTO devices (id, kind, name, lat, lng, area_ids, metadata)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO devices (id, kind, name, lat, lng, area_ids, metadata, gateway_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (id) DO UPDATE
          SET kind = excluded.kind, name = excluded.name, lat = excluded.lat, lng = excluded.lng,
-             area_ids = excluded.area_ids, metadata = excluded.metadata, updated_at = now()
+             area_ids = excluded.area_ids, metadata = excluded.metadata, gateway_id = excluded.gateway_id,
+             updated_at = now()
        RETURNING ${COLUMNS}`,
-      [id, f.kind, f.name, f.lat, f.lng, f.areaIds, f.metadata],
+      [id, f.kind, f.name, f.lat, f.lng, f.areaIds, f.metadata, f.gatewayId],
     );
     return toRecord(rows[0]);
   }
@@ -89,10 +103,11 @@ export class DevicesRepository {
   async update(id: string, f: DeviceFields): Promise<DeviceRecord | null> {
     const { rows } = await this.db.pool.query<DeviceRow>(
       `UPDATE devices
-          SET kind = $2, name = $3, lat = $4, lng = $5, area_ids = $6, metadata = $7, updated_at = now()
+          SET kind = $2, name = $3, lat = $4, lng = $5, area_ids = $6, metadata = $7, gateway_id = $8,
+              updated_at = now()
         WHERE id = $1
        RETURNING ${COLUMNS}`,
-      [id, f.kind, f.name, f.lat, f.lng, f.areaIds, f.metadata],
+      [id, f.kind, f.name, f.lat, f.lng, f.areaIds, f.metadata, f.gatewayId],
     );
     return rows[0] ? toRecord(rows[0]) : null;
   }
@@ -100,6 +115,27 @@ export class DevicesRepository {
   async delete(id: string): Promise<boolean> {
     const { rowCount } = await this.db.pool.query('DELETE FROM devices WHERE id = $1', [id]);
     return rowCount === 1;
+  }
+
+  /** Replaces the device's secret; the previous one stops working. */
+  async setSecret(id: string, secretHash: string): Promise<DeviceRecord | null> {
+    const { rows } = await this.db.pool.query<DeviceRow>(
+      `UPDATE devices SET secret_hash = $2, credentials_issued_at = now(), credentials_revoked_at = NULL
+        WHERE id = $1
+       RETURNING ${COLUMNS}`,
+      [id, secretHash],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async revokeSecret(id: string): Promise<DeviceRecord | null> {
+    const { rows } = await this.db.pool.query<DeviceRow>(
+      `UPDATE devices SET secret_hash = NULL, credentials_revoked_at = now()
+        WHERE id = $1
+       RETURNING ${COLUMNS}`,
+      [id],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
   }
 
   async setStatus(id: string, status: DeviceStatus, at: Date): Promise<void> {

@@ -1,8 +1,18 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { CreateDevice, DeviceDto, DeviceStatus, LatestValue, ReplaceDevice, UpdateDevice } from '@ioc/contracts';
+import type {
+  CreateDevice,
+  DeviceCredentialsDto,
+  DeviceDto,
+  DeviceStatus,
+  LatestValue,
+  ProvisionedDeviceDto,
+  ReplaceDevice,
+  UpdateDevice,
+} from '@ioc/contracts';
 import { AreasService } from '@ioc/areas';
-import { ErrorCode, EventBus, IocError } from '@ioc/common';
+import { ErrorCode, EventBus, IocError, randomSecret, secretMatches, sha256Hex } from '@ioc/common';
 import { DevicesRepository, type DeviceFields, type DeviceRecord } from './devices.repository';
+import { mayPublish, maySubscribe } from './mqtt-acl';
 
 /**
  * The registry, held in memory for the hot path (lookups by id are O(1) and never touch the
@@ -44,14 +54,58 @@ export class DevicesService implements OnModuleInit {
     return this.toDto(device, latest.get(device.key));
   }
 
-  async create({ id, ...fields }: CreateDevice): Promise<DeviceDto> {
-    const created = await this.repository.insert(id, this.fields(fields));
+  /** Registers a device and issues its MQTT secret, which this answer is the only one to show. */
+  async create({ id, ...fields }: CreateDevice): Promise<ProvisionedDeviceDto> {
+    const created = await this.repository.insert(id, this.fields(id, fields));
     if (!created) throw new IocError(ErrorCode.Conflict, `device ${id} already exists`);
-    return this.remember(created);
+    await this.remember(created);
+    const credentials = await this.issueCredentials(id);
+    return { device: await this.findOne(id), credentials };
   }
 
+  /** A new secret for the device; the old one stops working and its connection is dropped. */
+  async issueCredentials(id: string): Promise<DeviceCredentialsDto> {
+    this.require(id);
+    const password = randomSecret();
+    const updated = await this.repository.setSecret(id, sha256Hex(password));
+    if (!updated) throw this.notFound(id);
+    await this.remember(updated);
+    this.bus.emit('device.credentials.revoked', id);
+    return { deviceId: id, username: id, password, issuedAt: updated.credentialsIssuedAt!.toISOString() };
+  }
+
+  async revokeCredentials(id: string): Promise<DeviceDto> {
+    this.require(id);
+    const updated = await this.repository.revokeSecret(id);
+    if (!updated) throw this.notFound(id);
+    const dto = await this.remember(updated);
+    this.bus.emit('device.credentials.revoked', id);
+    return dto;
+  }
+
+  /** Broker hook: client id and username are the device id, the password its current secret. */
+  authenticate(clientId: string, username: string | undefined, password: string | undefined): boolean {
+    const device = this.byId.get(clientId);
+    if (!device?.secretHash || username !== clientId || password === undefined) return false;
+    return secretMatches(password, device.secretHash);
+  }
+
+  /** Broker hook: may this connected device publish on this topic? */
+  mayPublish(clientId: string, topic: string): boolean {
+    const device = this.byId.get(clientId);
+    return device !== undefined && mayPublish(device, topic, this.isChildOf);
+  }
+
+  /** Broker hook: may this connected device subscribe to this filter? */
+  maySubscribe(clientId: string, filter: string): boolean {
+    const device = this.byId.get(clientId);
+    return device !== undefined && maySubscribe(device, filter, this.isChildOf);
+  }
+
+  private readonly isChildOf = (childId: string, gatewayId: string) => this.byId.get(childId)?.gatewayId === gatewayId;
+
   async replace(id: string, fields: ReplaceDevice): Promise<DeviceDto> {
-    return this.remember(await this.repository.upsert(id, this.fields(fields)));
+    return this.remember(await this.repository.upsert(id, this.fields(id, fields)));
   }
 
   async update(id: string, patch: UpdateDevice): Promise<DeviceDto> {
@@ -62,8 +116,9 @@ export class DevicesService implements OnModuleInit {
       lat: patch.lat ?? current.lat,
       lng: patch.lng ?? current.lng,
       metadata: patch.metadata ?? current.metadata,
+      gatewayId: patch.gatewayId !== undefined ? patch.gatewayId : current.gatewayId,
     };
-    const updated = await this.repository.update(id, this.fields(merged));
+    const updated = await this.repository.update(id, this.fields(id, merged));
     if (!updated) throw this.notFound(id);
     return this.remember(updated);
   }
@@ -71,6 +126,7 @@ export class DevicesService implements OnModuleInit {
   async remove(id: string): Promise<void> {
     if (!(await this.repository.delete(id))) throw this.notFound(id);
     this.byId.delete(id);
+    this.bus.emit('device.credentials.revoked', id);
     this.bus.emit('device.removed', id);
   }
 
@@ -99,9 +155,23 @@ export class DevicesService implements OnModuleInit {
     if (!device.lastSeen || device.lastSeen < at) device.lastSeen = at;
   }
 
-  private fields(input: ReplaceDevice): DeviceFields {
+  private fields(id: string, input: ReplaceDevice): DeviceFields {
+    if (input.gatewayId !== null) {
+      const gateway = this.byId.get(input.gatewayId);
+      if (input.gatewayId === id || gateway?.kind !== 'gateway') {
+        throw new IocError(ErrorCode.Invalid, `gatewayId: ${input.gatewayId} is not a registered gateway`);
+      }
+    }
     const areaIds = this.areas.containing(input.lat, input.lng).map((a) => a.id);
-    return { kind: input.kind, name: input.name, lat: input.lat, lng: input.lng, metadata: input.metadata, areaIds };
+    return {
+      kind: input.kind,
+      name: input.name,
+      lat: input.lat,
+      lng: input.lng,
+      metadata: input.metadata,
+      gatewayId: input.gatewayId,
+      areaIds,
+    };
   }
 
   private async remember(record: DeviceRecord): Promise<DeviceDto> {
@@ -137,6 +207,11 @@ export class DevicesService implements OnModuleInit {
       lng: d.lng,
       areas: this.areas.refs(d.areaIds),
       metadata: d.metadata,
+      gatewayId: d.gatewayId,
+      credentials: {
+        state: d.secretHash ? 'active' : d.credentialsRevokedAt ? 'revoked' : 'none',
+        issuedAt: d.credentialsIssuedAt?.toISOString() ?? null,
+      },
       status: d.status,
       lastSeen: d.lastSeen?.toISOString() ?? null,
       latest: latest ?? {},

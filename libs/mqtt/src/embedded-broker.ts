@@ -1,26 +1,51 @@
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import Aedes from 'aedes';
 import { createServer as createWsServer } from 'aedes-server-factory';
-import type { InboundHandler, MqttTransport, TransportStatus } from './mqtt-transport';
+import type { BrokerAuth, InboundHandler, MqttTransport, TransportStatus } from './mqtt-transport';
 
 export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
   /** MQTT over WebSocket; 0 picks a free port. */
   wsPort: number;
+  auth: BrokerAuth;
   log: (line: string) => void;
 }
+
+const BAD_USERNAME_OR_PASSWORD = 4;
 
 /**
  * The aedes broker inside the server. The server takes devices' messages from the broker's
  * publish event instead of subscribing as one more client: no second decode, no extra queue.
  */
 export class EmbeddedBroker implements MqttTransport {
-  private readonly broker = new Aedes({ id: 'ioc' });
+  private readonly broker: Aedes;
   private tcp: Server | null = null;
   private ws: Server | null = null;
 
-  constructor(private readonly options: EmbeddedBrokerOptions) {}
+  constructor(private readonly options: EmbeddedBrokerOptions) {
+    const { auth, log } = options;
+    this.broker = new Aedes({
+      id: 'ioc',
+      authenticate: (client, username, password, done) => {
+        if (auth.authenticate(client.id, username, password?.toString('utf8'))) return done(null, true);
+        log(`connection of ${JSON.stringify(client.id)} refused: unknown device or wrong credentials`);
+        done(Object.assign(new Error('bad username or password'), { returnCode: BAD_USERNAME_OR_PASSWORD }), false);
+      },
+      // Refusing a publish closes the offending connection.
+      authorizePublish: (client, packet, done) => {
+        if (client && auth.mayPublish(client.id, packet.topic)) return done(null);
+        log(`${client?.id ?? 'a client'} may not publish on ${packet.topic}: disconnected`);
+        done(new Error(`not allowed to publish on ${packet.topic}`));
+      },
+      // A refused subscription is answered with the failure code (0x80) in SUBACK.
+      authorizeSubscribe: (client, subscription, done) => {
+        if (auth.maySubscribe(client.id, subscription.topic)) return done(null, subscription);
+        log(`${client.id} may not subscribe to ${subscription.topic}`);
+        done(null, null);
+      },
+    });
+  }
 
   async start(handler: InboundHandler): Promise<void> {
     this.broker.on('publish', (packet, client) => {
@@ -39,6 +64,11 @@ export class EmbeddedBroker implements MqttTransport {
   async stop(): Promise<void> {
     await Promise.all([close(this.tcp), close(this.ws)]);
     await new Promise<void>((resolve) => this.broker.close(() => resolve()));
+  }
+
+  disconnect(clientId: string): void {
+    const client = (this.broker as unknown as { clients: Record<string, { close(): void } | undefined> }).clients[clientId];
+    client?.close();
   }
 
   status(): TransportStatus {

@@ -36,6 +36,9 @@ export class ExternalBroker implements MqttTransport {
     await this.client?.endAsync();
   }
 
+  /** The external broker manages its own connections (see docs/mqtt-brokers.md). */
+  disconnect(): void {}
+
   status(): TransportStatus {
     return { mode: 'external', connected: this.client?.connected ?? false, port: null, wsPort: null };
   }

@@ -20,4 +20,13 @@ export interface MqttTransport {
   start(handler: InboundHandler): Promise<void>;
   stop(): Promise<void>;
   status(): TransportStatus;
+  /** Drops a device's connection (its credentials changed); a no-op where the broker is not ours. */
+  disconnect(clientId: string): void;
+}
+
+/** Who may connect, publish and subscribe on the embedded broker. */
+export interface BrokerAuth {
+  authenticate(clientId: string, username: string | undefined, password: string | undefined): boolean;
+  mayPublish(clientId: string, topic: string): boolean;
+  maySubscribe(clientId: string, filter: string): boolean;
 }

@@ -1,26 +1,32 @@
 import { Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
+import { EventBus } from '@ioc/common';
+import { DevicesModule, DevicesService } from '@ioc/devices';
 import { EmbeddedBroker } from './embedded-broker';
 import { ExternalBroker } from './external-broker';
 
 export const MQTT_TRANSPORT = Symbol('MQTT_TRANSPORT');
 
 @Module({
+  imports: [DevicesModule],
   providers: [
     {
       provide: MQTT_TRANSPORT,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => {
+      inject: [APP_CONFIG, DevicesService, EventBus],
+      useFactory: (config: AppConfig, devices: DevicesService, bus: EventBus) => {
         const logger = new Logger('MQTT');
         const log = (line: string) => logger.log(line);
-        return config.MQTT_URL
+        const transport = config.MQTT_URL
           ? new ExternalBroker({ url: config.MQTT_URL, log })
           : new EmbeddedBroker({
               host: config.HOST,
               port: config.MQTT_PORT,
               wsPort: config.MQTT_WS_PORT,
+              auth: devices,
               log,
             });
+        bus.on('device.credentials.revoked', (id) => transport.disconnect(id));
+        return transport;
       },
     },
   ],

@@ -18,6 +18,8 @@ function device(overrides: Partial<DeviceDto> = {}): DeviceDto {
     lng: 106.36,
     areas: [],
     metadata: {},
+    gatewayId: null,
+    credentials: { state: 'active', issuedAt: '2026-11-23T07:00:00.000Z' },
     status: 'online',
     lastSeen: '2026-11-23T07:00:00.000Z',
     latest: { water_level: { value: 1.1, ts: '2026-11-23T07:00:00.000Z' } },

@@ -12,6 +12,8 @@ function device(overrides: Partial<DeviceDto> = {}): DeviceDto {
     lng: 106.36,
     areas: [],
     metadata: {},
+    gatewayId: null,
+    credentials: { state: 'active', issuedAt: '2026-11-23T07:00:00.000Z' },
     status: 'online',
     lastSeen: new Date(NOW - 60_000).toISOString(),
     latest: {},

@@ -1,0 +1,87 @@
+import type { AreaDto, ConsoleConfigDto, UserDto } from '@ioc/contracts';
+import type { Marker as LeafletMarker } from 'leaflet';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/api-client';
+import { consoleAuth } from '../auth/console-auth';
+import { BUNDLED_PILOT_AREAS } from '../geo/pilot-areas';
+import { useLiveState } from '../hooks/use-live-state';
+import { useNow } from '../hooks/use-now';
+import { alertingDeviceIds, sortedOpenAlerts } from '../state/console-state';
+import type { Selection } from '../state/selection';
+import { AlertList } from './alert-list';
+import { DeviceList } from './device-list';
+import { HeaderBar } from './header-bar';
+import { OperationsMap } from './operations-map';
+
+/** How often "data late" is re-evaluated. */
+const CLOCK_TICK_MS = 15_000;
+
+type ConfigState = { status: 'loading' } | { status: 'ready'; config: ConsoleConfigDto | null };
+
+/** The console of a signed-in operator: map, alerts and devices, kept live. */
+export function ConsoleScreen({ user }: { user: UserDto }) {
+  const { t } = useTranslation();
+  const { state, connection, loadFailed } = useLiveState();
+  const now = useNow(CLOCK_TICK_MS);
+  const [config, setConfig] = useState<ConfigState>({ status: 'loading' });
+  const [areas, setAreas] = useState<AreaDto[]>(BUNDLED_PILOT_AREAS);
+  const [selection, setSelection] = useState<Selection | null>(null);
+  const markers = useRef(new Map<string, LeafletMarker>());
+
+  useEffect(() => {
+    api.consoleConfig().then(
+      (loaded) => setConfig({ status: 'ready', config: loaded }),
+      () => setConfig({ status: 'ready', config: null }),
+    );
+    // The bundled outlines stay when the server has none or cannot be reached.
+    api.areas().then(
+      (loaded) => {
+        if (loaded.length > 0) setAreas(loaded);
+      },
+      () => undefined,
+    );
+  }, []);
+
+  const devices = useMemo(() => Object.values(state.devices), [state.devices]);
+  const alerts = useMemo(() => sortedOpenAlerts(state.openAlerts), [state.openAlerts]);
+  const alertingIds = useMemo(() => alertingDeviceIds(state.openAlerts), [state.openAlerts]);
+
+  const onMarker = useCallback((deviceId: string, marker: LeafletMarker | null) => {
+    if (marker) markers.current.set(deviceId, marker);
+    else markers.current.delete(deviceId);
+  }, []);
+  const onSelect = useCallback((deviceId: string) => {
+    setSelection((previous) => ({ deviceId, seq: (previous?.seq ?? 0) + 1 }));
+  }, []);
+  const onLogout = useCallback(() => void consoleAuth.logout(), []);
+
+  return (
+    <div className="app">
+      <HeaderBar connection={connection} user={user} onLogout={onLogout} />
+      {loadFailed && (
+        <p className="app__error" role="alert">
+          {t('app.loadError')}
+        </p>
+      )}
+      <main className="app__main">
+        {config.status === 'ready' && (
+          <OperationsMap
+            config={config.config}
+            areas={areas}
+            devices={devices}
+            alertingIds={alertingIds}
+            now={now}
+            selection={selection}
+            markers={markers}
+            onMarker={onMarker}
+          />
+        )}
+        <aside className="side-panel">
+          <AlertList alerts={alerts} devices={state.devices} onSelect={onSelect} />
+          <DeviceList devices={devices} alertingIds={alertingIds} now={now} onSelect={onSelect} />
+        </aside>
+      </main>
+    </div>
+  );
+}
