@@ -6,7 +6,7 @@ import { AuditController, AuthController, AuthGuard, AuthModule, TeamsController
 import { CommonModule } from '@ioc/common';
 import { ConfigModule, type AppConfig } from '@ioc/config';
 import { DatabaseModule } from '@ioc/database';
-import { DevicesController, DevicesModule } from '@ioc/devices';
+import { BrokerHooksController, DevicesController, DevicesModule } from '@ioc/devices';
 import { DeadLettersController, DeadLettersModule, IngestModule } from '@ioc/ingest';
 import { RealtimeModule } from '@ioc/realtime';
 import { AlertsController, RulesController, RulesModule } from '@ioc/rules';
@@ -37,6 +37,7 @@ export class AppModule {
         ConsoleConfigController,
         AreasController,
         DevicesController,
+        BrokerHooksController,
         RulesController,
         AlertsController,
         DeadLettersController,

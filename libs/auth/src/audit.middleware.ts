@@ -5,6 +5,8 @@ import { IdentityRepository } from './identity.repository';
 
 const SECRET_KEY = /password|token|secret/i;
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The broker's own questions (one per device connection and topic) change nothing. */
+const BROKER_HOOKS = '/api/mqtt/';
 
 /** Drops secrets from a request body before it is kept in the audit log. */
 export function redact(body: unknown): Record<string, unknown> | null {
@@ -25,7 +27,7 @@ export class AuditMiddleware implements NestMiddleware {
   constructor(private readonly repository: IdentityRepository) {}
 
   use(request: AuthenticatedRequest, response: Response, next: NextFunction): void {
-    if (!READS.has(request.method)) response.once('finish', () => this.record(request, response.statusCode));
+    if (!READS.has(request.method) && !request.originalUrl.startsWith(BROKER_HOOKS)) response.once('finish', () => this.record(request, response.statusCode));
     next();
   }
 

@@ -45,6 +45,8 @@ export const configSchema = z.object({
   MQTT_URL: url(/^(mqtts?|wss?|tcp)$/, 'mqtt://host:1883'),
   MQTT_PORT: port(1883),
   MQTT_WS_PORT: port(8083),
+  /** Bearer token an external broker (EMQX) presents to POST /api/mqtt/auth and /api/mqtt/acl; unset: those answer 404. */
+  MQTT_HOOK_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   MQTT_MAX_PAYLOAD_BYTES: positiveInt(64 * 1024),
   INGEST_BATCH_SIZE: positiveInt(2000),
   INGEST_FLUSH_MS: positiveInt(100),

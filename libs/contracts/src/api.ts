@@ -58,6 +58,28 @@ export interface ProvisionedDeviceDto {
   credentials: DeviceCredentialsDto;
 }
 
+/**
+ * What an external broker (EMQX's HTTP authenticator and authorizer) posts to
+ * POST /api/mqtt/auth and POST /api/mqtt/acl, and what it gets back.
+ */
+export const brokerAuthRequestSchema = z.object({
+  clientid: z.string().max(256),
+  username: z.string().max(256).optional(),
+  password: z.string().max(1024).optional(),
+});
+export const brokerAclRequestSchema = z.object({
+  clientid: z.string().max(256),
+  username: z.string().max(256).optional(),
+  topic: z.string().min(1).max(1024),
+  action: z.enum(['publish', 'subscribe']),
+});
+export type BrokerAuthRequest = z.output<typeof brokerAuthRequestSchema>;
+export type BrokerAclRequest = z.output<typeof brokerAclRequestSchema>;
+export interface BrokerHookResult {
+  result: 'allow' | 'deny';
+  is_superuser?: boolean;
+}
+
 export const CREDENTIAL_STATES = ['none', 'active', 'revoked'] as const;
 export type CredentialState = (typeof CREDENTIAL_STATES)[number];
 
