@@ -153,11 +153,15 @@ describe('who may do what', () => {
   });
 
   it('documents every route with the roles it needs at /api/docs', async () => {
-    const { status, body } = await api<{ paths: Record<string, Record<string, { description?: string }>> }>(server.baseUrl, 'GET', '/api/docs-json');
+    type Operation = { description?: string; requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: Record<string, unknown> } }> } };
+    const { status, body } = await api<{ paths: Record<string, Record<string, Operation>> }>(server.baseUrl, 'GET', '/api/docs-json');
     expect(status).toBe(200);
     expect(body.paths['/api/users'].get.description).toBe('Roles: admin.');
     expect(body.paths['/api/devices/{id}'].put.description).toBe('Roles: admin, supervisor.');
     expect(body.paths['/api/health'].get.description).toBe('Public: no token needed.');
+    const create = body.paths['/api/devices'].post.requestBody!.content['application/json'].schema;
+    expect(create.required).toEqual(expect.arrayContaining(['id', 'kind', 'name', 'lat', 'lng']));
+    expect(Object.keys(create.properties ?? {})).toEqual(expect.arrayContaining(['metadata', 'gatewayId']));
   });
 });
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { loginSchema, refreshSchema, type LoginInput, type RefreshInput, type SessionDto, type UserDto } from '@ioc/contracts';
-import { ErrorCode, IocError, ZodValidationPipe } from '@ioc/common';
+import { ErrorCode, IocError, ApiZodBody, ZodValidationPipe } from '@ioc/common';
 import { EVERYONE, Allow, Public } from './access.decorator';
 import type { AuthenticatedRequest } from './auth.guard';
 import { AuthService, toUserDto } from './auth.service';
@@ -19,6 +19,7 @@ export class AuthController {
   @HttpCode(200)
   @Public()
   @LoginRateLimit()
+  @ApiZodBody(loginSchema)
   login(@Body(new ZodValidationPipe(loginSchema)) body: LoginInput, @Req() request: Request): Promise<SessionDto> {
     return this.auth.login(body, { ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null });
   }
@@ -26,6 +27,7 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @Public()
+  @ApiZodBody(refreshSchema)
   refresh(@Body(new ZodValidationPipe(refreshSchema)) body: RefreshInput): Promise<SessionDto> {
     return this.auth.refresh(body.refreshToken);
   }
@@ -33,6 +35,7 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @Allow(...EVERYONE)
+  @ApiZodBody(refreshSchema)
   logout(@Body(new ZodValidationPipe(refreshSchema)) body: RefreshInput): Promise<void> {
     return this.auth.logout(body.refreshToken);
   }

@@ -12,7 +12,7 @@ import {
   type UpdateUser,
   type UserDto,
 } from '@ioc/contracts';
-import { ZodValidationPipe } from '@ioc/common';
+import { ApiZodBody, ZodValidationPipe } from '@ioc/common';
 import { Allow } from './access.decorator';
 import { IdentityRepository } from './identity.repository';
 import { UsersService } from './users.service';
@@ -29,12 +29,14 @@ export class UsersController {
 
   @Post()
   @Allow('admin')
+  @ApiZodBody(createUserSchema)
   create(@Body(new ZodValidationPipe(createUserSchema)) body: CreateUser): Promise<UserDto> {
     return this.users.create(body);
   }
 
   @Patch(':id')
   @Allow('admin')
+  @ApiZodBody(updateUserSchema)
   update(@Param('id', ParseIntPipe) id: number, @Body(new ZodValidationPipe(updateUserSchema)) body: UpdateUser): Promise<UserDto> {
     return this.users.update(id, body);
   }
@@ -52,6 +54,7 @@ export class TeamsController {
 
   @Post()
   @Allow('admin')
+  @ApiZodBody(createTeamSchema)
   create(@Body(new ZodValidationPipe(createTeamSchema)) body: CreateTeam): Promise<TeamDto> {
     return this.users.createTeam(body.name);
   }

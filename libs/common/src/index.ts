@@ -4,3 +4,4 @@ export { ZodValidationPipe } from './zod-validation.pipe';
 export { HttpExceptionFilter, statusOf } from './http-exception.filter';
 export { CommonModule } from './common.module';
 export { randomSecret, sha256Hex, secretMatches } from './secrets';
+export { ApiZodBody } from './openapi';

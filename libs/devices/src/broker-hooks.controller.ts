@@ -11,7 +11,7 @@ import {
 } from '@ioc/contracts';
 import { Public } from '@ioc/auth';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
-import { ErrorCode, IocError, secretMatches, sha256Hex, ZodValidationPipe } from '@ioc/common';
+import { ErrorCode, IocError, secretMatches, sha256Hex, ApiZodBody, ZodValidationPipe } from '@ioc/common';
 import { DevicesService } from './devices.service';
 
 const allow: BrokerHookResult = { result: 'allow' };
@@ -40,6 +40,7 @@ export class BrokerHooksController {
   @Post('auth')
   @HttpCode(200)
   @Public()
+  @ApiZodBody(brokerAuthRequestSchema)
   authenticate(
     @Req() request: Request,
     @Body(new ZodValidationPipe(brokerAuthRequestSchema)) body: BrokerAuthRequest,
@@ -52,6 +53,7 @@ export class BrokerHooksController {
   @Post('acl')
   @HttpCode(200)
   @Public()
+  @ApiZodBody(brokerAclRequestSchema)
   authorize(
     @Req() request: Request,
     @Body(new ZodValidationPipe(brokerAclRequestSchema)) body: BrokerAclRequest,

@@ -11,7 +11,7 @@ import {
   type ReplaceDevice,
   type UpdateDevice,
 } from '@ioc/contracts';
-import { ErrorCode, IocError, ZodValidationPipe } from '@ioc/common';
+import { ErrorCode, IocError, ApiZodBody, ZodValidationPipe } from '@ioc/common';
 import { Allow, EVERYONE } from '@ioc/auth';
 import { DevicesService } from './devices.service';
 
@@ -40,12 +40,14 @@ export class DevicesController {
 
   @Post()
   @Allow('admin', 'supervisor')
+  @ApiZodBody(createDeviceSchema)
   create(@Body(new ZodValidationPipe(createDeviceSchema)) body: CreateDevice): Promise<ProvisionedDeviceDto> {
     return this.devices.create(body);
   }
 
   @Put(':id')
   @Allow('admin', 'supervisor')
+  @ApiZodBody(replaceDeviceSchema)
   replace(
     @Param('id') id: string,
     @Body(new ZodValidationPipe(replaceDeviceSchema)) body: ReplaceDevice,
@@ -55,6 +57,7 @@ export class DevicesController {
 
   @Patch(':id')
   @Allow('admin', 'supervisor')
+  @ApiZodBody(updateDeviceSchema)
   update(
     @Param('id') id: string,
     @Body(new ZodValidationPipe(updateDeviceSchema)) body: UpdateDevice,

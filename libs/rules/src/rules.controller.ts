@@ -9,7 +9,7 @@ import {
   type RuleDto,
   type UpdateRule,
 } from '@ioc/contracts';
-import { ZodValidationPipe } from '@ioc/common';
+import { ApiZodBody, ZodValidationPipe } from '@ioc/common';
 import { Allow, OPERATIONS_ROOM } from '@ioc/auth';
 import { RulesService } from './rules.service';
 
@@ -25,12 +25,14 @@ export class RulesController {
 
   @Post()
   @Allow('admin', 'supervisor')
+  @ApiZodBody(createRuleSchema)
   create(@Body(new ZodValidationPipe(createRuleSchema)) body: CreateRule): Promise<RuleDto> {
     return this.rules.create(body);
   }
 
   @Patch(':id')
   @Allow('admin', 'supervisor')
+  @ApiZodBody(updateRuleSchema)
   update(
     @Param('id', ParseIntPipe) id: number,
     @Body(new ZodValidationPipe(updateRuleSchema)) body: UpdateRule,
