@@ -124,6 +124,32 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
     await eventually(async () => ((await storedValues('gcd-sal-01')).some((r) => r.time.getTime() === ts) ? true : undefined));
   });
 
+  it('stores a camera event once, even redelivered, and streams it', async () => {
+    await call('PUT', '/api/devices/mt-cam-01', { kind: 'traffic_camera', name: 'Camera nút Ấp Bắc', lat: 10.362, lng: 106.36 });
+    const { body: secret } = await call<DeviceCredentialsDto>('POST', '/api/devices/mt-cam-01/credentials');
+    const camera = await connectDevice(server.mqttUrl, 'mt-cam-01', { username: secret.username, password: secret.password });
+    const ts = Date.now() - 2000;
+    const payload = JSON.stringify({ ts, type: 'accident', confidence: 0.93, attributes: { lane: 1 } });
+    const live = nextEvent(consoleSocket, 'device:event', (e) => e.deviceId === 'mt-cam-01' && e.type === 'accident');
+    await camera.publishAsync(topics.event('mt-cam-01'), payload, { qos: 1 });
+    await camera.publishAsync(topics.event('mt-cam-01'), payload, { qos: 1, dup: true });
+    expect((await live)[0]).toMatchObject({ ts, confidence: 0.93, attributes: { lane: 1 } });
+    const rows = await eventually(async () => {
+      const { rows } = await server.pool.query<{ type: string; confidence: number; attributes: object }>(
+        `SELECT e.type, e.confidence, e.attributes FROM device_events e JOIN devices d ON d.key = e.device_key WHERE d.id = 'mt-cam-01'`,
+      );
+      return rows.length > 0 ? rows : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const { rows: again } = await server.pool.query(
+      `SELECT 1 FROM device_events e JOIN devices d ON d.key = e.device_key WHERE d.id = 'mt-cam-01'`,
+    );
+    expect(again).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ type: 'accident', attributes: { lane: 1 } });
+    expect(rows[0].confidence).toBeCloseTo(0.93);
+    await camera.endAsync();
+  });
+
   it('marks a device offline from its last will', async () => {
     await call('PUT', '/api/devices/mt-aq-01', { kind: 'air_quality', name: 'Quan trắc không khí', lat: 10.36, lng: 106.36 });
     const { body: secret } = await call<DeviceCredentialsDto>('POST', '/api/devices/mt-aq-01/credentials');

@@ -3,6 +3,7 @@ import type { HealthDto } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { Database } from '@ioc/database';
 import { Public } from '@ioc/auth';
+import { IngestService } from '@ioc/ingest';
 import { MQTT_TRANSPORT, type MqttTransport } from '@ioc/mqtt';
 import { version } from '../../../package.json';
 
@@ -12,6 +13,7 @@ export class HealthController {
     private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(MQTT_TRANSPORT) private readonly mqtt?: MqttTransport,
+    @Optional() private readonly ingest?: IngestService,
   ) {}
 
   @Get()
@@ -31,6 +33,7 @@ export class HealthController {
         engine: this.db.info.engine,
         timescaledb: this.db.info.timescaledb,
       },
+      ingest: this.ingest?.counters ?? null,
       mqtt,
       roles: this.config.IOC_ROLES,
     };

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { Injectable, Logger } from '@nestjs/common';
-import type { AlertDto, DeviceDto, DeviceStatusUpdate, Sample } from '@ioc/contracts';
+import type { AlertDto, DeviceDto, DeviceEvent, DeviceStatusUpdate, Sample } from '@ioc/contracts';
 
 /** Events inside one server process, by name. Listeners run synchronously and must not block. */
 export interface BusEvents {
   'samples.accepted': [samples: readonly Sample[]];
+  'event.accepted': [event: DeviceEvent];
   'device.status': [update: DeviceStatusUpdate];
   'device.upserted': [device: DeviceDto];
   'device.removed': [id: string];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEVICE_KINDS, isMetricName } from '@ioc/contracts';
 
 const port = (fallback: number) =>
   z.coerce
@@ -48,6 +49,30 @@ export const configSchema = z.object({
   /** Bearer token an external broker (EMQX) presents to POST /api/mqtt/auth and /api/mqtt/acl; unset: those answer 404. */
   MQTT_HOOK_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   MQTT_MAX_PAYLOAD_BYTES: positiveInt(64 * 1024),
+  /** How far ahead of the server clock a reading's timestamp may be. */
+  INGEST_MAX_FUTURE_S: positiveInt(300),
+  /** How old a reading may be (late data from a gateway that was offline). */
+  INGEST_MAX_AGE_S: positiveInt(30 * 24 * 3600),
+  INGEST_MAX_JSON_DEPTH: positiveInt(8),
+  /** JSON object: device kind -> allowed metric names, replacing the defaults of those kinds. */
+  INGEST_KIND_METRICS: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object like {"noise": ["noise", "battery"]}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.partialRecord(
+        z.enum(DEVICE_KINDS),
+        z.array(z.string().refine(isMetricName, 'must be a metric of the catalogue')),
+        { error: 'must map device kinds to lists of metric names' },
+      ),
+    ),
   INGEST_BATCH_SIZE: positiveInt(2000),
   INGEST_FLUSH_MS: positiveInt(100),
   REALTIME_FLUSH_MS: positiveInt(250),

@@ -221,6 +221,14 @@ export const DEAD_LETTER_REASONS = [
   'invalid_json',
   'invalid_payload',
   'unknown_metric',
+  /** A metric the catalogue knows, but not for this kind of device. */
+  'metric_not_allowed',
+  /** A SenML unit that is not the metric's unit. */
+  'unit_mismatch',
+  /** A timestamp too far ahead of the server clock, or too old. */
+  'bad_timestamp',
+  /** A gateway reporting for a device that is not registered behind it. */
+  'not_a_child',
   'unsupported',
 ] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
@@ -228,6 +236,10 @@ export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 export const listDeadLettersQuerySchema = z.strictObject({
   reason: z.enum(DEAD_LETTER_REASONS).optional(),
   deviceId: z.string().regex(DEVICE_ID_PATTERN).optional(),
+  /** ISO-8601: received at or after. */
+  since: z.iso.datetime({ offset: true }).optional(),
+  /** ISO-8601: received before. */
+  until: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 export type ListDeadLettersQuery = z.output<typeof listDeadLettersQuerySchema>;
@@ -236,6 +248,8 @@ export interface HealthDto {
   status: 'ok' | 'degraded';
   version: string;
   database: { mode: 'embedded' | 'external'; up: boolean; engine: string; timescaledb: boolean };
+  /** Messages handled since start, and dead letters by reason; null without the ingest role. */
+  ingest: { messages: number; samples: number; events: number; rejected: Partial<Record<DeadLetterReason, number>> } | null;
   /** null in a process without the ingest role. */
   mqtt: { mode: 'embedded' | 'external'; connected: boolean; port: number | null; wsPort: number | null } | null;
   roles: string[];

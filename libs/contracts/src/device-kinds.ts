@@ -31,6 +31,9 @@ export const METRICS = {
   noise: { unit: 'dBA', precision: 0 },
   vehicle_count: { unit: 'xe/phút', precision: 0 },
   stream_fps: { unit: 'fps', precision: 0 },
+  /** 1 while the camera's video stream is up, 0 while it is down. */
+  stream_online: { unit: '', precision: 0 },
+  stream_bitrate: { unit: 'kbit/s', precision: 0 },
   power: { unit: 'W', precision: 0 },
   dim_level: { unit: '%', precision: 0 },
   volume: { unit: '%', precision: 0 },
@@ -42,3 +45,19 @@ export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
 export function isMetricName(name: string): name is MetricName {
   return Object.prototype.hasOwnProperty.call(METRICS, name);
 }
+
+/**
+ * The metrics each kind of device may publish, by default; the server's INGEST_KIND_METRICS
+ * setting overrides it per kind. Anything else from that kind is dead-lettered.
+ */
+export const DEFAULT_KIND_METRICS: Record<DeviceKind, readonly MetricName[]> = {
+  water_level: ['water_level', 'temperature', 'battery'],
+  salinity: ['salinity', 'water_level', 'temperature', 'battery'],
+  air_quality: ['pm25', 'pm10', 'temperature', 'humidity', 'battery'],
+  weather: ['temperature', 'humidity', 'rainfall', 'wind_speed', 'battery'],
+  noise: ['noise', 'battery'],
+  traffic_camera: ['vehicle_count', 'stream_fps', 'stream_online', 'stream_bitrate'],
+  street_light: ['power', 'dim_level'],
+  pa_speaker: ['volume', 'power'],
+  gateway: ['temperature', 'battery'],
+};

@@ -6,13 +6,16 @@ export const timestampSchema = z.union([
   z.number().int().nonnegative(),
 ]);
 
-/** `ioc/v1/{deviceId}/telemetry`, native JSON form. */
+export const METRIC_NAME_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
+const metricsSchema = z
+  .record(z.string().regex(METRIC_NAME_PATTERN, 'metric names are lower_snake_case'), z.number())
+  .refine((m) => Object.keys(m).length > 0, 'metrics must not be empty');
+
+/** `ioc/v1/{deviceId}/telemetry`, native JSON form (a SenML pack is the other form). */
 export const telemetryPayloadSchema = z.strictObject({
   ts: timestampSchema,
   seq: z.number().int().nonnegative().optional(),
-  metrics: z
-    .record(z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'metric names are lower_snake_case'), z.number())
-    .refine((m) => Object.keys(m).length > 0, 'metrics must not be empty'),
+  metrics: metricsSchema,
 });
 export type TelemetryPayload = z.infer<typeof telemetryPayloadSchema>;
 
@@ -20,6 +23,64 @@ export const DEVICE_STATUSES = ['online', 'offline'] as const;
 export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
 /** `ioc/v1/{deviceId}/status`: the bare word, retained; the last will says `offline`. */
 export const statusPayloadSchema = z.enum(DEVICE_STATUSES);
+
+/**
+ * `ioc/v1/gateway/{gatewayId}/telemetry`, native form: readings of the gateway's registered
+ * children, each with its own timestamp or the message's. (A SenML pack whose names carry the
+ * child ids is the other form.)
+ */
+export const gatewayPayloadSchema = z.strictObject({
+  ts: timestampSchema.optional(),
+  readings: z
+    .array(
+      z.strictObject({
+        deviceId: z.string(),
+        ts: timestampSchema.optional(),
+        metrics: metricsSchema,
+      }),
+    )
+    .min(1, 'readings must not be empty'),
+});
+export type GatewayPayload = z.infer<typeof gatewayPayloadSchema>;
+
+/** What a camera's analytics (or another device) reports as a discrete event. */
+export const EVENT_TYPES = [
+  'congestion',
+  'accident',
+  'flooding',
+  'fire_smoke',
+  'wrong_way',
+  'illegal_parking',
+  'crowd',
+  'stream_lost',
+  'stream_restored',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+const attributeValue = z.union([z.string().max(500), z.number(), z.boolean(), z.null()]);
+
+/** `ioc/v1/{deviceId}/event` */
+export const eventPayloadSchema = z.strictObject({
+  ts: timestampSchema,
+  type: z.enum(EVENT_TYPES),
+  /** 0..1, from the analytics model. */
+  confidence: z.number().min(0).max(1).optional(),
+  snapshotUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  /** Flat key -> value: lane, direction, vehicle class, stream fps and bitrate... */
+  attributes: z.record(z.string().max(64), attributeValue).optional(),
+});
+export type EventPayload = z.infer<typeof eventPayloadSchema>;
+
+/** One stored device event. */
+export interface DeviceEvent {
+  deviceId: string;
+  type: EventType;
+  /** Epoch milliseconds. */
+  ts: number;
+  confidence: number | null;
+  snapshotUrl: string | null;
+  attributes: Record<string, string | number | boolean | null>;
+}
 
 /** One stored reading: the unit of everything downstream of decoding. */
 export interface Sample {

@@ -1,5 +1,5 @@
 import type { AlertDto, DeviceDto } from './api';
-import type { DeviceStatus } from './payloads';
+import type { DeviceEvent, DeviceStatus } from './payloads';
 
 export interface TelemetryUpdate {
   deviceId: string;
@@ -19,6 +19,8 @@ export interface DeviceStatusUpdate {
 export interface ServerToClientEvents {
   'telemetry:batch': (updates: TelemetryUpdate[]) => void;
   'device:status': (update: DeviceStatusUpdate) => void;
+  /** A device event (camera analytics); `ts` is epoch milliseconds. */
+  'device:event': (event: DeviceEvent) => void;
   'device:upserted': (device: DeviceDto) => void;
   'device:removed': (payload: { id: string }) => void;
   'alert:opened': (alert: AlertDto) => void;

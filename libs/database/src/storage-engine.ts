@@ -23,10 +23,13 @@ export async function prepareStorage(pool: Pool, log: (line: string) => void): P
   }
   try {
     await pool.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
-    await pool.query(
-      `SELECT create_hypertable('telemetry', 'time', chunk_time_interval => INTERVAL '1 day',
-                                if_not_exists => TRUE, migrate_data => TRUE)`,
-    );
+    for (const table of ['telemetry', 'device_events']) {
+      await pool.query(
+        `SELECT create_hypertable($1::regclass, 'time', chunk_time_interval => INTERVAL '1 day',
+                                  if_not_exists => TRUE, migrate_data => TRUE)`,
+        [table],
+      );
+    }
   } catch (err) {
     // Listed but unusable, typically because it is not in shared_preload_libraries.
     log(`${engine}: timescaledb is listed but could not be used (${(err as Error).message}); using plain PostgreSQL tables`);
@@ -35,6 +38,6 @@ export async function prepareStorage(pool: Pool, log: (line: string) => void): P
   const { rows: ext } = await pool.query<{ extversion: string }>(
     `SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`,
   );
-  log(`${engine} with TimescaleDB ${ext[0].extversion}: telemetry is a hypertable`);
+  log(`${engine} with TimescaleDB ${ext[0].extversion}: telemetry and device events are hypertables`);
   return { engine, timescaledb: true, timescaledbVersion: ext[0].extversion };
 }

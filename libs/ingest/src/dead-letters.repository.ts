@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { DeadLetterDto, DeadLetterReason } from '@ioc/contracts';
+import type { DeadLetterDto, DeadLetterReason, ListDeadLettersQuery } from '@ioc/contracts';
 import { Database } from '@ioc/database';
 
 export interface DeadLetter {
@@ -11,11 +11,6 @@ export interface DeadLetter {
   payload: string;
 }
 
-export interface DeadLetterQuery {
-  reason?: DeadLetterReason;
-  deviceId?: string;
-  limit: number;
-}
 
 @Injectable()
 export class DeadLettersRepository {
@@ -36,7 +31,7 @@ export class DeadLettersRepository {
     );
   }
 
-  async find(q: DeadLetterQuery): Promise<DeadLetterDto[]> {
+  async find(q: ListDeadLettersQuery): Promise<DeadLetterDto[]> {
     const { rows } = await this.db.pool.query<{
       id: string;
       received_at: Date;
@@ -50,9 +45,11 @@ export class DeadLettersRepository {
          FROM dead_letters
         WHERE ($1::text IS NULL OR reason = $1)
           AND ($2::text IS NULL OR device_id = $2)
+          AND ($3::timestamptz IS NULL OR received_at >= $3)
+          AND ($4::timestamptz IS NULL OR received_at < $4)
         ORDER BY received_at DESC, id DESC
-        LIMIT $3`,
-      [q.reason ?? null, q.deviceId ?? null, q.limit],
+        LIMIT $5`,
+      [q.reason ?? null, q.deviceId ?? null, q.since ?? null, q.until ?? null, q.limit],
     );
     return rows.map((r) => ({
       id: Number(r.id),

@@ -1,12 +1,18 @@
 import {
+  eventPayloadSchema,
+  gatewayPayloadSchema,
   isMetricName,
   parseTopic,
   statusPayloadSchema,
   telemetryPayloadSchema,
   type DeadLetterReason,
+  type DeviceEvent,
+  type DeviceKind,
   type DeviceStatus,
   type Sample,
 } from '@ioc/contracts';
+import type { z } from 'zod';
+import { decodeSenml } from './senml';
 
 export interface IngestLimits {
   maxPayloadBytes: number;
@@ -14,12 +20,16 @@ export interface IngestLimits {
   maxFutureMs: number;
   /** How old a reading may be. */
   maxAgeMs: number;
+  maxJsonDepth: number;
+  /** Metrics each kind may publish. */
+  kindMetrics: Readonly<Record<DeviceKind, ReadonlySet<string>>>;
 }
 
-export const DEFAULT_LIMITS: Omit<IngestLimits, 'maxPayloadBytes'> = {
-  maxFutureMs: 5 * 60_000,
-  maxAgeMs: 365 * 24 * 3_600_000,
-};
+/** What decoding needs to know of a registered device. */
+export interface KnownDevice {
+  kind: DeviceKind;
+  gatewayId: string | null;
+}
 
 export interface Rejection {
   reason: DeadLetterReason;
@@ -28,86 +38,200 @@ export interface Rejection {
 }
 
 export type Decoded =
-  | { kind: 'telemetry'; deviceId: string; samples: Sample[]; rejections: Rejection[] }
+  | { kind: 'samples'; samples: Sample[]; rejections: Rejection[] }
   | { kind: 'status'; deviceId: string; status: DeviceStatus }
+  | { kind: 'event'; event: DeviceEvent }
   | { kind: 'rejected'; rejection: Rejection };
 
+type Lookup = (deviceId: string) => KnownDevice | undefined;
+
+const rejection = (reason: DeadLetterReason, message: string, deviceId: string | null = null): Rejection => ({
+  reason,
+  message,
+  deviceId,
+});
 const reject = (reason: DeadLetterReason, message: string, deviceId: string | null = null): Decoded => ({
   kind: 'rejected',
-  rejection: { reason, message, deviceId },
+  rejection: rejection(reason, message, deviceId),
 });
 
 /**
- * Turns one MQTT message into samples or a status, or says why not. Pure: the device registry
- * is asked through `isKnown`, the clock is `now`.
+ * Turns one MQTT message into samples, a status or an event, or says why not. Pure: the registry
+ * is asked through `lookup`, the clock is `now`. A message that is partly valid keeps its valid
+ * readings and reports each invalid one.
  */
-export function decodeMessage(
-  topic: string,
-  payload: Buffer,
-  isKnown: (deviceId: string) => boolean,
-  limits: IngestLimits,
-  now: number,
-): Decoded {
+export function decodeMessage(topic: string, payload: Buffer, lookup: Lookup, limits: IngestLimits, now: number): Decoded {
   const parsed = parseTopic(topic);
   if (!parsed) return reject('bad_topic', `topic ${topic} is not an uplink topic of contract v1`);
-  if (parsed.channel === 'gateway_telemetry') {
-    return reject('unsupported', 'gateway messages are not accepted yet', parsed.gatewayId);
-  }
-  const { deviceId } = parsed;
-  if (!isKnown(deviceId)) return reject('unknown_device', `device ${deviceId} is not registered`, deviceId);
+  const sender = parsed.channel === 'gateway_telemetry' ? parsed.gatewayId : parsed.deviceId;
+  const device = lookup(sender);
+  if (!device) return reject('unknown_device', `device ${sender} is not registered`, sender);
   if (payload.length > limits.maxPayloadBytes) {
-    return reject(
-      'payload_too_large',
-      `payload of ${payload.length} bytes is over the limit of ${limits.maxPayloadBytes}`,
-      deviceId,
-    );
+    return reject('payload_too_large', `payload of ${payload.length} bytes is over the limit of ${limits.maxPayloadBytes}`, sender);
   }
+  if (parsed.channel === 'status') {
+    const status = statusPayloadSchema.safeParse(payload.toString('utf8').trim());
+    return status.success
+      ? { kind: 'status', deviceId: sender, status: status.data }
+      : reject('invalid_payload', 'status must be "online" or "offline"', sender);
+  }
+  if (parsed.channel === 'command/ack') return reject('unsupported', 'command acknowledgements are not accepted yet', sender);
+
+  const json = parseJson(payload, limits.maxJsonDepth);
+  if ('error' in json) return reject(json.reason, json.error, sender);
+  const check = new ReadingCheck(lookup, limits, now);
+
   switch (parsed.channel) {
-    case 'status': {
-      const status = statusPayloadSchema.safeParse(payload.toString('utf8').trim());
-      return status.success
-        ? { kind: 'status', deviceId, status: status.data }
-        : reject('invalid_payload', 'status must be "online" or "offline"', deviceId);
+    case 'event': {
+      const event = eventPayloadSchema.safeParse(json.value);
+      if (!event.success) return reject('invalid_payload', describe(event.error), sender);
+      const ts = toMillis(event.data.ts);
+      const late = check.timestamp(ts);
+      if (late) return reject('bad_timestamp', late, sender);
+      const { type, confidence, snapshotUrl, attributes } = event.data;
+      return {
+        kind: 'event',
+        event: { deviceId: sender, type, ts, confidence: confidence ?? null, snapshotUrl: snapshotUrl ?? null, attributes: attributes ?? {} },
+      };
     }
-    case 'telemetry':
-      return decodeTelemetry(deviceId, payload, limits, now);
-    case 'event':
-    case 'command/ack':
-      return reject('unsupported', `${parsed.channel} messages are not accepted yet`, deviceId);
+    case 'telemetry': {
+      if (Array.isArray(json.value)) return check.senml(json.value, sender, (id) => id === sender, 'names another device than the topic');
+      const telemetry = telemetryPayloadSchema.safeParse(json.value);
+      if (!telemetry.success) return reject('invalid_payload', describe(telemetry.error), sender);
+      return check.readings([{ deviceId: sender, ts: toMillis(telemetry.data.ts), metrics: telemetry.data.metrics }]);
+    }
+    case 'gateway_telemetry': {
+      if (device.kind !== 'gateway') return reject('not_a_child', `${sender} is not a gateway`, sender);
+      const isChild = (id: string) => lookup(id)?.gatewayId === sender;
+      if (Array.isArray(json.value)) return check.senml(json.value, null, isChild, `is not registered behind gateway ${sender}`);
+      const gateway = gatewayPayloadSchema.safeParse(json.value);
+      if (!gateway.success) return reject('invalid_payload', describe(gateway.error), sender);
+      const base = gateway.data.ts === undefined ? undefined : toMillis(gateway.data.ts);
+      const readings = [];
+      const rejections: Rejection[] = [];
+      for (const [i, r] of gateway.data.readings.entries()) {
+        const ts = r.ts === undefined ? base : toMillis(r.ts);
+        if (!isChild(r.deviceId)) rejections.push(rejection('not_a_child', `readings.${i}: ${r.deviceId} is not registered behind gateway ${sender}`, r.deviceId));
+        else if (ts === undefined) rejections.push(rejection('invalid_payload', `readings.${i}: no ts, neither its own nor the message's`, r.deviceId));
+        else readings.push({ deviceId: r.deviceId, ts, metrics: r.metrics });
+      }
+      return check.readings(readings, rejections);
+    }
   }
 }
 
-function decodeTelemetry(deviceId: string, payload: Buffer, limits: IngestLimits, now: number): Decoded {
-  let json: unknown;
+/** Checks each reading against the registry, the kind's metrics and the time window. */
+class ReadingCheck {
+  constructor(
+    private readonly lookup: Lookup,
+    private readonly limits: IngestLimits,
+    private readonly now: number,
+  ) {}
+
+  timestamp(ts: number): string | null {
+    if (!Number.isFinite(ts)) return 'ts is not a time';
+    if (ts > this.now + this.limits.maxFutureMs) return `ts ${new Date(ts).toISOString()} is ahead of the server clock`;
+    if (ts < this.now - this.limits.maxAgeMs) return `ts ${new Date(ts).toISOString()} is older than allowed`;
+    return null;
+  }
+
+  /** `rejections`: what the caller already refused of the same message. */
+  readings(readings: { deviceId: string; ts: number; metrics: Record<string, number> }[], rejections: Rejection[] = []): Decoded {
+    const samples: Sample[] = [];
+    for (const { deviceId, ts, metrics } of readings) {
+      const late = this.timestamp(ts);
+      if (late) {
+        rejections.push(rejection('bad_timestamp', late, deviceId));
+        continue;
+      }
+      const unknown: string[] = [];
+      const notAllowed: string[] = [];
+      const allowed = this.allowedMetrics(deviceId);
+      for (const [metric, value] of Object.entries(metrics)) {
+        if (!isMetricName(metric)) unknown.push(metric);
+        else if (!allowed.has(metric)) notAllowed.push(metric);
+        else samples.push({ deviceId, metric, ts, value });
+      }
+      if (unknown.length > 0) rejections.push(rejection('unknown_metric', `unknown metrics dropped: ${unknown.join(', ')}`, deviceId));
+      if (notAllowed.length > 0) {
+        const kind = this.lookup(deviceId)?.kind;
+        rejections.push(rejection('metric_not_allowed', `metrics not allowed for a ${kind} device dropped: ${notAllowed.join(', ')}`, deviceId));
+      }
+    }
+    return this.result(samples, rejections);
+  }
+
+  senml(pack: unknown[], topicDeviceId: string | null, mayReport: (id: string) => boolean, refusal: string): Decoded {
+    const decoded = decodeSenml(pack, { topicDeviceId, now: this.now });
+    const rejections: Rejection[] = decoded.rejections.map((r) => rejection(r.reason, `record ${r.index}: ${r.message}`, r.deviceId));
+    const byDevice = new Map<string, Sample[]>();
+    for (const s of decoded.samples) {
+      if (!mayReport(s.deviceId)) {
+        rejections.push(rejection('not_a_child', `${s.deviceId} ${refusal}`, s.deviceId));
+        continue;
+      }
+      byDevice.set(s.deviceId, [...(byDevice.get(s.deviceId) ?? []), s]);
+    }
+    const samples: Sample[] = [];
+    for (const [deviceId, list] of byDevice) {
+      const allowed = this.allowedMetrics(deviceId);
+      for (const s of list) {
+        const late = this.timestamp(s.ts);
+        if (late) rejections.push(rejection('bad_timestamp', `${s.metric}: ${late}`, deviceId));
+        else if (!allowed.has(s.metric)) rejections.push(rejection('metric_not_allowed', `${s.metric} is not allowed for a ${this.lookup(deviceId)?.kind} device`, deviceId));
+        else samples.push(s);
+      }
+    }
+    return this.result(samples, rejections);
+  }
+
+  private allowedMetrics(deviceId: string): ReadonlySet<string> {
+    const kind = this.lookup(deviceId)?.kind;
+    return kind ? this.limits.kindMetrics[kind] : new Set();
+  }
+
+  private result(samples: Sample[], rejections: Rejection[]): Decoded {
+    // Nothing usable at all: one dead letter for the message rather than a message with no samples.
+    if (samples.length === 0 && rejections.length === 1) return { kind: 'rejected', rejection: rejections[0] };
+    return { kind: 'samples', samples, rejections };
+  }
+}
+
+function toMillis(ts: string | number): number {
+  return typeof ts === 'number' ? ts : Date.parse(ts);
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`)
+    .join('; ');
+}
+
+type ParsedJson = { value: unknown } | { error: string; reason: DeadLetterReason };
+
+function parseJson(payload: Buffer, maxDepth: number): ParsedJson {
+  let value: unknown;
   try {
-    json = JSON.parse(payload.toString('utf8'));
+    value = JSON.parse(payload.toString('utf8'));
   } catch (err) {
-    return reject('invalid_json', `not JSON: ${(err as Error).message}`, deviceId);
+    return { reason: 'invalid_json', error: `not JSON: ${(err as Error).message}` };
   }
-  const result = telemetryPayloadSchema.safeParse(json);
-  if (!result.success) {
-    const detail = result.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`)
-      .join('; ');
-    return reject('invalid_payload', detail, deviceId);
+  if (depthOf(value, maxDepth) > maxDepth) return { reason: 'invalid_payload', error: `JSON nested deeper than ${maxDepth} levels` };
+  return { value };
+}
+
+/** Depth of a JSON value, counted without recursion and stopping once past `limit`. */
+function depthOf(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    const level = depth + 1;
+    if (level > deepest) deepest = level;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(node)) stack.push([child, level]);
   }
-  const { ts, metrics } = result.data;
-  const time = typeof ts === 'number' ? ts : Date.parse(ts);
-  if (time > now + limits.maxFutureMs) {
-    return reject('invalid_payload', `ts ${new Date(time).toISOString()} is in the future`, deviceId);
-  }
-  if (time < now - limits.maxAgeMs) {
-    return reject('invalid_payload', `ts ${new Date(time).toISOString()} is too old`, deviceId);
-  }
-  const samples: Sample[] = [];
-  const unknown: string[] = [];
-  for (const [metric, value] of Object.entries(metrics)) {
-    if (isMetricName(metric)) samples.push({ deviceId, metric, ts: time, value });
-    else unknown.push(metric);
-  }
-  const rejections: Rejection[] = unknown.length
-    ? [{ reason: 'unknown_metric', message: `unknown metrics dropped: ${unknown.join(', ')}`, deviceId }]
-    : [];
-  return { kind: 'telemetry', deviceId, samples, rejections };
+  return deepest;
 }

@@ -5,23 +5,26 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { DeadLetterReason } from '@ioc/contracts';
+import type { DeadLetterReason, Sample } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { EventBus } from '@ioc/common';
-import { DevicesService } from '@ioc/devices';
+import { DevicesService, type DeviceRecord } from '@ioc/devices';
 import { MQTT_TRANSPORT, type InboundMessage, type MqttTransport } from '@ioc/mqtt';
 import { Batcher } from './batcher';
 import { DeadLettersRepository, type DeadLetter } from './dead-letters.repository';
-import { decodeMessage, DEFAULT_LIMITS, type IngestLimits, type Rejection } from './decode';
-import { TelemetryRepository, type StoredSample } from './telemetry.repository';
+import { decodeMessage, type IngestLimits, type Rejection } from './decode';
+import { ingestLimits } from './limits';
+import { TelemetryRepository, type StoredEvent, type StoredSample } from './telemetry.repository';
 
 const DEAD_LETTER_PAYLOAD_CHARS = 2048;
 
 export interface IngestCounters {
   messages: number;
   samples: number;
+  events: number;
   rejected: Partial<Record<DeadLetterReason, number>>;
 }
+
 
 /** The hot path: MQTT message -> device -> decode -> samples to the writer, the rules and the live map. */
 @Injectable()
@@ -30,8 +33,9 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly limits: IngestLimits;
   private readonly samples: Batcher<StoredSample>;
   private readonly deadLetters: Batcher<DeadLetter>;
+  private readonly events: Batcher<StoredEvent>;
   private metricIds = new Map<string, number>();
-  readonly counters: IngestCounters = { messages: 0, samples: 0, rejected: {} };
+  readonly counters: IngestCounters = { messages: 0, samples: 0, events: 0, rejected: {} };
 
   constructor(
     @Inject(MQTT_TRANSPORT) private readonly transport: MqttTransport,
@@ -41,7 +45,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly telemetry: TelemetryRepository,
     deadLetters: DeadLettersRepository,
   ) {
-    this.limits = { ...DEFAULT_LIMITS, maxPayloadBytes: config.MQTT_MAX_PAYLOAD_BYTES };
+    this.limits = ingestLimits(config);
     const log = (line: string) => this.logger.warn(line);
     this.samples = new Batcher({
       maxBatch: config.INGEST_BATCH_SIZE,
@@ -57,18 +61,26 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       write: (batch) => deadLetters.insert(batch),
       log,
     });
+    this.events = new Batcher({
+      maxBatch: 1000,
+      flushMs: config.INGEST_FLUSH_MS,
+      maxQueued: 100_000,
+      write: (batch) => telemetry.writeEvents(batch),
+      log,
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.metricIds = await this.telemetry.metricIds();
     this.samples.start();
     this.deadLetters.start();
+    this.events.start();
     await this.transport.start((message) => this.handle(message));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.transport.stop();
-    await Promise.all([this.samples.stop(), this.deadLetters.stop()]);
+    await Promise.all([this.samples.stop(), this.deadLetters.stop(), this.events.stop()]);
   }
 
   /** Never throws: whatever a device sends ends as samples, a status, or a dead letter. */
@@ -82,32 +94,45 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private dispatch({ topic, payload, receivedAt }: InboundMessage): void {
-    const decoded = decodeMessage(topic, payload, (id) => this.devices.get(id) !== undefined, this.limits, receivedAt);
-    if (decoded.kind === 'rejected') {
-      this.deadLetter(topic, payload, receivedAt, decoded.rejection);
-      return;
+    const decoded = decodeMessage(topic, payload, (id) => this.devices.get(id), this.limits, receivedAt);
+    switch (decoded.kind) {
+      case 'rejected':
+        this.deadLetter(topic, payload, receivedAt, decoded.rejection);
+        return;
+      case 'status':
+        this.devices
+          .setStatus(decoded.deviceId, decoded.status, new Date(receivedAt))
+          .catch((err: Error) => this.logger.error(`status of ${decoded.deviceId} not saved: ${err.message}`));
+        return;
+      case 'event': {
+        const device = this.devices.get(decoded.event.deviceId)!;
+        this.devices.seen(device, new Date(receivedAt));
+        const { type, ts, confidence, snapshotUrl, attributes } = decoded.event;
+        this.events.add([{ deviceKey: device.key, type, ts, confidence, snapshotUrl, attributes }]);
+        this.counters.events += 1;
+        this.bus.emit('event.accepted', decoded.event);
+        return;
+      }
+      case 'samples':
+        for (const rejection of decoded.rejections) this.deadLetter(topic, payload, receivedAt, rejection);
+        if (decoded.samples.length > 0) this.accept(decoded.samples, receivedAt);
     }
-    const device = this.devices.get(decoded.deviceId)!;
-    if (decoded.kind === 'status') {
-      this.devices
-        .setStatus(device.id, decoded.status, new Date(receivedAt))
-        .catch((err: Error) => this.logger.error(`status of ${device.id} not saved: ${err.message}`));
-      return;
+  }
+
+  private accept(samples: Sample[], receivedAt: number): void {
+    const stored: StoredSample[] = [];
+    let last: DeviceRecord | undefined;
+    for (const s of samples) {
+      // Samples come grouped by device: one registry lookup per device, not per sample.
+      if (last?.id !== s.deviceId) {
+        last = this.devices.get(s.deviceId)!;
+        this.devices.seen(last, new Date(receivedAt));
+      }
+      stored.push({ deviceKey: last.key, metricId: this.metricIds.get(s.metric)!, ts: s.ts, value: s.value, receivedAt });
     }
-    for (const rejection of decoded.rejections) this.deadLetter(topic, payload, receivedAt, rejection);
-    if (decoded.samples.length === 0) return;
-    this.devices.seen(device, new Date(receivedAt));
-    this.samples.add(
-      decoded.samples.map((s) => ({
-        deviceKey: device.key,
-        metricId: this.metricIds.get(s.metric)!,
-        ts: s.ts,
-        value: s.value,
-        receivedAt,
-      })),
-    );
-    this.counters.samples += decoded.samples.length;
-    this.bus.emit('samples.accepted', decoded.samples);
+    this.samples.add(stored);
+    this.counters.samples += samples.length;
+    this.bus.emit('samples.accepted', samples);
   }
 
   private deadLetter(topic: string, payload: Buffer, receivedAt: number, r: Rejection): void {

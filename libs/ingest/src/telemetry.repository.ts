@@ -12,6 +12,16 @@ export interface StoredSample {
   receivedAt: number;
 }
 
+/** A device event with its compact key, ready to store. */
+export interface StoredEvent {
+  deviceKey: number;
+  type: string;
+  ts: number;
+  confidence: number | null;
+  snapshotUrl: string | null;
+  attributes: Record<string, unknown>;
+}
+
 @Injectable()
 export class TelemetryRepository {
   constructor(private readonly db: Database) {}
@@ -66,6 +76,22 @@ export class TelemetryRepository {
          FROM unnest($5::int[], $6::timestamptz[]) AS s(device_key, seen)
         WHERE d.key = s.device_key`,
       [times, keys, metrics, values, [...lastSeen.keys()], [...lastSeen.values()].map((t) => new Date(t))],
+    );
+  }
+
+  async writeEvents(events: readonly StoredEvent[]): Promise<void> {
+    await this.db.pool.query(
+      `INSERT INTO device_events (time, device_key, type, confidence, snapshot_url, attributes)
+       SELECT * FROM unnest($1::timestamptz[], $2::int[], $3::text[], $4::real[], $5::text[], $6::jsonb[])
+       ON CONFLICT DO NOTHING`,
+      [
+        events.map((e) => new Date(e.ts)),
+        events.map((e) => e.deviceKey),
+        events.map((e) => e.type),
+        events.map((e) => e.confidence),
+        events.map((e) => e.snapshotUrl),
+        events.map((e) => JSON.stringify(e.attributes)),
+      ],
     );
   }
 }

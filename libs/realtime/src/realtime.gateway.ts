@@ -50,6 +50,7 @@ export class RealtimeGateway implements OnGatewayInit, OnModuleInit, OnModuleDes
     this.unsubscribers.push(
       this.bus.on('samples.accepted', (samples) => this.coalescer.add(samples)),
       this.bus.on('device.status', (u) => this.server.emit('device:status', u)),
+      this.bus.on('event.accepted', (e) => this.server.emit('device:event', e)),
       this.bus.on('device.upserted', (d) => this.server.emit('device:upserted', d)),
       this.bus.on('device.removed', (id) => this.server.emit('device:removed', { id })),
       this.bus.on('alert.opened', (a) => this.server.emit('alert:opened', a)),
