@@ -12,7 +12,7 @@ const HEALTH: HealthDto = {
   status: 'ok',
   version: 'test',
   database: { mode: 'embedded', up: true, engine: 'PostgreSQL 17', timescaledb: false },
-  ingest: { messages: 0, samples: 0, events: 0, rejected: {} },
+  ingest: { messages: 0, accepted: 0, refused: 0, samples: 0, events: 0, rejected: {} },
   mqtt: { mode: 'embedded', connected: true, port: 1883, wsPort: 8883 },
   roles: ['ingest', 'api', 'realtime'],
 };

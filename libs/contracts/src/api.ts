@@ -249,7 +249,17 @@ export interface HealthDto {
   version: string;
   database: { mode: 'embedded' | 'external'; up: boolean; engine: string; timescaledb: boolean };
   /** Messages handled since start, and dead letters by reason; null without the ingest role. */
-  ingest: { messages: number; samples: number; events: number; rejected: Partial<Record<DeadLetterReason, number>> } | null;
+  ingest: {
+    messages: number;
+    /** Messages that stored something (all of it, or the valid part) or changed a status. */
+    accepted: number;
+    /** Messages of which nothing could be used. */
+    refused: number;
+    samples: number;
+    events: number;
+    /** Dead letters written, by reason (a partly valid message may write several). */
+    rejected: Partial<Record<DeadLetterReason, number>>;
+  } | null;
   /** null in a process without the ingest role. */
   mqtt: { mode: 'embedded' | 'external'; connected: boolean; port: number | null; wsPort: number | null } | null;
   roles: string[];

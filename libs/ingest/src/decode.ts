@@ -193,6 +193,9 @@ class ReadingCheck {
   private result(samples: Sample[], rejections: Rejection[]): Decoded {
     // Nothing usable at all: one dead letter for the message rather than a message with no samples.
     if (samples.length === 0 && rejections.length === 1) return { kind: 'rejected', rejection: rejections[0] };
+    if (samples.length === 0 && rejections.length === 0) {
+      return { kind: 'rejected', rejection: rejection('invalid_payload', 'no readings in the message', null) };
+    }
     return { kind: 'samples', samples, rejections };
   }
 }

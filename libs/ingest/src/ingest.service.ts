@@ -5,7 +5,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { DeadLetterReason, Sample } from '@ioc/contracts';
+import type { HealthDto, Sample } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { EventBus } from '@ioc/common';
 import { DevicesService, type DeviceRecord } from '@ioc/devices';
@@ -18,12 +18,7 @@ import { TelemetryRepository, type StoredEvent, type StoredSample } from './tele
 
 const DEAD_LETTER_PAYLOAD_CHARS = 2048;
 
-export interface IngestCounters {
-  messages: number;
-  samples: number;
-  events: number;
-  rejected: Partial<Record<DeadLetterReason, number>>;
-}
+export type IngestCounters = NonNullable<HealthDto['ingest']>;
 
 
 /** The hot path: MQTT message -> device -> decode -> samples to the writer, the rules and the live map. */
@@ -35,7 +30,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly deadLetters: Batcher<DeadLetter>;
   private readonly events: Batcher<StoredEvent>;
   private metricIds = new Map<string, number>();
-  readonly counters: IngestCounters = { messages: 0, samples: 0, events: 0, rejected: {} };
+  readonly counters: IngestCounters = { messages: 0, accepted: 0, refused: 0, samples: 0, events: 0, rejected: {} };
 
   constructor(
     @Inject(MQTT_TRANSPORT) private readonly transport: MqttTransport,
@@ -89,6 +84,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     try {
       this.dispatch(message);
     } catch (err) {
+      this.counters.refused += 1;
       this.logger.error(`message on ${message.topic} not handled: ${(err as Error).stack}`);
     }
   }
@@ -97,14 +93,17 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const decoded = decodeMessage(topic, payload, (id) => this.devices.get(id), this.limits, receivedAt);
     switch (decoded.kind) {
       case 'rejected':
+        this.counters.refused += 1;
         this.deadLetter(topic, payload, receivedAt, decoded.rejection);
         return;
       case 'status':
+        this.counters.accepted += 1;
         this.devices
           .setStatus(decoded.deviceId, decoded.status, new Date(receivedAt))
           .catch((err: Error) => this.logger.error(`status of ${decoded.deviceId} not saved: ${err.message}`));
         return;
       case 'event': {
+        this.counters.accepted += 1;
         const device = this.devices.get(decoded.event.deviceId)!;
         this.devices.seen(device, new Date(receivedAt));
         const { type, ts, confidence, snapshotUrl, attributes } = decoded.event;
@@ -114,6 +113,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
         return;
       }
       case 'samples':
+        this.counters[decoded.samples.length > 0 ? 'accepted' : 'refused'] += 1;
         for (const rejection of decoded.rejections) this.deadLetter(topic, payload, receivedAt, rejection);
         if (decoded.samples.length > 0) this.accept(decoded.samples, receivedAt);
     }
