@@ -1,6 +1,6 @@
 import { ROLES, type ApiErrorBody, type AuditEntryDto, type Role, type SessionDto, type UserDto } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
-import { api, connectConsole, nextEvent } from '../support/clients';
+import { api, connectConsole, eventually, nextEvent } from '../support/clients';
 
 jest.setTimeout(60_000);
 
@@ -139,7 +139,11 @@ describe('who may do what', () => {
     await api(server.baseUrl, 'PUT', '/api/devices/audit-01', station, admin);
     await api(server.baseUrl, 'POST', '/api/users', { username: 'kiem.toan', displayName: 'Kiểm toán', password: 'secret-password-1', role: 'viewer' }, admin);
     await api(server.baseUrl, 'DELETE', '/api/devices/audit-01', undefined, sessions.viewer.accessToken);
-    const log = await api<AuditEntryDto[]>(server.baseUrl, 'GET', '/api/audit?limit=1000', undefined, sessions.supervisor.accessToken);
+    // Entries are written once each answer has gone out: wait for the last one.
+    const log = await eventually(async () => {
+      const res = await api<AuditEntryDto[]>(server.baseUrl, 'GET', '/api/audit?limit=1000', undefined, sessions.supervisor.accessToken);
+      return res.body.some((e) => e.action === 'DELETE /api/devices/:id' && e.targetId === 'audit-01') ? res : undefined;
+    });
     const put = log.body.find((e) => e.action === 'PUT /api/devices/:id' && e.targetId === 'audit-01');
     expect(put).toMatchObject({ actor: { username: 'admin' }, targetType: 'devices', status: 200, details: { name: station.name } });
     expect(put?.ip).toMatch(/127\.0\.0\.1/);
