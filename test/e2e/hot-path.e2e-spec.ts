@@ -14,7 +14,7 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
   let device: MqttClient;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ INGEST_HEARTBEAT_S: '{"noise": 1}', HEARTBEAT_SWEEP_MS: '100' });
     token = (await server.session('admin')).accessToken;
     const created = await call<ProvisionedDeviceDto>('POST', '/api/devices', {
       id: 'gcd-sal-01',
@@ -136,18 +136,31 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
     expect((await live)[0]).toMatchObject({ ts, confidence: 0.93, attributes: { lane: 1 } });
     const rows = await eventually(async () => {
       const { rows } = await server.pool.query<{ type: string; confidence: number; attributes: object }>(
-        `SELECT e.type, e.confidence, e.attributes FROM device_events e JOIN devices d ON d.key = e.device_key WHERE d.id = 'mt-cam-01'`,
+        `SELECT e.type, e.confidence, e.attributes FROM device_events e JOIN devices d ON d.key = e.device_key
+          WHERE d.id = 'mt-cam-01' AND e.type = 'accident'`,
       );
       return rows.length > 0 ? rows : undefined;
     });
     await new Promise((r) => setTimeout(r, 200));
     const { rows: again } = await server.pool.query(
-      `SELECT 1 FROM device_events e JOIN devices d ON d.key = e.device_key WHERE d.id = 'mt-cam-01'`,
+      `SELECT 1 FROM device_events e JOIN devices d ON d.key = e.device_key WHERE d.id = 'mt-cam-01' AND e.type = 'accident'`,
     );
     expect(again).toHaveLength(1);
     expect(rows[0]).toMatchObject({ type: 'accident', attributes: { lane: 1 } });
     expect(rows[0].confidence).toBeCloseTo(0.93);
     await camera.endAsync();
+  });
+
+  it('takes a silent device for offline after its kind\'s heartbeat timeout', async () => {
+    await call('PUT', '/api/devices/mt-noise-01', { kind: 'noise', name: 'Tiếng ồn chợ Mỹ Tho', lat: 10.357, lng: 106.36 });
+    const { body: secret } = await call<DeviceCredentialsDto>('POST', '/api/devices/mt-noise-01/credentials');
+    const meter = await connectDevice(server.mqttUrl, 'mt-noise-01', { username: secret.username, password: secret.password });
+    const online = nextEvent(consoleSocket, 'device:status', (u) => u.deviceId === 'mt-noise-01' && u.status === 'online');
+    await meter.publishAsync(topics.telemetry('mt-noise-01'), JSON.stringify({ ts: Date.now(), metrics: { noise: 64 } }), { qos: 1 });
+    expect((await online)[0].reason).toBe('data');
+    const silent = await nextEvent(consoleSocket, 'device:status', (u) => u.deviceId === 'mt-noise-01' && u.status === 'offline', 5000);
+    expect(silent[0].reason).toBe('heartbeat');
+    await meter.endAsync();
   });
 
   it('marks a device offline from its last will', async () => {
@@ -163,9 +176,17 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
     await online;
     const offline = nextEvent(consoleSocket, 'device:status', (u) => u.deviceId === 'mt-aq-01' && u.status === 'offline');
     station.stream.destroy();
-    await offline;
+    expect((await offline)[0].reason).toBe('reported');
     const { body } = await call<DeviceDto>('GET', '/api/devices/mt-aq-01');
     expect(body.status).toBe('offline');
+    const { rows } = await server.pool.query<{ type: string; reason: string }>(
+      `SELECT e.type, e.attributes->>'reason' AS reason FROM device_events e JOIN devices d ON d.key = e.device_key
+        WHERE d.id = 'mt-aq-01' ORDER BY e.time`,
+    );
+    expect(rows).toEqual([
+      { type: 'went_online', reason: 'reported' },
+      { type: 'went_offline', reason: 'reported' },
+    ]);
     station.end(true);
   });
 });

@@ -25,6 +25,22 @@ function safeUrl(text: string): URL | null {
   }
 }
 
+/** A setting holding a JSON object, checked by `schema`; `{}` when unset. */
+function jsonSetting<T extends z.ZodType>(example: string, schema: T) {
+  return z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be a JSON object like ${example}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
 const SERVER_ROLES = ['ingest', 'api', 'realtime'] as const;
 export type ServerRole = (typeof SERVER_ROLES)[number];
 
@@ -55,24 +71,21 @@ export const configSchema = z.object({
   INGEST_MAX_AGE_S: positiveInt(30 * 24 * 3600),
   INGEST_MAX_JSON_DEPTH: positiveInt(8),
   /** JSON object: device kind -> allowed metric names, replacing the defaults of those kinds. */
-  INGEST_KIND_METRICS: z
-    .string()
-    .default('{}')
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object like {"noise": ["noise", "battery"]}' });
-        return z.NEVER;
-      }
-    })
-    .pipe(
-      z.partialRecord(
-        z.enum(DEVICE_KINDS),
-        z.array(z.string().refine(isMetricName, 'must be a metric of the catalogue')),
-        { error: 'must map device kinds to lists of metric names' },
-      ),
+  INGEST_KIND_METRICS: jsonSetting(
+    '{"noise": ["noise", "battery"]}',
+    z.partialRecord(
+      z.enum(DEVICE_KINDS),
+      z.array(z.string().refine(isMetricName, 'must be a metric of the catalogue')),
+      { error: 'must map device kinds to lists of metric names' },
     ),
+  ),
+  /** JSON object: device kind -> seconds of silence before the device is taken for offline. */
+  INGEST_HEARTBEAT_S: jsonSetting(
+    '{"traffic_camera": 120}',
+    z.partialRecord(z.enum(DEVICE_KINDS), z.number().positive(), { error: 'must map device kinds to seconds' }),
+  ),
+  /** How often silent devices are looked for. */
+  HEARTBEAT_SWEEP_MS: positiveInt(5000),
   INGEST_BATCH_SIZE: positiveInt(2000),
   INGEST_FLUSH_MS: positiveInt(100),
   REALTIME_FLUSH_MS: positiveInt(250),

@@ -50,6 +50,22 @@ export function isMetricName(name: string): name is MetricName {
  * The metrics each kind of device may publish, by default; the server's INGEST_KIND_METRICS
  * setting overrides it per kind. Anything else from that kind is dead-lettered.
  */
+/**
+ * Seconds of silence after which a device of that kind is taken for offline: a few of its
+ * reporting intervals. The server's INGEST_HEARTBEAT_S setting overrides it per kind.
+ */
+export const DEFAULT_HEARTBEAT_S: Record<DeviceKind, number> = {
+  water_level: 900,
+  salinity: 900,
+  air_quality: 600,
+  weather: 600,
+  noise: 600,
+  traffic_camera: 120,
+  street_light: 1800,
+  pa_speaker: 1800,
+  gateway: 300,
+};
+
 export const DEFAULT_KIND_METRICS: Record<DeviceKind, readonly MetricName[]> = {
   water_level: ['water_level', 'temperature', 'battery'],
   salinity: ['salinity', 'water_level', 'temperature', 'battery'],

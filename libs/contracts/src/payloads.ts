@@ -71,10 +71,14 @@ export const eventPayloadSchema = z.strictObject({
 });
 export type EventPayload = z.infer<typeof eventPayloadSchema>;
 
+/** Events the server records itself: each online/offline transition of a device. */
+export const STATUS_EVENT_TYPES = ['went_online', 'went_offline'] as const;
+export type DeviceEventType = EventType | (typeof STATUS_EVENT_TYPES)[number];
+
 /** One stored device event. */
 export interface DeviceEvent {
   deviceId: string;
-  type: EventType;
+  type: DeviceEventType;
   /** Epoch milliseconds. */
   ts: number;
   confidence: number | null;

@@ -8,9 +8,14 @@ export interface TelemetryUpdate {
   metrics: Record<string, number>;
 }
 
+/** Why a device's status changed. */
+export type StatusReason = 'reported' | 'data' | 'heartbeat';
+
 export interface DeviceStatusUpdate {
   deviceId: string;
   status: DeviceStatus;
+  /** reported: its status topic or last will; data: it sent readings; heartbeat: silent too long. */
+  reason: StatusReason;
   /** ISO-8601 */
   at: string;
 }

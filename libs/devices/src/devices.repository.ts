@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { DeviceKind, DeviceStatus, LatestValue } from '@ioc/contracts';
+import type { DeviceKind, DeviceStatus, LatestValue, StatusReason } from '@ioc/contracts';
 import { Database } from '@ioc/database';
 
 export interface DeviceRecord {
@@ -138,10 +138,18 @@ export class DevicesRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  async setStatus(id: string, status: DeviceStatus, at: Date): Promise<void> {
+  /** The new status, and the transition as a device event (went_online / went_offline). */
+  async setStatus(id: string, status: DeviceStatus, reason: StatusReason, at: Date): Promise<void> {
     await this.db.pool.query(
-      `UPDATE devices SET status = $2, last_seen = GREATEST(last_seen, $3) WHERE id = $1`,
-      [id, status, at],
+      `WITH changed AS (
+         UPDATE devices SET status = $2, last_seen = CASE WHEN $2 = 'online' THEN GREATEST(last_seen, $4) ELSE last_seen END
+          WHERE id = $1
+         RETURNING key
+       )
+       INSERT INTO device_events (time, device_key, type, attributes)
+       SELECT $4, key, 'went_' || $2, jsonb_build_object('reason', $3::text) FROM changed
+       ON CONFLICT DO NOTHING`,
+      [id, status, reason, at],
     );
   }
 

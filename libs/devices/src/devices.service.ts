@@ -3,10 +3,12 @@ import type {
   CreateDevice,
   DeviceCredentialsDto,
   DeviceDto,
+  DeviceKind,
   DeviceStatus,
   LatestValue,
   ProvisionedDeviceDto,
   ReplaceDevice,
+  StatusReason,
   UpdateDevice,
 } from '@ioc/contracts';
 import { AreasService } from '@ioc/areas';
@@ -130,22 +132,33 @@ export class DevicesService implements OnModuleInit {
     this.bus.emit('device.removed', id);
   }
 
-  /** Status from the device's own status topic (or its last will). */
-  async setStatus(id: string, status: DeviceStatus, at: Date): Promise<void> {
+  /** A status change: each transition is stored as a device event and streamed. */
+  async setStatus(id: string, status: DeviceStatus, at: Date, reason: StatusReason = 'reported'): Promise<void> {
     const device = this.byId.get(id);
     if (!device) return;
     if (status === 'online') this.touch(device, at);
     if (device.status === status) return;
     device.status = status;
-    this.bus.emit('device.status', { deviceId: id, status, at: at.toISOString() });
-    await this.repository.setStatus(id, status, at);
+    this.bus.emit('device.status', { deviceId: id, status, reason, at: at.toISOString() });
+    await this.repository.setStatus(id, status, reason, at);
   }
 
-  /** Hot path: telemetry arrived. A device that sends data is online. */
+  /** Hot path: data arrived. A device that sends data is online. */
   seen(device: DeviceRecord, at: Date): void {
     this.touch(device, at);
     if (device.status !== 'online') {
-      this.setStatus(device.id, 'online', at).catch((err: Error) =>
+      this.setStatus(device.id, 'online', at, 'data').catch((err: Error) =>
+        this.logger.error(`status of ${device.id} not saved: ${err.message}`),
+      );
+    }
+  }
+
+  /** Takes online devices silent for longer than their kind's heartbeat timeout for offline. */
+  markSilentOffline(now: number, timeoutMs: (kind: DeviceKind) => number): void {
+    for (const device of this.byId.values()) {
+      if (device.status !== 'online' || !device.lastSeen) continue;
+      if (now - device.lastSeen.getTime() <= timeoutMs(device.kind)) continue;
+      this.setStatus(device.id, 'offline', new Date(now), 'heartbeat').catch((err: Error) =>
         this.logger.error(`status of ${device.id} not saved: ${err.message}`),
       );
     }

@@ -13,7 +13,7 @@ import { MQTT_TRANSPORT, type InboundMessage, type MqttTransport } from '@ioc/mq
 import { Batcher } from './batcher';
 import { DeadLettersRepository, type DeadLetter } from './dead-letters.repository';
 import { decodeMessage, type IngestLimits, type Rejection } from './decode';
-import { ingestLimits } from './limits';
+import { heartbeatTimeouts, ingestLimits } from './limits';
 import { TelemetryRepository, type StoredEvent, type StoredSample } from './telemetry.repository';
 
 const DEAD_LETTER_PAYLOAD_CHARS = 2048;
@@ -30,11 +30,12 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly deadLetters: Batcher<DeadLetter>;
   private readonly events: Batcher<StoredEvent>;
   private metricIds = new Map<string, number>();
+  private heartbeat: NodeJS.Timeout | null = null;
   readonly counters: IngestCounters = { messages: 0, accepted: 0, refused: 0, samples: 0, events: 0, rejected: {} };
 
   constructor(
     @Inject(MQTT_TRANSPORT) private readonly transport: MqttTransport,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly devices: DevicesService,
     private readonly bus: EventBus,
     private readonly telemetry: TelemetryRepository,
@@ -67,6 +68,12 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     this.metricIds = await this.telemetry.metricIds();
+    const timeouts = heartbeatTimeouts(this.config);
+    this.heartbeat = setInterval(
+      () => this.devices.markSilentOffline(Date.now(), (kind) => timeouts[kind]),
+      this.config.HEARTBEAT_SWEEP_MS,
+    );
+    this.heartbeat.unref();
     this.samples.start();
     this.deadLetters.start();
     this.events.start();
@@ -74,6 +81,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
     await this.transport.stop();
     await Promise.all([this.samples.stop(), this.deadLetters.stop(), this.events.stop()]);
   }

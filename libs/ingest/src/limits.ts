@@ -1,4 +1,4 @@
-import { DEFAULT_KIND_METRICS, DEVICE_KINDS, type DeviceKind } from '@ioc/contracts';
+import { DEFAULT_HEARTBEAT_S, DEFAULT_KIND_METRICS, DEVICE_KINDS, type DeviceKind } from '@ioc/contracts';
 import type { AppConfig } from '@ioc/config';
 import type { IngestLimits } from './decode';
 
@@ -13,4 +13,11 @@ export function ingestLimits(config: AppConfig): IngestLimits {
     maxJsonDepth: config.INGEST_MAX_JSON_DEPTH,
     kindMetrics,
   };
+}
+
+/** Silence after which a device of each kind is taken for offline, in milliseconds. */
+export function heartbeatTimeouts(config: AppConfig): Record<DeviceKind, number> {
+  const timeouts = {} as Record<DeviceKind, number>;
+  for (const kind of DEVICE_KINDS) timeouts[kind] = (config.INGEST_HEARTBEAT_S[kind] ?? DEFAULT_HEARTBEAT_S[kind]) * 1000;
+  return timeouts;
 }

@@ -130,7 +130,7 @@ describe('consoleReducer', () => {
   it('applies a status change', () => {
     const after = consoleReducer(stateWith([device()]), {
       type: 'status',
-      update: { deviceId: 'wl-01', status: 'offline', at: '2026-11-23T07:10:00.000Z' },
+      update: { deviceId: 'wl-01', status: 'offline', reason: 'heartbeat', at: '2026-11-23T07:10:00.000Z' },
     });
     expect(after.devices['wl-01'].status).toBe('offline');
   });
