@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { AreasController, AreasModule } from '@ioc/areas';
 import { AuditController, AuthController, AuthGuard, AuthModule, TeamsController, throttlers, UsersController } from '@ioc/auth';
+import { CommandsController, CommandsModule } from '@ioc/commands';
 import { CommonModule } from '@ioc/common';
 import { ConfigModule, type AppConfig } from '@ioc/config';
 import { DatabaseModule } from '@ioc/database';
@@ -28,6 +29,7 @@ export class AppModule {
       DevicesModule,
       RulesModule,
       DeadLettersModule,
+      CommandsModule.forRoot(roles.has('ingest')),
     ];
     if (roles.has('ingest')) imports.push(IngestModule);
     if (roles.has('realtime')) imports.push(RealtimeModule);
@@ -38,6 +40,7 @@ export class AppModule {
         AreasController,
         DevicesController,
         BrokerHooksController,
+        CommandsController,
         RulesController,
         AlertsController,
         DeadLettersController,

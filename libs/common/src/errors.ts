@@ -6,6 +6,7 @@ export enum ErrorCode {
   Unauthenticated = 'unauthenticated',
   Forbidden = 'forbidden',
   Locked = 'locked',
+  Unavailable = 'unavailable',
 }
 
 export class IocError extends Error {

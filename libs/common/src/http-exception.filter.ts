@@ -24,6 +24,8 @@ export function statusOf(code: ErrorCode): HttpStatus {
       return HttpStatus.FORBIDDEN;
     case ErrorCode.Locked:
       return HttpStatus.TOO_MANY_REQUESTS;
+    case ErrorCode.Unavailable:
+      return HttpStatus.SERVICE_UNAVAILABLE;
   }
 }
 

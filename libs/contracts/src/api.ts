@@ -80,6 +80,33 @@ export interface BrokerHookResult {
   is_superuser?: boolean;
 }
 
+/** POST /api/devices/:id/commands */
+export const sendCommandSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'lower_snake_case, at most 48 characters'),
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** Seconds to wait for the device's acknowledgement. */
+  timeoutS: z.number().int().min(1).max(3600).default(30),
+});
+export type SendCommandInput = z.input<typeof sendCommandSchema>;
+export type SendCommand = z.output<typeof sendCommandSchema>;
+
+export const COMMAND_STATES = ['pending', 'succeeded', 'failed', 'timed_out'] as const;
+export type CommandState = (typeof COMMAND_STATES)[number];
+
+export interface CommandDto {
+  id: string;
+  deviceId: string;
+  name: string;
+  params: Record<string, unknown>;
+  state: CommandState;
+  requestedBy: string | null;
+  createdAt: string;
+  expiresAt: string;
+  answeredAt: string | null;
+  /** The device's message, or why the command failed. */
+  message: string | null;
+}
+
 export const CREDENTIAL_STATES = ['none', 'active', 'revoked'] as const;
 export type CredentialState = (typeof CREDENTIAL_STATES)[number];
 

@@ -86,6 +86,27 @@ export interface DeviceEvent {
   attributes: Record<string, string | number | boolean | null>;
 }
 
+/** `ioc/v1/{deviceId}/command` (server -> device). */
+export interface CommandPayload {
+  /** Echo it in the acknowledgement. */
+  id: string;
+  name: string;
+  params: Record<string, unknown>;
+  /** Epoch milliseconds when sent. */
+  ts: number;
+  /** Epoch milliseconds after which the server reports the command as timed out. */
+  expiresAt: number;
+}
+
+/** `ioc/v1/{deviceId}/command/ack` (device -> server). */
+export const commandAckSchema = z.strictObject({
+  id: z.uuid(),
+  status: z.enum(['ok', 'error']),
+  message: z.string().max(500).optional(),
+  ts: timestampSchema.optional(),
+});
+export type CommandAck = z.infer<typeof commandAckSchema>;
+
 /** One stored reading: the unit of everything downstream of decoding. */
 export interface Sample {
   deviceId: string;

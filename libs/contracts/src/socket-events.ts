@@ -1,4 +1,4 @@
-import type { AlertDto, DeviceDto } from './api';
+import type { AlertDto, CommandDto, DeviceDto } from './api';
 import type { DeviceEvent, DeviceStatus } from './payloads';
 
 export interface TelemetryUpdate {
@@ -30,6 +30,8 @@ export interface ServerToClientEvents {
   'device:removed': (payload: { id: string }) => void;
   'alert:opened': (alert: AlertDto) => void;
   'alert:resolved': (alert: AlertDto) => void;
+  /** A command was sent, acknowledged, refused or timed out. */
+  'command:updated': (command: CommandDto) => void;
   /** Sent just before the server closes the socket: refresh the session and connect again. */
   'session:ended': (payload: { reason: 'expired' | 'revoked' }) => void;
 }

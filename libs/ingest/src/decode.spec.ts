@@ -134,6 +134,11 @@ describe('decodeMessage: events and status', () => {
     });
   });
 
+  it('reads a command acknowledgement', () => {
+    const ack = { id: '8b7f0a3e-2d7c-4c1a-9a55-3f9c2f6d1b20', status: 'error', message: 'amplifier overheated' };
+    expect(decode('ioc/v1/mt-wl-01/command/ack', ack)).toEqual({ kind: 'ack', deviceId: 'mt-wl-01', ack });
+  });
+
   it.each(['online', 'offline', ' offline\n'])('reads the status word %j', (word) => {
     expect(decode('ioc/v1/mt-wl-01/status', word)).toEqual({ kind: 'status', deviceId: 'mt-wl-01', status: word.trim() });
   });
@@ -168,7 +173,8 @@ describe('decodeMessage: invalid messages become rejections with a reason', () =
     ['an event from the future', 'ioc/v1/mt-cam-01/event', { ts: NOW + 3_600_000, type: 'accident' }, 'bad_timestamp'],
     ['a gateway message without readings', 'ioc/v1/gateway/gw-01/telemetry', { ts: NOW, readings: [] }, 'invalid_payload'],
     ['a gateway reading without any timestamp', 'ioc/v1/gateway/gw-01/telemetry', { readings: [{ deviceId: 'mt-aq-07', metrics: { pm25: 1 } }] }, 'invalid_payload'],
-    ['a command acknowledgement (not accepted yet)', 'ioc/v1/mt-wl-01/command/ack', '{}', 'unsupported'],
+    ['an acknowledgement without the command id', 'ioc/v1/mt-wl-01/command/ack', '{"status": "ok"}', 'invalid_payload'],
+    ['an acknowledgement with an unknown status', 'ioc/v1/mt-wl-01/command/ack', '{"id": "8b7f0a3e-2d7c-4c1a-9a55-3f9c2f6d1b20", "status": "maybe"}', 'invalid_payload'],
   ])('%s', (_what, topic, payload, reason) => {
     expect(reasonOf(decode(topic, payload as string))).toBe(reason);
   });

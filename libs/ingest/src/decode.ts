@@ -1,10 +1,12 @@
 import {
+  commandAckSchema,
   eventPayloadSchema,
   gatewayPayloadSchema,
   isMetricName,
   parseTopic,
   statusPayloadSchema,
   telemetryPayloadSchema,
+  type CommandAck,
   type DeadLetterReason,
   type DeviceEvent,
   type DeviceKind,
@@ -41,6 +43,7 @@ export type Decoded =
   | { kind: 'samples'; samples: Sample[]; rejections: Rejection[] }
   | { kind: 'status'; deviceId: string; status: DeviceStatus }
   | { kind: 'event'; event: DeviceEvent }
+  | { kind: 'ack'; deviceId: string; ack: CommandAck }
   | { kind: 'rejected'; rejection: Rejection };
 
 type Lookup = (deviceId: string) => KnownDevice | undefined;
@@ -75,10 +78,12 @@ export function decodeMessage(topic: string, payload: Buffer, lookup: Lookup, li
       ? { kind: 'status', deviceId: sender, status: status.data }
       : reject('invalid_payload', 'status must be "online" or "offline"', sender);
   }
-  if (parsed.channel === 'command/ack') return reject('unsupported', 'command acknowledgements are not accepted yet', sender);
-
   const json = parseJson(payload, limits.maxJsonDepth);
   if ('error' in json) return reject(json.reason, json.error, sender);
+  if (parsed.channel === 'command/ack') {
+    const ack = commandAckSchema.safeParse(json.value);
+    return ack.success ? { kind: 'ack', deviceId: sender, ack: ack.data } : reject('invalid_payload', describe(ack.error), sender);
+  }
   const check = new ReadingCheck(lookup, limits, now);
 
   switch (parsed.channel) {

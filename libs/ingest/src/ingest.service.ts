@@ -110,6 +110,10 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
           .setStatus(decoded.deviceId, decoded.status, new Date(receivedAt))
           .catch((err: Error) => this.logger.error(`status of ${decoded.deviceId} not saved: ${err.message}`));
         return;
+      case 'ack':
+        this.counters.accepted += 1;
+        this.bus.emit('command.ack', decoded.deviceId, decoded.ack);
+        return;
       case 'event': {
         this.counters.accepted += 1;
         const device = this.devices.get(decoded.event.deviceId)!;

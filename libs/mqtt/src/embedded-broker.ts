@@ -66,6 +66,15 @@ export class EmbeddedBroker implements MqttTransport {
     await new Promise<void>((resolve) => this.broker.close(() => resolve()));
   }
 
+  publish(topic: string, payload: string): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.broker.publish(
+        { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
+        (err) => (err ? reject(err) : resolve()),
+      ),
+    );
+  }
+
   disconnect(clientId: string): void {
     const client = (this.broker as unknown as { clients: Record<string, { close(): void } | undefined> }).clients[clientId];
     client?.close();

@@ -36,6 +36,11 @@ export class ExternalBroker implements MqttTransport {
     await this.client?.endAsync();
   }
 
+  async publish(topic: string, payload: string): Promise<void> {
+    if (!this.client) throw new Error('not connected to the broker');
+    await this.client.publishAsync(topic, payload, { qos: 1 });
+  }
+
   /** The external broker manages its own connections (see docs/mqtt-brokers.md). */
   disconnect(): void {}
 

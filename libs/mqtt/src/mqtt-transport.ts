@@ -20,6 +20,8 @@ export interface MqttTransport {
   start(handler: InboundHandler): Promise<void>;
   stop(): Promise<void>;
   status(): TransportStatus;
+  /** Sends a message down to devices (QoS 1, not retained). */
+  publish(topic: string, payload: string): Promise<void>;
   /** Drops a device's connection (its credentials changed); a no-op where the broker is not ours. */
   disconnect(clientId: string): void;
 }

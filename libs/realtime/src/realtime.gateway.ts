@@ -55,6 +55,7 @@ export class RealtimeGateway implements OnGatewayInit, OnModuleInit, OnModuleDes
       this.bus.on('device.removed', (id) => this.server.emit('device:removed', { id })),
       this.bus.on('alert.opened', (a) => this.server.emit('alert:opened', a)),
       this.bus.on('alert.resolved', (a) => this.server.emit('alert:resolved', a)),
+      this.bus.on('command.updated', (c) => this.server.emit('command:updated', c)),
       this.bus.on('session.revoked', (sessionId) => this.endSession(sessionId)),
     );
     this.timer = setInterval(() => this.flush(), this.config.REALTIME_FLUSH_MS);

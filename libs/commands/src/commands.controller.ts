@@ -1,0 +1,33 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { DEVICE_ID_PATTERN, sendCommandSchema, type CommandDto, type SendCommand } from '@ioc/contracts';
+import { Allow, OPERATIONS_ROOM, type AuthenticatedRequest } from '@ioc/auth';
+import { ApiZodBody, ErrorCode, IocError, ZodValidationPipe } from '@ioc/common';
+import { CommandsService } from './commands.service';
+
+function deviceId(id: string): string {
+  if (!DEVICE_ID_PATTERN.test(id)) throw new IocError(ErrorCode.Invalid, 'id: lower-case letters, digits, "-" and "_", at most 64');
+  return id;
+}
+
+@Controller('api/devices/:id/commands')
+export class CommandsController {
+  constructor(private readonly commands: CommandsService) {}
+
+  @Post()
+  @HttpCode(202)
+  @Allow('admin', 'supervisor', 'operator')
+  @ApiZodBody(sendCommandSchema)
+  send(
+    @Param('id') id: string,
+    @Body(new ZodValidationPipe(sendCommandSchema)) body: SendCommand,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<CommandDto> {
+    return this.commands.send(deviceId(id), body, request.principal?.username ?? null);
+  }
+
+  @Get()
+  @Allow(...OPERATIONS_ROOM)
+  history(@Param('id') id: string): Promise<CommandDto[]> {
+    return this.commands.history(deviceId(id));
+  }
+}

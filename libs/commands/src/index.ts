@@ -1,0 +1,3 @@
+export { CommandsModule } from './commands.module';
+export { CommandsService } from './commands.service';
+export { CommandsController } from './commands.controller';
