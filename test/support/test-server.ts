@@ -41,6 +41,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   });
   const health = (await (await fetch(`${server.url}/api/health`)).json()) as HealthDto;
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+  // The scratch database is dropped WITH (FORCE) at close: a connection cut then is expected.
+  pool.on('error', () => undefined);
   return {
     baseUrl: server.url,
     mqttUrl: `mqtt://127.0.0.1:${health.mqtt?.port}`,
