@@ -115,6 +115,7 @@ export async function measurePostgresCeiling(pg: PostgresTarget, devices: number
   const db = await pg.createScratch('ioc_bench_ceiling');
   // Not named like the bench's watching connections: this one's work is what is measured.
   const client = new Client({ connectionString: db.url, application_name: 'ioc-bench-ceiling' });
+  client.on('error', () => undefined);
   try {
     await client.connect();
     await client.query(`CREATE TABLE telemetry_ceiling (
@@ -183,6 +184,7 @@ export async function measureWriterCeiling(
 ): Promise<WriterCeiling> {
   // Not named like the bench's watching connections: this one's work is what is measured.
   const pool = new Pool({ connectionString: database.url, max: 1, application_name: 'ioc-bench-ceiling' });
+  pool.on('error', () => undefined);
   try {
     const keys = (await pool.query<{ key: number }>('SELECT key FROM devices ORDER BY key')).rows.map((r) => r.key);
     const metricIds = (

@@ -190,6 +190,7 @@ export async function runIngest(
       serverIngest: health?.ingest ?? null,
     };
   } finally {
+    // Also the way out after a failure; closing twice is harmless.
     socket?.close();
     await stored?.stop().catch(() => undefined);
     await stored?.close();

@@ -47,6 +47,8 @@ export class StoredProbe {
       application_name: BENCH_APPLICATION_NAME,
       options: '-c max_parallel_workers_per_gather=0',
     });
+    // An idle connection ended by the database (its scratch database dropped on Ctrl+C) is not a crash.
+    this.pool.on('error', () => undefined);
   }
 
   async count(): Promise<number> {
