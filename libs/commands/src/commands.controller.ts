@@ -1,13 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { DEVICE_ID_PATTERN, sendCommandSchema, type CommandDto, type SendCommand } from '@ioc/contracts';
+import { sendCommandSchema, type CommandDto, type SendCommand } from '@ioc/contracts';
 import { Allow, OPERATIONS_ROOM, type AuthenticatedRequest } from '@ioc/auth';
-import { ApiZodBody, ErrorCode, IocError, ZodValidationPipe } from '@ioc/common';
+import { ApiZodBody, ZodValidationPipe } from '@ioc/common';
+import { deviceId } from '@ioc/devices';
 import { CommandsService } from './commands.service';
-
-function deviceId(id: string): string {
-  if (!DEVICE_ID_PATTERN.test(id)) throw new IocError(ErrorCode.Invalid, 'id: lower-case letters, digits, "-" and "_", at most 64');
-  return id;
-}
 
 @Controller('api/devices/:id/commands')
 export class CommandsController {

@@ -15,7 +15,8 @@ import { ErrorCode, IocError, ApiZodBody, ZodValidationPipe } from '@ioc/common'
 import { Allow, EVERYONE } from '@ioc/auth';
 import { DevicesService } from './devices.service';
 
-function deviceId(id: string): string {
+/** A device id from a route parameter, or a 400 naming the rule. */
+export function deviceId(id: string): string {
   if (!DEVICE_ID_PATTERN.test(id)) {
     throw new IocError(ErrorCode.Invalid, 'id: lower-case letters, digits, "-" and "_", at most 64');
   }
