@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { topics, type ProvisionedDeviceDto, type SessionDto } from '@ioc/contracts';
-import { api, connectDevice } from '../support/clients';
+import { api, connectDevice, eventually } from '../support/clients';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 jest.setTimeout(60_000);
@@ -182,9 +182,13 @@ describe('operations console in Chromium', () => {
     for (const part of ['Nghiêm trọng', 'Trạm đo mực nước cầu Quay', 'Mực nước', '2,75', '2,50']) expect(shown).toContain(part);
     await page.locator(`${marker}.device-marker--alerting`).waitFor();
 
-    // The popup fades in; wait for it so the picture shows it whole.
-    // Given as text: the function runs in the page, whose DOM types this project does not compile against.
-    await page.waitForFunction("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'");
+    // The popup fades in; wait for it so the picture shows it whole. Read through the locator:
+    // a string predicate would be eval'd in the page, which its content security policy forbids.
+    type Window = { getComputedStyle(element: unknown): { opacity: string } };
+    await eventually(async () => {
+      const opacity = await page.locator('.leaflet-popup').evaluate((popup) => (globalThis as unknown as Window).getComputedStyle(popup).opacity);
+      return opacity === '1' ? true : undefined;
+    });
     await mkdir(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
 
