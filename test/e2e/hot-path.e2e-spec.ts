@@ -179,10 +179,14 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
     expect((await offline)[0].reason).toBe('reported');
     const { body } = await call<DeviceDto>('GET', '/api/devices/mt-aq-01');
     expect(body.status).toBe('offline');
-    const { rows } = await server.pool.query<{ type: string; reason: string }>(
-      `SELECT e.type, e.attributes->>'reason' AS reason FROM device_events e JOIN devices d ON d.key = e.device_key
-        WHERE d.id = 'mt-aq-01' ORDER BY e.time`,
-    );
+    // The transition is streamed before its row is written: wait for the row.
+    const rows = await eventually(async () => {
+      const { rows: found } = await server.pool.query<{ type: string; reason: string }>(
+        `SELECT e.type, e.attributes->>'reason' AS reason FROM device_events e JOIN devices d ON d.key = e.device_key
+          WHERE d.id = 'mt-aq-01' ORDER BY e.time`,
+      );
+      return found.length >= 2 ? found : undefined;
+    });
     expect(rows).toEqual([
       { type: 'went_online', reason: 'reported' },
       { type: 'went_offline', reason: 'reported' },
