@@ -3,6 +3,7 @@ import { connectAsync } from 'mqtt';
 import { Client, Pool } from 'pg';
 import type { Database } from '@ioc/database';
 import { TelemetryRepository, type StoredSample } from '../libs/ingest/src/telemetry.repository';
+import { DeadLettersRepository } from '../libs/ingest/src/dead-letters.repository';
 import { TOPIC_ROOT } from '@ioc/contracts';
 import { sleep, startChild } from './child-processes';
 import { METRICS_PER_MESSAGE } from './ingest-run';
@@ -191,7 +192,7 @@ export async function measureWriterCeiling(
       await pool.query<{ id: number }>("SELECT id FROM metrics WHERE name IN ('pm25', 'pm10', 'temperature', 'humidity')")
     ).rows.map((r) => r.id);
     if (keys.length === 0 || metricIds.length !== METRICS_PER_MESSAGE) throw new Error('the database has no devices or metrics');
-    const repository = new TelemetryRepository({ pool } as unknown as Database);
+    const repository = new TelemetryRepository({ pool } as unknown as Database, new DeadLettersRepository({ pool } as unknown as Database));
     const meter = pg.local ? new UsageMeter(async () => (await pg.pids(database.name)).server, 'anon') : null;
     await meter?.start();
     // Later than anything the run stored, so every row is new, as in the live stream.
@@ -212,7 +213,7 @@ export async function measureWriterCeiling(
           receivedAt: ts,
         });
       }
-      await repository.write(batch);
+      await repository.write({ samples: batch, events: [], deadLetters: [] });
       batches += 1;
     }
     const windowS = (performance.now() - started) / 1000;

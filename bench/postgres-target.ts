@@ -34,10 +34,13 @@ export interface PostgresTarget {
 
 const scratches = new Set<ScratchDatabase>();
 
-/** DATABASE_URL if set; else the machine's PostgreSQL if it answers; else an embedded one in a temp directory. */
-export async function openPostgresTarget(databaseUrl: string | undefined): Promise<PostgresTarget> {
+/**
+ * DATABASE_URL if set; else the machine's PostgreSQL if it answers (unless `machine` is false);
+ * else an embedded one in a temp directory.
+ */
+export async function openPostgresTarget(databaseUrl: string | undefined, machine = true): Promise<PostgresTarget> {
   if (databaseUrl) return target(databaseUrl, 'DATABASE_URL', async () => undefined);
-  if (await answers(MACHINE_POSTGRES)) return target(MACHINE_POSTGRES, 'machine', async () => undefined);
+  if (machine && (await answers(MACHINE_POSTGRES))) return target(MACHINE_POSTGRES, 'machine', async () => undefined);
   const dir = await mkdtemp(join(tmpdir(), 'ioc-bench-pg-'));
   // PostgreSQL runs as its own user when we are root: it must be able to enter the directory.
   await chmod(dir, 0o755);

@@ -11,8 +11,9 @@ const log = pino({ level: 'silent' });
 const HEALTH: HealthDto = {
   status: 'ok',
   version: 'test',
-  database: { mode: 'embedded', up: true, engine: 'PostgreSQL 17', timescaledb: false },
-  ingest: { messages: 0, accepted: 0, refused: 0, samples: 0, events: 0, rejected: {} },
+  database: { mode: 'embedded', up: true, engine: 'PostgreSQL 17', timescaledb: false, timescaledbVersion: null, partitioning: 'declarative' },
+  ingest: { messages: 0, accepted: 0, refused: 0, samples: 0, events: 0, rejected: {}, pauses: 0 },
+  spool: null,
   mqtt: { mode: 'embedded', connected: true, port: 1883, wsPort: 8883 },
   roles: ['ingest', 'api', 'realtime'],
 };

@@ -2,25 +2,16 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { DeviceDto, HealthDto, SessionDto } from '@ioc/contracts';
 import { api } from '../support/clients';
+import { BUILT_SERVER, startBuiltServer as startBuilt, stopBuiltServer as stop, type BuiltServer } from '../support/built-server';
 
 jest.setTimeout(120_000);
 
-const MAIN = resolve(__dirname, '../../dist/server/apps/server/src/main.js');
-
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-}
-
-/** The built server as `npm start` runs it, with DATABASE_URL and MQTT_URL unset. */
-function startBuiltServer(dataDir: string, extra: Record<string, string> = {}): Promise<Started> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NO_COLOR: '1',
+/** The built server with DATABASE_URL and MQTT_URL unset. */
+function startBuiltServer(dataDir: string): Promise<BuiltServer> {
+  return startBuilt({
     HOST: '127.0.0.1',
     PORT: '0',
     MQTT_PORT: '0',
@@ -29,28 +20,6 @@ function startBuiltServer(dataDir: string, extra: Record<string, string> = {}): 
     DATA_DIR: dataDir,
     IOC_ADMIN_USERNAME: 'quantri',
     IOC_ADMIN_PASSWORD: 'first-admin-password',
-    ...extra,
-  };
-  const child = spawn(process.execPath, [MAIN], { env });
-  let output = '';
-  return new Promise((resolveStarted, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /serving the console and API at (http:\/\/[\w.:-]+)/.exec(output);
-      if (match) resolveStarted({ child, url: match[1] });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-}
-
-/** SIGTERM, as a service manager stops it; the server re-raises the signal once it has shut down. */
-function stop(child: ChildProcessWithoutNullStreams): Promise<string> {
-  return new Promise((resolveExit) => {
-    child.removeAllListeners('exit');
-    child.on('exit', (code, signal) => resolveExit(signal ?? `exit ${code}`));
-    child.kill('SIGTERM');
   });
 }
 
@@ -64,7 +33,7 @@ describe('the built server with nothing configured', () => {
   };
 
   beforeAll(async () => {
-    expect(existsSync(MAIN)).toBe(true); // built by `npm test` before jest runs
+    expect(existsSync(BUILT_SERVER)).toBe(true); // built by `npm test` before jest runs
     dataDir = await mkdtemp(join(tmpdir(), 'ioc-embedded-'));
     await chmod(dataDir, 0o755);
   });
@@ -110,7 +79,7 @@ describe('the built server with nothing configured', () => {
   });
 
   it('refuses to start on a wrong setting and names the variable', async () => {
-    const child = spawn(process.execPath, [MAIN], {
+    const child = spawn(process.execPath, [BUILT_SERVER], {
       env: { PATH: process.env.PATH, PORT: 'eighty', DATABASE_URL: 'localhost:5432' },
     });
     let stderr = '';

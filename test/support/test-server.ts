@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import type { HealthDto, Role, SessionDto } from '@ioc/contracts';
 import { DEMO_USERS, demoPassword } from '@ioc/auth';
@@ -15,12 +18,35 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface ScratchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** A database made by the test (kept at close); unset: a fresh one, dropped at close. */
+  database?: ScratchDatabase;
+  /** The server reaches the database through this port on 127.0.0.1 (a relay the test can cut). */
+  databasePort?: number;
+  /** The spool directory (kept at close); unset: a fresh one, removed at close. */
+  spoolDir?: string;
+}
+
 /**
  * Starts the real server in this process on free ports with the embedded MQTT broker, in a
  * fresh database of its own on the test PostgreSQL (DATABASE_URL, set by the global setup).
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const { url: databaseUrl, drop } = await createScratchDatabase(process.env.DATABASE_URL!);
+export async function startTestServer(env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+  const database = options.database ?? (await createScratchDatabase());
+  const drop = options.database ? async () => undefined : database.drop;
+  const databaseUrl = database.url;
+  const serverDatabaseUrl = new URL(databaseUrl);
+  if (options.databasePort) {
+    serverDatabaseUrl.hostname = '127.0.0.1';
+    serverDatabaseUrl.port = String(options.databasePort);
+  }
+  const spoolDir = options.spoolDir ?? (await mkdtemp(join(tmpdir(), 'ioc-test-spool-')));
+  const removeSpool = options.spoolDir ? async () => undefined : () => rm(spoolDir, { recursive: true, force: true });
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
@@ -28,7 +54,11 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     PORT: '0',
     MQTT_PORT: '0',
     MQTT_WS_PORT: '0',
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: serverDatabaseUrl.toString(),
+    SPOOL_DIR: spoolDir,
+    // On an external broker: a session of its own that the broker forgets soon after the test.
+    MQTT_CLIENT_ID: `ioc-test-${randomBytes(4).toString('hex')}`,
+    MQTT_SESSION_EXPIRY_S: '10',
     REALTIME_FLUSH_MS: '50',
     INGEST_FLUSH_MS: '20',
     IOC_DEMO_USERS: 'true',
@@ -37,6 +67,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   });
   const server = await startServer(config).catch(async (err: unknown) => {
     await drop();
+    await removeSpool();
     throw err;
   });
   const health = (await (await fetch(`${server.url}/api/health`)).json()) as HealthDto;
@@ -61,11 +92,14 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       await server.close();
       await pool.end();
       await drop();
+      await removeSpool();
     },
   };
 }
 
-async function createScratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+/** A fresh, empty database on the test PostgreSQL (DATABASE_URL). */
+export async function createScratchDatabase(): Promise<ScratchDatabase> {
+  const url = process.env.DATABASE_URL!;
   const name = `ioc_test_${randomBytes(6).toString('hex')}`;
   const admin = async (sql: string) => {
     const client = new Client({ connectionString: url });

@@ -8,9 +8,11 @@ import { CommonModule } from '@ioc/common';
 import { ConfigModule, type AppConfig } from '@ioc/config';
 import { DatabaseModule } from '@ioc/database';
 import { BrokerHooksController, DevicesController, DevicesModule } from '@ioc/devices';
+import { IncidentsController, IncidentsModule } from '@ioc/incidents';
 import { DeadLettersController, DeadLettersModule, IngestModule } from '@ioc/ingest';
 import { RealtimeModule } from '@ioc/realtime';
 import { AlertsController, RulesController, RulesModule } from '@ioc/rules';
+import { EventsController, HistoryController, OpenDataController, StorageModule } from '@ioc/storage';
 import { ConsoleConfigController } from './console-config.controller';
 import { HealthController } from './health.controller';
 
@@ -23,11 +25,13 @@ export class AppModule {
       ConfigModule.forRoot(config),
       CommonModule,
       DatabaseModule,
+      StorageModule,
       AuthModule,
       ThrottlerModule.forRoot({ throttlers: throttlers(config) }),
       AreasModule,
       DevicesModule,
       RulesModule,
+      IncidentsModule,
       DeadLettersModule,
       CommandsModule.forRoot(roles.has('ingest')),
     ];
@@ -43,11 +47,15 @@ export class AppModule {
         CommandsController,
         RulesController,
         AlertsController,
+        IncidentsController,
         DeadLettersController,
         AuthController,
         UsersController,
         TeamsController,
         AuditController,
+        HistoryController,
+        EventsController,
+        OpenDataController,
       );
     }
     return {

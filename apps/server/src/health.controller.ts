@@ -5,6 +5,7 @@ import { Database } from '@ioc/database';
 import { Public } from '@ioc/auth';
 import { IngestService } from '@ioc/ingest';
 import { MQTT_TRANSPORT, type MqttTransport } from '@ioc/mqtt';
+import { STORAGE_ENGINE, type StorageEngine } from '@ioc/storage';
 import { version } from '../../../package.json';
 
 @Controller('api/health')
@@ -12,6 +13,7 @@ export class HealthController {
   constructor(
     private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(STORAGE_ENGINE) private readonly storage: StorageEngine,
     @Optional() @Inject(MQTT_TRANSPORT) private readonly mqtt?: MqttTransport,
     @Optional() private readonly ingest?: IngestService,
   ) {}
@@ -24,16 +26,21 @@ export class HealthController {
       () => false,
     );
     const mqtt = this.mqtt?.status() ?? null;
+    const spool = this.ingest?.health() ?? null;
+    const writing = spool ? spool.databaseWritable && !spool.paused : true;
     return {
-      status: databaseUp && (mqtt?.connected ?? true) ? 'ok' : 'degraded',
+      status: databaseUp && writing && (mqtt?.connected ?? true) ? 'ok' : 'degraded',
       version,
       database: {
         mode: this.db.info.mode,
         up: databaseUp,
-        engine: this.db.info.engine,
-        timescaledb: this.db.info.timescaledb,
+        engine: this.storage.engine,
+        timescaledb: this.storage.timescaledb,
+        timescaledbVersion: this.storage.timescaledbVersion,
+        partitioning: this.storage.partitioning,
       },
       ingest: this.ingest?.counters ?? null,
+      spool,
       mqtt,
       roles: this.config.IOC_ROLES,
     };

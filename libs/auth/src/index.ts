@@ -4,7 +4,7 @@ export { AuthGuard, type AuthenticatedRequest } from './auth.guard';
 export { Allow, Public, EVERYONE, OPERATIONS_ROOM } from './access.decorator';
 export { AuthController } from './auth.controller';
 export { UsersController, TeamsController, AuditController } from './users.controller';
-export { DEMO_USERS, demoPassword } from './users.service';
+export { DEMO_USERS, demoPassword, UsersService } from './users.service';
 export { throttlers } from './throttle';
 export { redact } from './audit.middleware';
 export type { Principal } from './principal';

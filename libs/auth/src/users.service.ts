@@ -72,8 +72,9 @@ export class UsersService implements OnModuleInit {
       passwordHash: patch.password ? await hashPassword(patch.password) : undefined,
     });
     if (!updated) throw new IocError(ErrorCode.NotFound, `user ${id} does not exist`);
-    // Tokens carry the role: a changed role, password or a disabled account ends every session now.
-    if (patch.role !== undefined || patch.password !== undefined || patch.disabled === true) {
+    // Tokens carry the role and team: a changed role, team or password or a disabled account ends every session now.
+    const teamChanged = updated.teamId !== current.teamId;
+    if (patch.role !== undefined || teamChanged || patch.password !== undefined || patch.disabled === true) {
       await this.auth.revokeAllOf(id);
     }
     return toUserDto(updated);

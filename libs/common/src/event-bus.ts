@@ -1,6 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { Injectable, Logger } from '@nestjs/common';
-import type { AlertDto, CommandAck, CommandDto, DeviceDto, DeviceEvent, DeviceStatusUpdate, Sample } from '@ioc/contracts';
+import type {
+  AlertDto,
+  CommandAck,
+  CommandDto,
+  DeviceDto,
+  DeviceEvent,
+  DeviceStatusUpdate,
+  IncidentEventDto,
+  Sample,
+} from '@ioc/contracts';
 
 /** Events inside one server process, by name. Listeners run synchronously and must not block. */
 export interface BusEvents {
@@ -13,6 +22,9 @@ export interface BusEvents {
   'device.credentials.revoked': [id: string];
   'alert.opened': [alert: AlertDto];
   'alert.resolved': [alert: AlertDto];
+  'incident.opened': [event: IncidentEventDto];
+  /** `previousTeamId`: the team that had the incident until this step dispatched it to another. */
+  'incident.updated': [event: IncidentEventDto, previousTeamId: number | null];
   'command.ack': [deviceId: string, ack: CommandAck];
   'command.updated': [command: CommandDto];
   /** A login session ended before its access token expired (logout, user disabled, token theft). */

@@ -62,6 +62,15 @@ export const configSchema = z.object({
   MQTT_URL: url(/^(mqtts?|wss?|tcp)$/, 'mqtt://host:1883'),
   MQTT_PORT: port(1883),
   MQTT_WS_PORT: port(8083),
+  /** Client id of the server on an external broker; it keeps a persistent session there. Unset: ioc-<hostname>-<PORT>. */
+  MQTT_CLIENT_ID: z.string().min(1).max(128).optional(),
+  /** With an external broker: share the uplink subscriptions in this group ($share/<group>/...) so several servers split the load. */
+  MQTT_SHARED_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, _ or - (at most 64)')
+    .optional(),
+  /** With an external broker: how long it keeps the server's session and queues its messages while the server is away. */
+  MQTT_SESSION_EXPIRY_S: positiveInt(3600),
   /** Bearer token an external broker (EMQX) presents to POST /api/mqtt/auth and /api/mqtt/acl; unset: those answer 404. */
   MQTT_HOOK_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   MQTT_MAX_PAYLOAD_BYTES: positiveInt(64 * 1024),
@@ -88,6 +97,17 @@ export const configSchema = z.object({
   HEARTBEAT_SWEEP_MS: positiveInt(5000),
   INGEST_BATCH_SIZE: positiveInt(2000),
   INGEST_FLUSH_MS: positiveInt(100),
+  /** Messages held in memory for the writer; past it, they are read back from the spool. */
+  INGEST_MAX_QUEUED: positiveInt(100_000),
+  /** Where accepted messages wait for the database; unset: DATA_DIR/spool. One server per directory. */
+  SPOOL_DIR: z.string().min(1).optional(),
+  /** Spool bytes not yet in the database past which the server stops acknowledging messages. */
+  SPOOL_MAX_BYTES: positiveInt(1024 ** 3),
+  SPOOL_SEGMENT_BYTES: positiveInt(64 * 1024 ** 2),
+  /** How often the spool is forced to the disk (0: left to the operating system). */
+  SPOOL_SYNC_MS: z.coerce.number({ error: 'must be a number' }).int().min(0).default(100),
+  /** On shutdown, how long to keep trying to write what waits before leaving it in the spool. */
+  SHUTDOWN_WRITE_GRACE_MS: positiveInt(5000),
   REALTIME_FLUSH_MS: positiveInt(250),
   /** HMAC key of access tokens; unset: generated once and kept in DATA_DIR (set it when running several nodes). */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -127,6 +147,22 @@ export const configSchema = z.object({
   CONSOLE_CENTER_LAT: z.coerce.number().min(-90).max(90).default(10.36),
   CONSOLE_CENTER_LNG: z.coerce.number().min(-180).max(180).default(106.52),
   CONSOLE_ZOOM: z.coerce.number().int().min(1).max(19).default(11),
+  /** Time span of one telemetry partition (TimescaleDB: chunk), e.g. 12h or 1d. */
+  STORAGE_PARTITION_INTERVAL: z
+    .string()
+    .regex(/^[1-9]\d{0,3}[hd]$/, 'must be hours or days like 12h or 1d')
+    .default('1d')
+    .transform((s) => Number(s.slice(0, -1)) * (s.endsWith('d') ? 86_400_000 : 3_600_000)),
+  /** Partitions made ahead of the current one (plain PostgreSQL). */
+  STORAGE_PARTITIONS_AHEAD: positiveInt(3),
+  /** Days raw telemetry, 1-minute rollups and device events are kept; 0 keeps them forever. Hourly rollups are kept. */
+  STORAGE_RETENTION_DAYS: z.coerce.number({ error: 'must be a number of days' }).int().min(0).default(0),
+  /** TimescaleDB only: telemetry chunks older than this many days are compressed. */
+  STORAGE_COMPRESS_AFTER_DAYS: positiveInt(7),
+  /** How often partitions are made ahead and old ones dropped. */
+  STORAGE_MAINTENANCE_S: positiveInt(3600),
+  /** Seconds an incident may stay unacknowledged before it escalates (and again after each further period, up to level 3). */
+  INCIDENT_ESCALATE_AFTER_S: positiveInt(300),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
@@ -138,6 +174,14 @@ const checkedSchema = configSchema.superRefine((c, ctx) => {
   if ((c.IOC_ADMIN_USERNAME === undefined) !== (c.IOC_ADMIN_PASSWORD === undefined)) {
     const missing = c.IOC_ADMIN_USERNAME === undefined ? 'IOC_ADMIN_USERNAME' : 'IOC_ADMIN_PASSWORD';
     ctx.addIssue({ code: 'custom', path: [missing], message: 'set IOC_ADMIN_USERNAME and IOC_ADMIN_PASSWORD together' });
+  }
+  // Late samples are accepted for INGEST_MAX_AGE_S: retention must not drop what may still arrive.
+  if (c.STORAGE_RETENTION_DAYS > 0 && c.STORAGE_RETENTION_DAYS * 86_400 <= c.INGEST_MAX_AGE_S + 86_400) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['STORAGE_RETENTION_DAYS'],
+      message: `must be 0 (keep) or more than a day beyond INGEST_MAX_AGE_S (${Math.ceil(c.INGEST_MAX_AGE_S / 86_400)} days)`,
+    });
   }
 });
 

@@ -274,7 +274,16 @@ export type ListDeadLettersQuery = z.output<typeof listDeadLettersQuerySchema>;
 export interface HealthDto {
   status: 'ok' | 'degraded';
   version: string;
-  database: { mode: 'embedded' | 'external'; up: boolean; engine: string; timescaledb: boolean };
+  database: {
+    mode: 'embedded' | 'external';
+    up: boolean;
+    /** e.g. "PostgreSQL 15.20" */
+    engine: string;
+    timescaledb: boolean;
+    timescaledbVersion: string | null;
+    /** How telemetry is split by time: TimescaleDB hypertables, or declarative partitions made by the server. */
+    partitioning: 'hypertable' | 'declarative';
+  };
   /** Messages handled since start, and dead letters by reason; null without the ingest role. */
   ingest: {
     messages: number;
@@ -286,6 +295,27 @@ export interface HealthDto {
     events: number;
     /** Dead letters written, by reason (a partly valid message may write several). */
     rejected: Partial<Record<DeadLetterReason, number>>;
+    /** Times the server stopped acknowledging device messages because the spool was full. */
+    pauses: number;
+  } | null;
+  /** Accepted messages on their way to the database; null without the ingest role. */
+  spool: {
+    /** Bytes in the spool not yet written to the database. */
+    spoolBytes: number;
+    spoolMaxBytes: number;
+    spoolSegments: number;
+    /** Messages waiting in memory for the next write. */
+    queued: number;
+    /** Writing from the spool (after a database outage, an overflow of memory, or a restart). */
+    replaying: boolean;
+    databaseWritable: boolean;
+    lastError: string | null;
+    /** Messages whose rows the database refused for good; each is logged. */
+    refused: number;
+    /** The spool is full: device messages are not acknowledged (the brokers hold the devices back). */
+    paused: boolean;
+    /** Messages held unacknowledged until the spool has room. */
+    waiting: number;
   } | null;
   /** null in a process without the ingest role. */
   mqtt: { mode: 'embedded' | 'external'; connected: boolean; port: number | null; wsPort: number | null } | null;

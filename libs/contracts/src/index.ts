@@ -4,3 +4,5 @@ export * from './payloads';
 export * from './api';
 export * from './socket-events';
 export * from './auth';
+export * from './history';
+export * from './incidents';

@@ -1,4 +1,5 @@
 import type { AlertDto, CommandDto, DeviceDto } from './api';
+import type { IncidentEventDto } from './incidents';
 import type { DeviceEvent, DeviceStatus } from './payloads';
 
 export interface TelemetryUpdate {
@@ -30,6 +31,14 @@ export interface ServerToClientEvents {
   'device:removed': (payload: { id: string }) => void;
   'alert:opened': (alert: AlertDto) => void;
   'alert:resolved': (alert: AlertDto) => void;
+  /**
+   * Incidents go to the operations room, and to a field team only once dispatched to it. A client
+   * that reconnects catches up with GET /api/incidents?updatedSince=.
+   */
+  'incident:opened': (event: IncidentEventDto) => void;
+  'incident:updated': (event: IncidentEventDto) => void;
+  /** Sent to the team an incident was dispatched to, when it is dispatched to another team instead. */
+  'incident:withdrawn': (payload: { id: number }) => void;
   /** A command was sent, acknowledged, refused or timed out. */
   'command:updated': (command: CommandDto) => void;
   /** Sent just before the server closes the socket: refresh the session and connect again. */

@@ -1,7 +1,6 @@
 import { Pool } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { migrate } from './migrator';
-import { prepareStorage, type StorageEngine } from './storage-engine';
 
 export interface DatabaseOptions {
   /** Unset: start the embedded PostgreSQL under dataDir. */
@@ -14,7 +13,8 @@ export interface DatabaseOptions {
   debug: (line: string) => void;
 }
 
-export interface DatabaseInfo extends StorageEngine {
+/** Which engine and layout the storage uses is libs/storage's business (STORAGE_ENGINE). */
+export interface DatabaseInfo {
   mode: 'embedded' | 'external';
 }
 
@@ -35,14 +35,15 @@ export class Database {
       connectionString: options.url ?? embedded!.url,
       max: options.poolSize,
       application_name: 'ioc',
+      // A database host that stopped answering fails a query instead of hanging it.
+      connectionTimeoutMillis: 5000,
     });
     // An idle client losing its connection must not take the process down; the pool replaces it.
     pool.on('error', (err) => options.log(`database connection lost: ${err.message}`));
     try {
       const applied = await migrate(pool);
       if (applied.length > 0) options.log(`applied migrations: ${applied.join(', ')}`);
-      const engine = await prepareStorage(pool, options.log);
-      return new Database(pool, { ...engine, mode: embedded ? 'embedded' : 'external' }, embedded);
+      return new Database(pool, { mode: embedded ? 'embedded' : 'external' }, embedded);
     } catch (err) {
       await pool.end();
       await embedded?.stop();

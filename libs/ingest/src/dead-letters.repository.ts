@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
 import type { DeadLetterDto, DeadLetterReason, ListDeadLettersQuery } from '@ioc/contracts';
 import { Database } from '@ioc/database';
 
@@ -16,8 +17,8 @@ export interface DeadLetter {
 export class DeadLettersRepository {
   constructor(private readonly db: Database) {}
 
-  async insert(letters: readonly DeadLetter[]): Promise<void> {
-    await this.db.pool.query(
+  async insert(letters: readonly DeadLetter[], db: PoolClient): Promise<void> {
+    await db.query(
       `INSERT INTO dead_letters (received_at, topic, device_id, reason, message, payload)
        SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
       [

@@ -10,28 +10,53 @@ import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { EventBus } from '@ioc/common';
 import { DevicesService, type DeviceRecord } from '@ioc/devices';
 import { MQTT_TRANSPORT, type InboundMessage, type MqttTransport } from '@ioc/mqtt';
-import { Batcher } from './batcher';
-import { DeadLettersRepository, type DeadLetter } from './dead-letters.repository';
-import { decodeMessage, type IngestLimits, type Rejection } from './decode';
+import { join } from 'node:path';
+import type { DeadLetter } from './dead-letters.repository';
+import { decodeMessage, type Decoded, type IngestLimits, type Rejection } from './decode';
+import { DurableWriter } from './durable-writer';
 import { heartbeatTimeouts, ingestLimits } from './limits';
-import { TelemetryRepository, type StoredEvent, type StoredSample } from './telemetry.repository';
+import { Spool } from './spool';
+import { TelemetryRepository, type StoredSample } from './telemetry.repository';
+import { emptyBatch, type WriteBatch } from './write-batch';
 
 const DEAD_LETTER_PAYLOAD_CHARS = 2048;
 
 export type IngestCounters = NonNullable<HealthDto['ingest']>;
 
 
-/** The hot path: MQTT message -> device -> decode -> samples to the writer, the rules and the live map. */
+/** How often a paused server looks whether the spool has room again. */
+const RESUME_CHECK_MS = 200;
+
+interface Waiting {
+  message: InboundMessage;
+  resolve: () => void;
+}
+
+/**
+ * The hot path: MQTT message -> device -> decode -> the spool (then the database), the rules and
+ * the live map. A message is acknowledged once it is in the spool; when the spool is full the
+ * server stops taking messages (the brokers stop reading from those connections) until it has room.
+ */
 @Injectable()
 export class IngestService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(IngestService.name);
   private readonly limits: IngestLimits;
-  private readonly samples: Batcher<StoredSample>;
-  private readonly deadLetters: Batcher<DeadLetter>;
-  private readonly events: Batcher<StoredEvent>;
+  private readonly spool: Spool;
+  private readonly writer: DurableWriter;
   private metricIds = new Map<string, number>();
   private heartbeat: NodeJS.Timeout | null = null;
-  readonly counters: IngestCounters = { messages: 0, accepted: 0, refused: 0, samples: 0, events: 0, rejected: {} };
+  private readonly waiting: Waiting[] = [];
+  private pausedSince: number | null = null;
+  private resumeTimer: NodeJS.Timeout | null = null;
+  readonly counters: IngestCounters = {
+    messages: 0,
+    accepted: 0,
+    refused: 0,
+    samples: 0,
+    events: 0,
+    rejected: {},
+    pauses: 0,
+  };
 
   constructor(
     @Inject(MQTT_TRANSPORT) private readonly transport: MqttTransport,
@@ -39,127 +64,189 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly devices: DevicesService,
     private readonly bus: EventBus,
     private readonly telemetry: TelemetryRepository,
-    deadLetters: DeadLettersRepository,
   ) {
     this.limits = ingestLimits(config);
     const log = (line: string) => this.logger.warn(line);
-    this.samples = new Batcher({
+    this.spool = Spool.open({
+      dir: config.SPOOL_DIR ?? join(config.DATA_DIR, 'spool'),
+      maxBytes: config.SPOOL_MAX_BYTES,
+      segmentBytes: config.SPOOL_SEGMENT_BYTES,
+      syncMs: config.SPOOL_SYNC_MS,
+      log,
+    });
+    this.writer = new DurableWriter({
+      spool: this.spool,
       maxBatch: config.INGEST_BATCH_SIZE,
       flushMs: config.INGEST_FLUSH_MS,
-      maxQueued: config.INGEST_BATCH_SIZE * 500,
+      maxQueued: config.INGEST_MAX_QUEUED,
       write: (batch) => telemetry.write(batch),
-      log,
-    });
-    this.deadLetters = new Batcher({
-      maxBatch: 500,
-      flushMs: 500,
-      maxQueued: 50_000,
-      write: (batch) => deadLetters.insert(batch),
-      log,
-    });
-    this.events = new Batcher({
-      maxBatch: 1000,
-      flushMs: config.INGEST_FLUSH_MS,
-      maxQueued: 100_000,
-      write: (batch) => telemetry.writeEvents(batch),
+      onCommit: () => this.resume(),
       log,
     });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.metricIds = await this.telemetry.metricIds();
+    // What a previous run accepted goes in before anything new.
+    await this.writer.replayBacklog();
     const timeouts = heartbeatTimeouts(this.config);
     this.heartbeat = setInterval(
       () => this.devices.markSilentOffline(Date.now(), (kind) => timeouts[kind]),
       this.config.HEARTBEAT_SWEEP_MS,
     );
     this.heartbeat.unref();
-    this.samples.start();
-    this.deadLetters.start();
-    this.events.start();
+    this.writer.start();
     await this.transport.start((message) => this.handle(message));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.resumeTimer) clearInterval(this.resumeTimer);
     await this.transport.stop();
-    await Promise.all([this.samples.stop(), this.deadLetters.stop(), this.events.stop()]);
+    await this.writer.stop(this.config.SHUTDOWN_WRITE_GRACE_MS);
+    this.spool.close();
   }
 
-  /** Never throws: whatever a device sends ends as samples, a status, or a dead letter. */
-  handle(message: InboundMessage): void {
+  /** The writer's and the spool's state, and whether the server is holding devices back. */
+  health(): NonNullable<HealthDto['spool']> {
+    return {
+      ...this.writer.state(),
+      spoolMaxBytes: this.config.SPOOL_MAX_BYTES,
+      paused: this.pausedSince !== null,
+      waiting: this.waiting.length,
+    };
+  }
+
+  /**
+   * Never throws: whatever a device sends ends as samples, a status, or a dead letter. Returns a
+   * promise, to be acknowledged when it resolves, while the spool has no room.
+   */
+  handle(message: InboundMessage): void | Promise<void> {
     this.counters.messages += 1;
+    if (this.waiting.length === 0 && this.take(message)) return;
+    this.pause();
+    return new Promise((resolve) => this.waiting.push({ message, resolve }));
+  }
+
+  /** False when the message could not be made durable: it has to wait. */
+  private take(message: InboundMessage): boolean {
+    if (this.writer.full) return false;
     try {
       this.dispatch(message);
     } catch (err) {
+      if (err instanceof SpoolUnavailable) return false;
       this.counters.refused += 1;
       this.logger.error(`message on ${message.topic} not handled: ${(err as Error).stack}`);
     }
+    return true;
+  }
+
+  private pause(): void {
+    if (this.pausedSince !== null) return;
+    this.pausedSince = Date.now();
+    this.counters.pauses += 1;
+    const s = this.writer.state();
+    this.logger.warn(
+      `spool full (${s.spoolBytes} of ${this.config.SPOOL_MAX_BYTES} bytes) or unwritable: no longer acknowledging device messages until it has room`,
+    );
+    this.resumeTimer = setInterval(() => this.resume(), RESUME_CHECK_MS);
+    this.resumeTimer.unref();
+  }
+
+  private resume(): void {
+    if (this.pausedSince === null) return;
+    while (this.waiting.length > 0 && this.take(this.waiting[0].message)) this.waiting.shift()!.resolve();
+    if (this.waiting.length > 0) return;
+    if (this.resumeTimer) clearInterval(this.resumeTimer);
+    this.resumeTimer = null;
+    this.logger.warn(`spool has room again: acknowledging device messages after ${Date.now() - this.pausedSince} ms`);
+    this.pausedSince = null;
   }
 
   private dispatch({ topic, payload, receivedAt }: InboundMessage): void {
     const decoded = decodeMessage(topic, payload, (id) => this.devices.get(id), this.limits, receivedAt);
+    const batch = emptyBatch();
+    const rejections = decoded.kind === 'rejected' ? [decoded.rejection] : decoded.kind === 'samples' ? decoded.rejections : [];
+    for (const r of rejections) batch.deadLetters.push(deadLetter(topic, payload, receivedAt, r));
+    const stored = decoded.kind === 'samples' ? this.storedSamples(decoded.samples, receivedAt) : [];
+    batch.samples = stored;
+    if (decoded.kind === 'event') {
+      const { deviceId, type, ts, confidence, snapshotUrl, attributes } = decoded.event;
+      batch.events.push({ deviceKey: this.devices.get(deviceId)!.key, type, ts, confidence, snapshotUrl, attributes });
+    }
+    if (batch.samples.length + batch.events.length + batch.deadLetters.length > 0) this.makeDurable(batch, receivedAt);
+    // Durable from here on: the effects follow.
+    this.count(decoded, rejections);
+    this.effects(decoded, receivedAt);
+  }
+
+  private makeDurable(batch: WriteBatch, receivedAt: number): void {
+    try {
+      this.writer.accept(batch, receivedAt);
+    } catch (err) {
+      this.logger.error(`spool refused a message: ${(err as Error).message}`);
+      throw new SpoolUnavailable();
+    }
+  }
+
+  private count(decoded: Decoded, rejections: readonly Rejection[]): void {
+    for (const r of rejections) this.counters.rejected[r.reason] = (this.counters.rejected[r.reason] ?? 0) + 1;
+    const used = decoded.kind === 'samples' ? decoded.samples.length > 0 : decoded.kind !== 'rejected';
+    this.counters[used ? 'accepted' : 'refused'] += 1;
+    if (decoded.kind === 'samples') this.counters.samples += decoded.samples.length;
+    if (decoded.kind === 'event') this.counters.events += 1;
+  }
+
+  private effects(decoded: Decoded, receivedAt: number): void {
+    const at = new Date(receivedAt);
     switch (decoded.kind) {
-      case 'rejected':
-        this.counters.refused += 1;
-        this.deadLetter(topic, payload, receivedAt, decoded.rejection);
-        return;
       case 'status':
-        this.counters.accepted += 1;
         this.devices
-          .setStatus(decoded.deviceId, decoded.status, new Date(receivedAt))
+          .setStatus(decoded.deviceId, decoded.status, at)
           .catch((err: Error) => this.logger.error(`status of ${decoded.deviceId} not saved: ${err.message}`));
         return;
       case 'ack':
-        this.counters.accepted += 1;
         this.bus.emit('command.ack', decoded.deviceId, decoded.ack);
         return;
-      case 'event': {
-        this.counters.accepted += 1;
-        const device = this.devices.get(decoded.event.deviceId)!;
-        this.devices.seen(device, new Date(receivedAt));
-        const { type, ts, confidence, snapshotUrl, attributes } = decoded.event;
-        this.events.add([{ deviceKey: device.key, type, ts, confidence, snapshotUrl, attributes }]);
-        this.counters.events += 1;
+      case 'event':
+        this.devices.seen(this.devices.get(decoded.event.deviceId)!, at);
         this.bus.emit('event.accepted', decoded.event);
         return;
+      case 'samples': {
+        if (decoded.samples.length === 0) return;
+        let last: string | undefined;
+        for (const s of decoded.samples) {
+          if (s.deviceId !== last) this.devices.seen(this.devices.get(s.deviceId)!, at);
+          last = s.deviceId;
+        }
+        this.bus.emit('samples.accepted', decoded.samples);
       }
-      case 'samples':
-        this.counters[decoded.samples.length > 0 ? 'accepted' : 'refused'] += 1;
-        for (const rejection of decoded.rejections) this.deadLetter(topic, payload, receivedAt, rejection);
-        if (decoded.samples.length > 0) this.accept(decoded.samples, receivedAt);
     }
   }
 
-  private accept(samples: Sample[], receivedAt: number): void {
+  /** Samples come grouped by device: one registry lookup per device, not per sample. */
+  private storedSamples(samples: readonly Sample[], receivedAt: number): StoredSample[] {
     const stored: StoredSample[] = [];
     let last: DeviceRecord | undefined;
     for (const s of samples) {
-      // Samples come grouped by device: one registry lookup per device, not per sample.
-      if (last?.id !== s.deviceId) {
-        last = this.devices.get(s.deviceId)!;
-        this.devices.seen(last, new Date(receivedAt));
-      }
+      if (last?.id !== s.deviceId) last = this.devices.get(s.deviceId)!;
       stored.push({ deviceKey: last.key, metricId: this.metricIds.get(s.metric)!, ts: s.ts, value: s.value, receivedAt });
     }
-    this.samples.add(stored);
-    this.counters.samples += samples.length;
-    this.bus.emit('samples.accepted', samples);
+    return stored;
   }
+}
 
-  private deadLetter(topic: string, payload: Buffer, receivedAt: number, r: Rejection): void {
-    this.counters.rejected[r.reason] = (this.counters.rejected[r.reason] ?? 0) + 1;
-    this.deadLetters.add([
-      {
-        receivedAt,
-        topic: printable(topic),
-        deviceId: r.deviceId,
-        reason: r.reason,
-        message: printable(r.message),
-        payload: printable(payload.subarray(0, DEAD_LETTER_PAYLOAD_CHARS).toString('utf8')),
-      },
-    ]);
-  }
+class SpoolUnavailable extends Error {}
+
+function deadLetter(topic: string, payload: Buffer, receivedAt: number, r: Rejection): DeadLetter {
+  return {
+    receivedAt,
+    topic: printable(topic),
+    deviceId: r.deviceId,
+    reason: r.reason,
+    message: printable(r.message),
+    payload: printable(payload.subarray(0, DEAD_LETTER_PAYLOAD_CHARS).toString('utf8')),
+  };
 }
 
 /** PostgreSQL text cannot hold NUL. */

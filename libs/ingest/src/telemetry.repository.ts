@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
 import { METRIC_NAMES } from '@ioc/contracts';
 import { Database } from '@ioc/database';
+import { DeadLettersRepository } from './dead-letters.repository';
+import type { WriteBatch } from './write-batch';
 
 /** A sample with its compact keys, ready to store. */
 export interface StoredSample {
@@ -24,7 +27,10 @@ export interface StoredEvent {
 
 @Injectable()
 export class TelemetryRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly deadLetters: DeadLettersRepository,
+  ) {}
 
   /** The compact id of each metric of the catalogue, registering the ones not yet in the table. */
   async metricIds(): Promise<Map<string, number>> {
@@ -36,11 +42,31 @@ export class TelemetryRepository {
     return new Map(rows.map((r) => [r.name, r.id]));
   }
 
+  /** Samples, events and dead letters of a batch in one transaction: all of it is stored, or none. */
+  async write(batch: WriteBatch): Promise<void> {
+    const client = await this.db.pool.connect();
+    let failure: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      if (batch.samples.length > 0) await this.writeSamples(client, batch.samples);
+      if (batch.events.length > 0) await this.writeEvents(client, batch.events);
+      if (batch.deadLetters.length > 0) await this.deadLetters.insert(batch.deadLetters, client);
+      await client.query('COMMIT');
+    } catch (err) {
+      failure = err as Error;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      // A connection that failed mid-transaction is not given back to the pool.
+      client.release(failure);
+    }
+  }
+
   /**
-   * One round trip per batch: the samples (a redelivered one is a no-op), the newest value per
+   * One statement: the samples (a redelivered one is a no-op), the newest value per
    * (device, metric), and each device's last-seen time.
    */
-  async write(samples: readonly StoredSample[]): Promise<void> {
+  private async writeSamples(client: PoolClient, samples: readonly StoredSample[]): Promise<void> {
     const times: Date[] = [];
     const keys: number[] = [];
     const metrics: number[] = [];
@@ -53,7 +79,7 @@ export class TelemetryRepository {
       values.push(s.value);
       lastSeen.set(s.deviceKey, Math.max(lastSeen.get(s.deviceKey) ?? 0, s.receivedAt));
     }
-    await this.db.pool.query(
+    await client.query(
       `WITH batch AS (
          SELECT * FROM unnest($1::timestamptz[], $2::int[], $3::smallint[], $4::float8[])
                 AS b(time, device_key, metric_id, value)
@@ -79,8 +105,8 @@ export class TelemetryRepository {
     );
   }
 
-  async writeEvents(events: readonly StoredEvent[]): Promise<void> {
-    await this.db.pool.query(
+  private async writeEvents(client: PoolClient, events: readonly StoredEvent[]): Promise<void> {
+    await client.query(
       `INSERT INTO device_events (time, device_key, type, confidence, snapshot_url, attributes)
        SELECT * FROM unnest($1::timestamptz[], $2::int[], $3::text[], $4::real[], $5::text[], $6::jsonb[])
        ON CONFLICT DO NOTHING`,

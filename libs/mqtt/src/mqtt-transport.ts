@@ -6,7 +6,12 @@ export interface InboundMessage {
   receivedAt: number;
 }
 
-export type InboundHandler = (message: InboundMessage) => void;
+/**
+ * Takes one message. The transport acknowledges it (QoS 1) once the handler returns, or once its
+ * promise resolves: a handler that cannot take more yet returns a promise, and the transport reads
+ * nothing further from that connection meanwhile.
+ */
+export type InboundHandler = (message: InboundMessage) => void | Promise<void>;
 
 export interface TransportStatus {
   mode: 'embedded' | 'external';

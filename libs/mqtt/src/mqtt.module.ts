@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { EventBus } from '@ioc/common';
@@ -17,7 +18,13 @@ export const MQTT_TRANSPORT = Symbol('MQTT_TRANSPORT');
         const logger = new Logger('MQTT');
         const log = (line: string) => logger.log(line);
         const transport = config.MQTT_URL
-          ? new ExternalBroker({ url: config.MQTT_URL, log })
+          ? new ExternalBroker({
+              url: config.MQTT_URL,
+              clientId: config.MQTT_CLIENT_ID ?? `ioc-${hostname()}-${config.PORT}`,
+              sharedGroup: config.MQTT_SHARED_GROUP,
+              sessionExpiryS: config.MQTT_SESSION_EXPIRY_S,
+              log,
+            })
           : new EmbeddedBroker({
               host: config.HOST,
               port: config.MQTT_PORT,

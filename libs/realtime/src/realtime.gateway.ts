@@ -1,7 +1,13 @@
 import { Inject, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { WebSocketGateway, WebSocketServer, type OnGatewayInit } from '@nestjs/websockets';
+import { WebSocketGateway, WebSocketServer, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
-import { SOCKET_PATH, type ClientToServerEvents, type ServerToClientEvents, type SocketAuth } from '@ioc/contracts';
+import {
+  SOCKET_PATH,
+  type ClientToServerEvents,
+  type IncidentEventDto,
+  type ServerToClientEvents,
+  type SocketAuth,
+} from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { EventBus } from '@ioc/common';
 import { AuthService, type Principal } from '@ioc/auth';
@@ -14,12 +20,24 @@ interface SocketData {
 type ConsoleServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type ConsoleSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
+/** Everyone but field users: alerts and every incident. */
+const OPERATIONS_ROOM = 'operations';
+/** A field team: only the incidents dispatched to it. */
+const teamRoom = (teamId: number) => `team:${teamId}`;
+
+/** The room a socket joins on connecting, which decides the alerts and incidents it is sent. */
+function roomOf(principal: Pick<Principal, 'role' | 'teamId'>): string | null {
+  if (principal.role !== 'field') return OPERATIONS_ROOM;
+  return principal.teamId === null ? null : teamRoom(principal.teamId);
+}
+
 /**
- * Streams live telemetry (coalesced), device changes and alerts to logged-in consoles over
- * socket.io. A socket lives no longer than its access token, nor past its session's revocation.
+ * Streams live telemetry (coalesced), device changes, alerts and incidents to logged-in consoles
+ * over socket.io; alerts and incidents only to the sockets whose user may see them over REST. A
+ * socket lives no longer than its access token, nor past its session's revocation.
  */
 @WebSocketGateway({ path: SOCKET_PATH, serveClient: false })
-export class RealtimeGateway implements OnGatewayInit, OnModuleInit, OnModuleDestroy {
+export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnModuleInit, OnModuleDestroy {
   @WebSocketServer() private server!: ConsoleServer;
   private readonly logger = new Logger(RealtimeGateway.name);
   private readonly coalescer = new TelemetryCoalescer();
@@ -46,6 +64,11 @@ export class RealtimeGateway implements OnGatewayInit, OnModuleInit, OnModuleDes
     });
   }
 
+  handleConnection(socket: ConsoleSocket): void {
+    const room = roomOf(socket.data.principal);
+    if (room) void socket.join(room);
+  }
+
   onModuleInit(): void {
     this.unsubscribers.push(
       this.bus.on('samples.accepted', (samples) => this.coalescer.add(samples)),
@@ -53,8 +76,10 @@ export class RealtimeGateway implements OnGatewayInit, OnModuleInit, OnModuleDes
       this.bus.on('event.accepted', (e) => this.server.emit('device:event', e)),
       this.bus.on('device.upserted', (d) => this.server.emit('device:upserted', d)),
       this.bus.on('device.removed', (id) => this.server.emit('device:removed', { id })),
-      this.bus.on('alert.opened', (a) => this.server.emit('alert:opened', a)),
-      this.bus.on('alert.resolved', (a) => this.server.emit('alert:resolved', a)),
+      this.bus.on('alert.opened', (a) => this.server.to(OPERATIONS_ROOM).emit('alert:opened', a)),
+      this.bus.on('alert.resolved', (a) => this.server.to(OPERATIONS_ROOM).emit('alert:resolved', a)),
+      this.bus.on('incident.opened', (e) => this.incident('incident:opened', e, null)),
+      this.bus.on('incident.updated', (e, previousTeamId) => this.incident('incident:updated', e, previousTeamId)),
       this.bus.on('command.updated', (c) => this.server.emit('command:updated', c)),
       this.bus.on('session.revoked', (sessionId) => this.endSession(sessionId)),
     );
@@ -65,6 +90,12 @@ export class RealtimeGateway implements OnGatewayInit, OnModuleInit, OnModuleDes
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
     for (const off of this.unsubscribers) off();
+  }
+
+  private incident(name: 'incident:opened' | 'incident:updated', event: IncidentEventDto, previousTeamId: number | null): void {
+    const { teamId, id } = event.incident;
+    this.server.to(teamId === null ? [OPERATIONS_ROOM] : [OPERATIONS_ROOM, teamRoom(teamId)]).emit(name, event);
+    if (previousTeamId !== null && previousTeamId !== teamId) this.server.to(teamRoom(previousTeamId)).emit('incident:withdrawn', { id });
   }
 
   private endSession(sessionId: string): void {

@@ -1,4 +1,4 @@
-import type { AreaDto, ConsoleConfigDto, UserDto } from '@ioc/contracts';
+import { INCIDENT_ACTION_ROLES, type AreaDto, type ConsoleConfigDto, type IncidentDetailDto, type TeamDto, type UserDto } from '@ioc/contracts';
 import type { Marker as LeafletMarker } from 'leaflet';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -8,10 +8,12 @@ import { BUNDLED_PILOT_AREAS } from '../geo/pilot-areas';
 import { useLiveState } from '../hooks/use-live-state';
 import { useNow } from '../hooks/use-now';
 import { alertingDeviceIds, sortedOpenAlerts } from '../state/console-state';
+import { sortedIncidents } from '../state/incident-state';
 import type { Selection } from '../state/selection';
 import { AlertList } from './alert-list';
 import { DeviceList } from './device-list';
 import { HeaderBar } from './header-bar';
+import { IncidentList } from './incident-list';
 import { OperationsMap } from './operations-map';
 
 /** How often "data late" is re-evaluated. */
@@ -19,10 +21,11 @@ const CLOCK_TICK_MS = 15_000;
 
 type ConfigState = { status: 'loading' } | { status: 'ready'; config: ConsoleConfigDto | null };
 
-/** The console of a signed-in operator: map, alerts and devices, kept live. */
+/** The console of a signed-in operator: map, incidents, alerts and devices, kept live. */
 export function ConsoleScreen({ user }: { user: UserDto }) {
   const { t } = useTranslation();
-  const { state, connection, loadFailed } = useLiveState();
+  const { state, connection, loadFailed, dispatch } = useLiveState('operations');
+  const [teams, setTeams] = useState<TeamDto[]>([]);
   const now = useNow(CLOCK_TICK_MS);
   const [config, setConfig] = useState<ConfigState>({ status: 'loading' });
   const [areas, setAreas] = useState<AreaDto[]>(BUNDLED_PILOT_AREAS);
@@ -43,9 +46,17 @@ export function ConsoleScreen({ user }: { user: UserDto }) {
     );
   }, []);
 
+  const mayDispatch = INCIDENT_ACTION_ROLES.dispatch.includes(user.role);
+  useEffect(() => {
+    // Without teams there is nobody to dispatch to: the dispatch button stays hidden.
+    if (mayDispatch) api.teams().then(setTeams, () => undefined);
+  }, [mayDispatch]);
+
   const devices = useMemo(() => Object.values(state.devices), [state.devices]);
   const alerts = useMemo(() => sortedOpenAlerts(state.openAlerts), [state.openAlerts]);
   const alertingIds = useMemo(() => alertingDeviceIds(state.openAlerts), [state.openAlerts]);
+  const incidents = useMemo(() => sortedIncidents(state.incidents), [state.incidents]);
+  const onIncidentChanged = useCallback((incident: IncidentDetailDto) => dispatch({ type: 'incident-changed', incident }), [dispatch]);
 
   const onMarker = useCallback((deviceId: string, marker: LeafletMarker | null) => {
     if (marker) markers.current.set(deviceId, marker);
@@ -78,6 +89,7 @@ export function ConsoleScreen({ user }: { user: UserDto }) {
           />
         )}
         <aside className="side-panel">
+          <IncidentList incidents={incidents} user={user} teams={teams} onChanged={onIncidentChanged} onSelect={onSelect} />
           <AlertList alerts={alerts} devices={state.devices} onSelect={onSelect} />
           <DeviceList devices={devices} alertingIds={alertingIds} now={now} onSelect={onSelect} />
         </aside>

@@ -87,6 +87,9 @@ export function useConsoleSocket(onAction: (action: ConsoleAction) => void, onCo
     socket.on('device:removed', ({ id }) => emit({ type: 'device-removed', id }));
     socket.on('alert:opened', (alert) => emit({ type: 'alert-opened', alert }));
     socket.on('alert:resolved', (alert) => emit({ type: 'alert-resolved', alert }));
+    socket.on('incident:opened', ({ incident }) => emit({ type: 'incident-changed', incident }));
+    socket.on('incident:updated', ({ incident }) => emit({ type: 'incident-changed', incident }));
+    socket.on('incident:withdrawn', ({ id }) => emit({ type: 'incident-withdrawn', id }));
 
     return () => {
       active = false;

@@ -1,8 +1,10 @@
 import type { AlertDto, DeviceDto, DeviceStatusUpdate, LatestValue, TelemetryUpdate } from '@ioc/contracts';
+import { incidentsReducer, initialIncidentsState, type IncidentsAction, type IncidentsState } from './incident-state';
 
 export interface ConsoleState {
   devices: Record<string, DeviceDto>;
   openAlerts: Record<number, AlertDto>;
+  incidents: IncidentsState;
 }
 
 export type ConsoleAction =
@@ -12,9 +14,10 @@ export type ConsoleAction =
   | { type: 'device-upserted'; device: DeviceDto }
   | { type: 'device-removed'; id: string }
   | { type: 'alert-opened'; alert: AlertDto }
-  | { type: 'alert-resolved'; alert: AlertDto };
+  | { type: 'alert-resolved'; alert: AlertDto }
+  | IncidentsAction;
 
-export const initialConsoleState: ConsoleState = { devices: {}, openAlerts: {} };
+export const initialConsoleState: ConsoleState = { devices: {}, openAlerts: {}, incidents: initialIncidentsState };
 
 function isNewer(candidate: string | null, than: string | null): boolean {
   if (candidate === null) return false;
@@ -57,7 +60,7 @@ export function consoleReducer(state: ConsoleState, action: ConsoleAction): Cons
       for (const device of action.devices) devices[device.id] = mergeDeviceSnapshot(state.devices[device.id], device);
       const openAlerts: Record<number, AlertDto> = {};
       for (const alert of action.alerts) if (alert.state === 'open') openAlerts[alert.id] = alert;
-      return { devices, openAlerts };
+      return { ...state, devices, openAlerts };
     }
     case 'telemetry': {
       let devices: Record<string, DeviceDto> | null = null;
@@ -87,7 +90,7 @@ export function consoleReducer(state: ConsoleState, action: ConsoleAction): Cons
       const openAlerts = Object.fromEntries(
         Object.entries(state.openAlerts).filter(([, alert]) => alert.deviceId !== action.id),
       );
-      return { devices, openAlerts };
+      return { ...state, devices, openAlerts };
     }
     case 'alert-opened':
       if (action.alert.state !== 'open') return state;
@@ -97,6 +100,12 @@ export function consoleReducer(state: ConsoleState, action: ConsoleAction): Cons
       const openAlerts = { ...state.openAlerts };
       delete openAlerts[action.alert.id];
       return { ...state, openAlerts };
+    }
+    case 'incidents-loaded':
+    case 'incident-changed':
+    case 'incident-withdrawn': {
+      const incidents = incidentsReducer(state.incidents, action);
+      return incidents === state.incidents ? state : { ...state, incidents };
     }
   }
 }

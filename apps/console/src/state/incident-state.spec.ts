@@ -1,0 +1,110 @@
+import type { IncidentDto } from '@ioc/contracts';
+import {
+  availableActions,
+  catchUpFrom,
+  incidentsReducer,
+  initialIncidentsState,
+  sortedIncidents,
+  type IncidentsState,
+} from './incident-state';
+
+function incident(overrides: Partial<IncidentDto> = {}): IncidentDto {
+  return {
+    id: 1,
+    ruleId: 1,
+    alertId: 1,
+    deviceId: 'gcd-sal-03',
+    areaIds: ['go-cong-dong'],
+    severity: 'warning',
+    title: 'Độ mặn vượt 4 ‰ · Trạm đo mặn Vàm Láng',
+    state: 'open',
+    alertActive: true,
+    teamId: null,
+    teamName: null,
+    escalationLevel: 0,
+    openedAt: '2026-11-23T07:00:00.000Z',
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    dispatchedAt: null,
+    dispatchedBy: null,
+    onSiteAt: null,
+    onSiteBy: null,
+    resolvedAt: null,
+    resolvedBy: null,
+    closedAt: null,
+    closedBy: null,
+    escalatedAt: null,
+    updatedAt: '2026-11-23T07:00:00.000Z',
+    ...overrides,
+  };
+}
+
+const loaded = (...incidents: IncidentDto[]): IncidentsState =>
+  incidentsReducer(initialIncidentsState, { type: 'incidents-loaded', incidents });
+
+describe('incidentsReducer', () => {
+  it('keeps the newer copy of an incident, whichever arrives last', () => {
+    const newer = incident({ state: 'acknowledged', updatedAt: '2026-11-23T07:01:00.000Z' });
+    const state = incidentsReducer(loaded(newer), { type: 'incidents-loaded', incidents: [incident()] });
+    expect(state.byId[1]).toBe(newer);
+    const changed = incidentsReducer(loaded(incident()), { type: 'incident-changed', incident: newer });
+    expect(changed.byId[1]).toBe(newer);
+  });
+
+  it('drops a closed incident but remembers when it changed', () => {
+    const closed = incident({ state: 'closed', updatedAt: '2026-11-23T08:00:00.000Z' });
+    const state = incidentsReducer(loaded(incident()), { type: 'incident-changed', incident: closed });
+    expect(state.byId).toEqual({});
+    expect(state.newest).toBe('2026-11-23T08:00:00.000Z');
+  });
+
+  it('forgets an incident withdrawn from the team', () => {
+    const state = incidentsReducer(loaded(incident({ id: 4 }), incident({ id: 5 })), { type: 'incident-withdrawn', id: 4 });
+    expect(Object.keys(state.byId)).toEqual(['5']);
+  });
+});
+
+describe('catchUpFrom', () => {
+  it('asks for the whole list until one has loaded, then for what changed shortly before the newest change', () => {
+    const early = incidentsReducer(initialIncidentsState, { type: 'incident-changed', incident: incident() });
+    expect(catchUpFrom(early)).toBeNull();
+    expect(catchUpFrom(loaded())).toBeNull();
+    expect(catchUpFrom(loaded(incident({ updatedAt: '2026-11-23T07:00:10.000Z' })))).toBe('2026-11-23T07:00:05.000Z');
+  });
+});
+
+describe('sortedIncidents', () => {
+  it('puts unacknowledged first, then the most severe, then the newest', () => {
+    const state = loaded(
+      incident({ id: 1, state: 'dispatched', severity: 'critical' }),
+      incident({ id: 2, state: 'open', severity: 'info' }),
+      incident({ id: 3, state: 'open', severity: 'critical' }),
+      incident({ id: 4, state: 'open', severity: 'info' }),
+    );
+    expect(sortedIncidents(state).map((i) => i.id)).toEqual([3, 4, 2, 1]);
+  });
+});
+
+describe('availableActions', () => {
+  const operator = { role: 'operator', teamId: null } as const;
+  const field = { role: 'field', teamId: 2 } as const;
+
+  it('follows the lifecycle for the operations room', () => {
+    expect(availableActions(incident(), operator)).toEqual(['acknowledge']);
+    expect(availableActions(incident({ state: 'acknowledged' }), operator)).toEqual(['dispatch', 'resolve']);
+    expect(availableActions(incident({ state: 'dispatched', teamId: 2 }), operator)).toEqual(['dispatch', 'resolve']);
+    expect(availableActions(incident({ state: 'resolved' }), operator)).toEqual(['close']);
+  });
+
+  it('offers a viewer nothing', () => {
+    expect(availableActions(incident(), { role: 'viewer', teamId: null })).toEqual([]);
+  });
+
+  it('lets a field user say they are on site once, then resolve', () => {
+    const dispatched = incident({ state: 'dispatched', teamId: 2 });
+    expect(availableActions(dispatched, field)).toEqual(['acknowledge', 'resolve']);
+    expect(availableActions({ ...dispatched, onSiteAt: '2026-11-23T07:30:00.000Z' }, field)).toEqual(['resolve']);
+    expect(availableActions({ ...dispatched, state: 'resolved' }, field)).toEqual([]);
+    expect(availableActions({ ...dispatched, teamId: 3 }, field)).toEqual([]);
+  });
+});

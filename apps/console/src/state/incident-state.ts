@@ -1,0 +1,90 @@
+import {
+  INCIDENT_ACTION_ROLES,
+  INCIDENT_TRANSITIONS,
+  type IncidentAction,
+  type IncidentDto,
+  type Role,
+  type UserDto,
+} from '@ioc/contracts';
+
+export interface IncidentsState {
+  /** Incidents still to handle: everything but closed. */
+  byId: Record<number, IncidentDto>;
+  /** Newest `updatedAt` heard of, closed incidents included: where a catch-up starts. */
+  newest: string | null;
+  /** Whether a first list has arrived; until then a (re)connect loads the list, not a catch-up. */
+  loaded: boolean;
+}
+
+export type IncidentsAction =
+  | { type: 'incidents-loaded'; incidents: IncidentDto[] }
+  | { type: 'incident-changed'; incident: IncidentDto }
+  | { type: 'incident-withdrawn'; id: number };
+
+export const initialIncidentsState: IncidentsState = { byId: {}, newest: null, loaded: false };
+
+/** How far before the newest change a catch-up asks from: steps committing out of order are not missed. */
+export const CATCH_UP_MARGIN_MS = 5_000;
+
+function merge(state: IncidentsState, incidents: IncidentDto[]): IncidentsState {
+  let byId: Record<number, IncidentDto> | null = null;
+  let newest = state.newest;
+  for (const incident of incidents) {
+    if (newest === null || incident.updatedAt > newest) newest = incident.updatedAt;
+    const held = (byId ?? state.byId)[incident.id];
+    // A list fetched before an event must not roll the incident back.
+    if (held && held.updatedAt > incident.updatedAt) continue;
+    byId ??= { ...state.byId };
+    if (incident.state === 'closed') delete byId[incident.id];
+    else byId[incident.id] = incident;
+  }
+  return byId === null && newest === state.newest ? state : { ...state, byId: byId ?? state.byId, newest };
+}
+
+export function incidentsReducer(state: IncidentsState, action: IncidentsAction): IncidentsState {
+  switch (action.type) {
+    case 'incidents-loaded':
+      return { ...merge(state, action.incidents), loaded: true };
+    case 'incident-changed':
+      return merge(state, [action.incident]);
+    case 'incident-withdrawn': {
+      if (!state.byId[action.id]) return state;
+      const byId = { ...state.byId };
+      delete byId[action.id];
+      return { ...state, byId };
+    }
+  }
+}
+
+/** The `updatedSince` of the next catch-up, or null when the whole list is needed. */
+export function catchUpFrom(state: IncidentsState): string | null {
+  if (!state.loaded || state.newest === null) return null;
+  return new Date(Date.parse(state.newest) - CATCH_UP_MARGIN_MS).toISOString();
+}
+
+const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
+const STATE_ORDER = { open: 0, acknowledged: 1, dispatched: 2, resolved: 3, closed: 4 } as const;
+
+/** What needs someone first: unacknowledged before the rest, then most severe, then newest. */
+export function sortedIncidents(state: IncidentsState): IncidentDto[] {
+  return Object.values(state.byId).sort(
+    (a, b) =>
+      STATE_ORDER[a.state] - STATE_ORDER[b.state] ||
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      b.id - a.id,
+  );
+}
+
+/** The buttons to show: what the user's role may do and the incident's state allows (comments aside). */
+export function availableActions(incident: IncidentDto, user: Pick<UserDto, 'role' | 'teamId'>): IncidentAction[] {
+  const table = INCIDENT_TRANSITIONS[user.role === 'field' ? 'field' : 'operations'];
+  if (user.role === 'field' && incident.teamId !== user.teamId) return [];
+  return (['acknowledge', 'dispatch', 'resolve', 'close'] as const).filter((action) => {
+    const transition = table[action];
+    if (!transition || !mayCall(user.role, action)) return false;
+    if (transition.step === 'on_site' && incident.onSiteAt !== null) return false;
+    return transition.from.includes(incident.state);
+  });
+}
+
+const mayCall = (role: Role, action: IncidentAction) => INCIDENT_ACTION_ROLES[action].includes(role);

@@ -1,0 +1,294 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { z } from 'zod';
+import type { HealthDto } from '@ioc/contracts';
+import { missingRanges, partitionName, type TimeRange } from '../libs/storage/src/engine/partitions';
+import { deviceIds, provision, REPO_ROOT, startServer, type BenchServer } from './ioc-server';
+import { BENCH_APPLICATION_NAME, dropAllScratches, openPostgresTarget, type PostgresTarget } from './postgres-target';
+
+/**
+ * History reads over real HTTP on a week of minute samples: loads the samples straight into a
+ * scratch database (batches of unnest, as the ingest writer does, so the rollups are kept by the
+ * same trigger), then times the API's typical reads and measures bytes on disk per sample.
+ */
+const OPTIONS = z.object({
+  BENCH_QUERY_DEVICES: z.coerce.number().int().min(1).max(10_000).default(500),
+  BENCH_QUERY_DAYS: z.coerce.number().int().min(1).max(60).default(7),
+  BENCH_QUERY_ITERATIONS: z.coerce.number().int().min(10).max(10_000).default(200),
+  BENCH_QUERY_LOADERS: z.coerce.number().int().min(1).max(8).default(2),
+  BENCH_RESULTS: z.string().min(1).default('bench/results/query.jsonl'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a URL like postgres://user@host:5432/db').optional(),
+});
+type Options = z.output<typeof OPTIONS>;
+
+const METRICS = ['pm25', 'pm10', 'temperature', 'humidity'] as const;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const WARMUP = 10;
+
+interface Timing {
+  name: string;
+  path: string;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  bytes: number;
+}
+
+let cleanup: (() => Promise<void>) | null = null;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping\n`);
+    const done = () => process.exit(130);
+    setTimeout(done, 20_000).unref();
+    Promise.allSettled([dropAllScratches(), cleanup?.()]).then(done, done);
+  });
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function withClient<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url, application_name: BENCH_APPLICATION_NAME });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Plain PostgreSQL: the partitions of the loaded days, made the way the server makes them. */
+async function partitionsFor(url: string, range: TimeRange): Promise<void> {
+  await withClient(url, async (c) => {
+    for (const [table, key] of [['telemetry', 'time'], ['telemetry_1m', 'bucket']] as const) {
+      const { rows } = await c.query<{ lower: Date; upper: Date }>(
+        'SELECT lower, upper FROM storage_partitions($1::regclass) WHERE lower IS NOT NULL',
+        [table],
+      );
+      const days: TimeRange[] = [];
+      for (let t = Math.floor(range.from / DAY) * DAY; t < range.to; t += DAY) days.push({ from: t, to: t + DAY });
+      const existing = rows.map((r) => ({ from: r.lower.getTime(), to: r.upper.getTime() }));
+      for (const missing of missingRanges(days, existing)) {
+        await c.query('SELECT storage_create_partition($1::regclass, $2, $3, $4, $5)', [
+          table,
+          key,
+          partitionName(table, missing),
+          new Date(missing.from),
+          new Date(missing.to),
+        ]);
+      }
+    }
+  });
+}
+
+/** A slow random walk per (device, metric), like the simulator's stations. */
+function valueAt(device: number, metric: number, minute: number): number {
+  const base = [25, 45, 29, 78][metric];
+  const swing = [15, 25, 4, 15][metric];
+  return Math.round((base + swing * Math.sin(minute / 180 + device * 0.7 + metric) + ((device * 31 + minute * 17) % 10) / 10) * 100) / 100;
+}
+
+/** One hour of every device and metric per statement, `loaders` statements at a time. */
+async function load(url: string, keys: number[], metricIds: number[], range: TimeRange, loaders: number): Promise<number> {
+  const hours: number[] = [];
+  for (let h = range.from; h < range.to; h += HOUR) hours.push(h);
+  let next = 0;
+  let rows = 0;
+  const lane = () =>
+    withClient(url, async (c) => {
+      while (next < hours.length) {
+        const hour = hours[next++];
+        const times: Date[] = [];
+        const devices: number[] = [];
+        const metrics: number[] = [];
+        const values: number[] = [];
+        for (let t = hour; t < Math.min(hour + HOUR, range.to); t += MINUTE) {
+          const minute = t / MINUTE;
+          for (let d = 0; d < keys.length; d++) {
+            for (let m = 0; m < metricIds.length; m++) {
+              times.push(new Date(t));
+              devices.push(keys[d]);
+              metrics.push(metricIds[m]);
+              values.push(valueAt(d, m, minute));
+            }
+          }
+        }
+        await c.query(
+          `INSERT INTO telemetry (time, device_key, metric_id, value)
+           SELECT * FROM unnest($1::timestamptz[], $2::int[], $3::smallint[], $4::float8[])
+           ON CONFLICT DO NOTHING`,
+          [times, devices, metrics, values],
+        );
+        rows += times.length;
+        if (next % 24 === 0) log(`  loaded ${next}/${hours.length} hours (${(rows / 1e6).toFixed(1)} M samples)`);
+      }
+    });
+  await Promise.all(Array.from({ length: loaders }, lane));
+  return rows;
+}
+
+async function time(server: BenchServer, name: string, paths: () => string, iterations: number): Promise<Timing> {
+  const samples: number[] = [];
+  let bytes = 0;
+  let path = '';
+  for (let i = 0; i < WARMUP + iterations; i++) {
+    path = paths();
+    const started = performance.now();
+    const res = await fetch(`${server.baseUrl}${path}`, { headers: { authorization: `Bearer ${server.token}` } });
+    const body = await res.arrayBuffer();
+    const elapsed = performance.now() - started;
+    if (!res.ok) throw new Error(`${name}: GET ${path} answered ${res.status}: ${Buffer.from(body).toString()}`);
+    if (i >= WARMUP) samples.push(elapsed);
+    bytes = body.byteLength;
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(samples[Math.min(samples.length - 1, Math.ceil(q * samples.length) - 1)] * 10) / 10;
+  return { name, path, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), bytes };
+}
+
+async function main(): Promise<void> {
+  const parsed = OPTIONS.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
+  if (!parsed.success) {
+    console.error(`invalid options:\n${parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`).join('\n')}`);
+    process.exit(2);
+  }
+  const options: Options = parsed.data;
+  const pg: PostgresTarget = await openPostgresTarget(options.DATABASE_URL, false);
+  let server: BenchServer | null = null;
+  cleanup = async () => {
+    await server?.stop();
+    await pg.stop();
+  };
+  try {
+    log(`PostgreSQL ${pg.version} (${pg.source})`);
+    const scratch = await pg.createScratch('ioc_bench_query');
+    server = await startServer(scratch.url, undefined);
+    const health: HealthDto = await server.health();
+    log(`server up: ${health.database.engine}, partitioning ${health.database.partitioning}`);
+    const ids = deviceIds('aq', options.BENCH_QUERY_DEVICES);
+    await provision(server, ids);
+
+    const end = Math.floor(Date.now() / MINUTE) * MINUTE;
+    const range = { from: end - options.BENCH_QUERY_DAYS * DAY, to: end };
+    const { keys, metricIds, settings } = await withClient(scratch.url, async (c) => {
+      const devices = await c.query<{ key: number }>('SELECT key FROM devices WHERE id = ANY ($1) ORDER BY id', [ids]);
+      const metrics = await c.query<{ id: number; name: string }>('SELECT id, name FROM metrics WHERE name = ANY ($1)', [METRICS]);
+      const byName = new Map(metrics.rows.map((r) => [r.name, r.id]));
+      const shown = await c.query<{ name: string; setting: string; unit: string | null }>(
+        `SELECT name, setting, unit FROM pg_settings
+          WHERE name IN ('shared_buffers', 'work_mem', 'effective_cache_size', 'max_parallel_workers_per_gather', 'jit', 'synchronous_commit')`,
+      );
+      return {
+        keys: devices.rows.map((r) => r.key),
+        metricIds: METRICS.map((m) => byName.get(m)!),
+        settings: Object.fromEntries(shown.rows.map((r) => [r.name, r.unit ? `${r.setting} ${r.unit}` : r.setting])),
+      };
+    });
+    if (health.database.partitioning === 'declarative') await partitionsFor(scratch.url, range);
+
+    log(`[load] ${keys.length} devices x ${METRICS.length} metrics x ${options.BENCH_QUERY_DAYS} days of minutes`);
+    const loadStarted = performance.now();
+    const samples = await load(scratch.url, keys, metricIds, range, options.BENCH_QUERY_LOADERS);
+    const loadS = (performance.now() - loadStarted) / 1000;
+    const maintainStarted = performance.now();
+    const sizes = await withClient(scratch.url, async (c) => {
+      // The newest value per (device, metric), as the ingest writer keeps it.
+      await c.query(
+        `INSERT INTO telemetry_latest (device_key, metric_id, time, value)
+         SELECT DISTINCT ON (device_key, metric_id) device_key, metric_id, time, value
+           FROM telemetry WHERE time >= $1 ORDER BY device_key, metric_id, time DESC
+         ON CONFLICT (device_key, metric_id) DO UPDATE SET time = excluded.time, value = excluded.value`,
+        [new Date(end - 2 * MINUTE)],
+      );
+      if (health.database.timescaledb) {
+        await c.query(`CALL refresh_continuous_aggregate('telemetry_1m', NULL, NULL)`);
+        await c.query(`CALL refresh_continuous_aggregate('telemetry_1h', NULL, NULL)`);
+      }
+      await c.query('VACUUM ANALYZE');
+      const size = async (relation: string) => {
+        const sql = health.database.timescaledb
+          ? `SELECT coalesce(hypertable_size($1::regclass), pg_total_relation_size($1::regclass))::float8 AS bytes`
+          : `SELECT coalesce(sum(pg_total_relation_size(relid)), pg_total_relation_size($1::regclass))::float8 AS bytes
+               FROM pg_partition_tree($1::regclass)`;
+        return (await c.query<{ bytes: number }>(sql, [relation])).rows[0].bytes;
+      };
+      return { telemetry: await size('telemetry'), rollup1m: await size('telemetry_1m'), rollup1h: await size('telemetry_1h') };
+    });
+    const maintainS = (performance.now() - maintainStarted) / 1000;
+    log(`[load] ${samples} samples in ${loadS.toFixed(1)} s, then ${maintainS.toFixed(1)} s of latest values and VACUUM ANALYZE`);
+
+    const n = options.BENCH_QUERY_ITERATIONS;
+    const device = () => ids[Math.floor(Math.random() * ids.length)];
+    const iso = (t: number) => new Date(t).toISOString();
+    const all = METRICS.join(',');
+    log(`[queries] ${n} of each after ${WARMUP} warm-up requests, one at a time`);
+    const timings = [
+      await time(server, 'one device, 24 h at 1 min, pm25', () => `/api/history/devices/${device()}?metrics=pm25&resolution=1m&from=${iso(end - DAY)}&to=${iso(end)}`, n),
+      await time(server, 'one device, 24 h at 1 min, 4 metrics', () => `/api/history/devices/${device()}?metrics=${all}&resolution=1m&from=${iso(end - DAY)}&to=${iso(end)}`, n),
+      await time(server, 'one device, 30 days at 1 h, 4 metrics', () => `/api/history/devices/${device()}?metrics=${all}&resolution=1h&from=${iso(end - 30 * DAY)}&to=${iso(end)}`, n),
+      await time(server, 'latest values of all devices', () => '/api/history/latest', n),
+      await time(server, 'area (all devices), 30 days at 1 h, pm25', () => `/api/history/areas/tien-giang?metrics=pm25&resolution=1h&from=${iso(end - 30 * DAY)}&to=${iso(end)}`, n),
+      await time(server, 'area (all devices), 30 days at 1 h, 4 metrics', () => `/api/history/areas/tien-giang?metrics=${all}&resolution=1h&from=${iso(end - 30 * DAY)}&to=${iso(end)}`, n),
+    ];
+
+    // ThingsBoard's published figure: about 4.8 GB a day at 3,333 data points a second.
+    const thingsboardBytesPerPoint = 4.8e9 / (3333 * 86_400);
+    const results = {
+      at: new Date().toISOString(),
+      machine: {
+        cores: availableParallelism(),
+        cpu: cpus()[0]?.model.trim() ?? 'unknown',
+        memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+        node: process.version,
+        postgres: pg.version,
+        postgresSource: pg.source,
+        engine: health.database.engine,
+        timescaledb: health.database.timescaledbVersion,
+        partitioning: health.database.partitioning,
+        settings,
+      },
+      options: { devices: keys.length, metrics: METRICS.length, days: options.BENCH_QUERY_DAYS, iterations: n, loaders: options.BENCH_QUERY_LOADERS },
+      load: { samples, seconds: Math.round(loadS * 10) / 10, samplesPerSecond: Math.round(samples / loadS), maintainSeconds: Math.round(maintainS * 10) / 10 },
+      disk: {
+        telemetryBytes: sizes.telemetry,
+        bytesPerSample: Math.round((sizes.telemetry / samples) * 10) / 10,
+        rollup1mBytes: sizes.rollup1m,
+        rollup1hBytes: sizes.rollup1h,
+        withRollupsBytesPerSample: Math.round(((sizes.telemetry + sizes.rollup1m + sizes.rollup1h) / samples) * 10) / 10,
+        thingsboardBytesPerPoint: Math.round(thingsboardBytesPerPoint * 10) / 10,
+      },
+      timings,
+    };
+    const file = resolve(REPO_ROOT, options.BENCH_RESULTS);
+    await mkdir(dirname(file), { recursive: true });
+    await appendFile(file, `${JSON.stringify(results)}\n`);
+    const mb = (b: number) => `${(b / 1024 ** 2).toFixed(0)} MB`;
+    console.log(
+      [
+        '',
+        `load: ${samples.toLocaleString('en')} samples in ${results.load.seconds} s (${results.load.samplesPerSecond.toLocaleString('en')}/s, rollups kept by the trigger or refreshed)`,
+        `disk: telemetry ${mb(sizes.telemetry)} = ${results.disk.bytesPerSample} B/sample (table + indexes); rollups 1m ${mb(sizes.rollup1m)}, 1h ${mb(sizes.rollup1h)}; ` +
+          `ThingsBoard's published ~${results.disk.thingsboardBytesPerPoint} B/point`,
+        '',
+        '| query | p50 ms | p99 ms | max ms | bytes |',
+        '| --- | ---: | ---: | ---: | ---: |',
+        ...timings.map((t) => `| ${t.name} | ${t.p50Ms} | ${t.p99Ms} | ${t.maxMs} | ${t.bytes} |`),
+        '',
+        `appended to ${file}`,
+      ].join('\n'),
+    );
+  } finally {
+    await dropAllScratches();
+    await cleanup();
+  }
+}
+
+main().catch(async (err: Error) => {
+  console.error(`bench failed: ${err.stack ?? err.message}`);
+  await Promise.allSettled([dropAllScratches(), cleanup?.()]);
+  process.exit(1);
+});

@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { SEVERITIES, type Severity } from './api';
+import type { Role } from './auth';
+import { DEVICE_ID_PATTERN } from './topics';
+
+/** open -> acknowledged -> dispatched (to a team) -> resolved -> closed. */
+export const INCIDENT_STATES = ['open', 'acknowledged', 'dispatched', 'resolved', 'closed'] as const;
+export type IncidentState = (typeof INCIDENT_STATES)[number];
+
+/** What people do to an incident: POST /api/incidents/:id/{action}. */
+export const INCIDENT_ACTIONS = ['acknowledge', 'dispatch', 'resolve', 'close', 'comment'] as const;
+export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
+
+/** Who may call each action route. Field users act only on incidents dispatched to their own team. */
+export const INCIDENT_ACTION_ROLES: Record<IncidentAction, Role[]> = {
+  acknowledge: ['admin', 'supervisor', 'operator', 'field'],
+  dispatch: ['admin', 'supervisor', 'operator'],
+  resolve: ['admin', 'supervisor', 'operator', 'field'],
+  close: ['admin', 'supervisor', 'operator'],
+  comment: ['admin', 'supervisor', 'operator', 'field'],
+};
+
+/** One line of an incident's timeline. Steps without an actor are the system's (rules, escalation). */
+export const INCIDENT_STEPS = [
+  'opened',
+  /** The rule fired again for the same device while the incident was active. */
+  'alert_opened',
+  /** The rule's condition cleared; the incident stays until people resolve and close it. */
+  'alert_resolved',
+  'acknowledged',
+  'dispatched',
+  /** A field user of the dispatched team acknowledged on site. */
+  'on_site',
+  'resolved',
+  'closed',
+  'comment',
+  'escalated',
+] as const;
+export type IncidentStep = (typeof INCIDENT_STEPS)[number];
+
+export interface IncidentTransition {
+  from: readonly IncidentState[];
+  /** null: the state stays. */
+  to: IncidentState | null;
+  step: IncidentStep;
+}
+
+/**
+ * The lifecycle as data, for the operations room and for field teams. The server decides with it
+ * (libs/incidents) and the console shows only the buttons it allows.
+ */
+export const INCIDENT_TRANSITIONS: Record<'operations' | 'field', Partial<Record<IncidentAction, IncidentTransition>>> = {
+  operations: {
+    acknowledge: { from: ['open'], to: 'acknowledged', step: 'acknowledged' },
+    dispatch: { from: ['acknowledged', 'dispatched'], to: 'dispatched', step: 'dispatched' },
+    resolve: { from: ['acknowledged', 'dispatched'], to: 'resolved', step: 'resolved' },
+    close: { from: ['resolved'], to: 'closed', step: 'closed' },
+    comment: { from: ['open', 'acknowledged', 'dispatched', 'resolved'], to: null, step: 'comment' },
+  },
+  field: {
+    /** Once per dispatch: the team is on site; the state stays dispatched. */
+    acknowledge: { from: ['dispatched'], to: null, step: 'on_site' },
+    resolve: { from: ['dispatched'], to: 'resolved', step: 'resolved' },
+    comment: { from: ['dispatched', 'resolved'], to: null, step: 'comment' },
+  },
+};
+
+export interface IncidentDto {
+  id: number;
+  /** null once the rule is deleted. */
+  ruleId: number | null;
+  /** The alert that opened the incident. */
+  alertId: number | null;
+  deviceId: string;
+  /** The areas the device was in when the incident opened. */
+  areaIds: string[];
+  severity: Severity;
+  title: string;
+  state: IncidentState;
+  /** Whether the rule's condition is still breached; an incident outlives its alert. */
+  alertActive: boolean;
+  /** The team it is dispatched to. */
+  teamId: number | null;
+  teamName: string | null;
+  /** 0 until nobody has acknowledged it for INCIDENT_ESCALATE_AFTER_S; one more per further period, at most 3. */
+  escalationLevel: number;
+  /** ISO-8601: when the rule's condition began. */
+  openedAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  dispatchedAt: string | null;
+  dispatchedBy: string | null;
+  onSiteAt: string | null;
+  onSiteBy: string | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  closedAt: string | null;
+  closedBy: string | null;
+  escalatedAt: string | null;
+  /** ISO-8601 of the last change of any kind, timeline included: what `updatedSince` compares. */
+  updatedAt: string;
+}
+
+export interface IncidentTimelineEntryDto {
+  id: number;
+  /** ISO-8601 */
+  at: string;
+  step: IncidentStep;
+  /** null: the system (a rule, the escalation timer). */
+  actor: { id: number | null; username: string } | null;
+  note: string | null;
+  /** dispatched: the team. */
+  teamId: number | null;
+  teamName: string | null;
+  /** opened, alert_opened, alert_resolved: the alert, and the value that opened it. */
+  alertId: number | null;
+  value: number | null;
+  /** escalated: the new level. */
+  level: number | null;
+}
+
+export interface IncidentDetailDto extends IncidentDto {
+  /** Oldest first. */
+  timeline: IncidentTimelineEntryDto[];
+}
+
+export interface IncidentPageDto {
+  /** Newest first. */
+  items: IncidentDto[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** incident:opened and incident:updated: the incident as it is now and the step that changed it. */
+export interface IncidentEventDto {
+  incident: IncidentDto;
+  entry: IncidentTimelineEntryDto;
+}
+
+const instant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time with a zone, e.g. 2026-11-23T14:05:00+07:00' });
+const listOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()))
+    .pipe(z.array(z.enum(values, { error: `each must be one of ${values.join(', ')}` })));
+
+/** GET /api/incidents. A reconnecting console catches up with `updatedSince`. */
+export const listIncidentsQuerySchema = z.strictObject({
+  /** Comma-separated, e.g. `open,acknowledged,dispatched`. */
+  state: listOf(INCIDENT_STATES).optional(),
+  severity: listOf(SEVERITIES).optional(),
+  /** Incidents of devices in that area (the area's own id, not its parent's). */
+  areaId: z.string().min(1).max(100).optional(),
+  teamId: z.coerce.number().int().positive().optional(),
+  deviceId: z.string().regex(DEVICE_ID_PATTERN).optional(),
+  /** Opened at or after. */
+  from: instant.optional(),
+  /** Opened before. */
+  to: instant.optional(),
+  /** Changed (any step, timeline included) at or after. */
+  updatedSince: instant.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().regex(/^[1-9]\d{0,17}$/, 'must be a nextCursor from a previous page').optional(),
+});
+export type ListIncidentsQuery = z.output<typeof listIncidentsQuerySchema>;
+
+const note = z.string().trim().min(1, 'must not be empty').max(2000);
+
+/** POST /api/incidents/:id/acknowledge (a field user: on site) */
+export const acknowledgeIncidentSchema = z.strictObject({ note: note.optional() });
+/** POST /api/incidents/:id/dispatch */
+export const dispatchIncidentSchema = z.strictObject({ teamId: z.number().int().positive(), note: note.optional() });
+/** POST /api/incidents/:id/resolve: what was done. */
+export const resolveIncidentSchema = z.strictObject({ note });
+/** POST /api/incidents/:id/close */
+export const closeIncidentSchema = z.strictObject({ note: note.optional() });
+/** POST /api/incidents/:id/comment */
+export const commentIncidentSchema = z.strictObject({ note });
+
+export type AcknowledgeIncident = z.output<typeof acknowledgeIncidentSchema>;
+export type DispatchIncident = z.output<typeof dispatchIncidentSchema>;
+export type ResolveIncident = z.output<typeof resolveIncidentSchema>;
+export type CloseIncident = z.output<typeof closeIncidentSchema>;
+export type CommentIncident = z.output<typeof commentIncidentSchema>;
+/** The body of any action: a note, and for dispatch the team. */
+export type IncidentActionInput = { note?: string; teamId?: number };

@@ -1,0 +1,104 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { z } from 'zod';
+import {
+  acknowledgeIncidentSchema,
+  closeIncidentSchema,
+  commentIncidentSchema,
+  dispatchIncidentSchema,
+  INCIDENT_ACTION_ROLES,
+  listIncidentsQuerySchema,
+  resolveIncidentSchema,
+  type AcknowledgeIncident,
+  type CloseIncident,
+  type CommentIncident,
+  type DispatchIncident,
+  type IncidentDetailDto,
+  type IncidentPageDto,
+  type ListIncidentsQuery,
+  type ResolveIncident,
+} from '@ioc/contracts';
+import { ApiZodBody, ZodValidationPipe } from '@ioc/common';
+import { Allow, EVERYONE, type AuthenticatedRequest } from '@ioc/auth';
+import { IncidentsService } from './incidents.service';
+
+const incidentId = new ZodValidationPipe(
+  z.string().regex(/^[1-9]\d{0,15}$/, 'id: must be a positive whole number').transform(Number),
+);
+
+/** Field users get the same routes, narrowed to the incidents dispatched to their team. */
+@Controller('api/incidents')
+export class IncidentsController {
+  constructor(private readonly incidents: IncidentsService) {}
+
+  @Get()
+  @Allow(...EVERYONE)
+  list(@Query(new ZodValidationPipe(listIncidentsQuerySchema)) query: ListIncidentsQuery, @Req() request: AuthenticatedRequest): Promise<IncidentPageDto> {
+    return this.incidents.list(query, request.principal!);
+  }
+
+  @Get(':id')
+  @Allow(...EVERYONE)
+  get(@Param('id', incidentId) id: number, @Req() request: AuthenticatedRequest): Promise<IncidentDetailDto> {
+    return this.incidents.get(id, request.principal!);
+  }
+
+  @Post(':id/acknowledge')
+  @HttpCode(200)
+  @Allow(...INCIDENT_ACTION_ROLES.acknowledge)
+  @ApiZodBody(acknowledgeIncidentSchema)
+  acknowledge(
+    @Param('id', incidentId) id: number,
+    @Body(new ZodValidationPipe(acknowledgeIncidentSchema)) body: AcknowledgeIncident,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<IncidentDetailDto> {
+    return this.incidents.act(id, 'acknowledge', body, request.principal!);
+  }
+
+  @Post(':id/dispatch')
+  @HttpCode(200)
+  @Allow(...INCIDENT_ACTION_ROLES.dispatch)
+  @ApiZodBody(dispatchIncidentSchema)
+  dispatch(
+    @Param('id', incidentId) id: number,
+    @Body(new ZodValidationPipe(dispatchIncidentSchema)) body: DispatchIncident,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<IncidentDetailDto> {
+    return this.incidents.act(id, 'dispatch', body, request.principal!);
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(200)
+  @Allow(...INCIDENT_ACTION_ROLES.resolve)
+  @ApiZodBody(resolveIncidentSchema)
+  resolve(
+    @Param('id', incidentId) id: number,
+    @Body(new ZodValidationPipe(resolveIncidentSchema)) body: ResolveIncident,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<IncidentDetailDto> {
+    return this.incidents.act(id, 'resolve', body, request.principal!);
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @Allow(...INCIDENT_ACTION_ROLES.close)
+  @ApiZodBody(closeIncidentSchema)
+  close(
+    @Param('id', incidentId) id: number,
+    @Body(new ZodValidationPipe(closeIncidentSchema)) body: CloseIncident,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<IncidentDetailDto> {
+    return this.incidents.act(id, 'close', body, request.principal!);
+  }
+
+  @Post(':id/comment')
+  @HttpCode(200)
+  @Allow(...INCIDENT_ACTION_ROLES.comment)
+  @ApiZodBody(commentIncidentSchema)
+  comment(
+    @Param('id', incidentId) id: number,
+    @Body(new ZodValidationPipe(commentIncidentSchema)) body: CommentIncident,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<IncidentDetailDto> {
+    return this.incidents.act(id, 'comment', body, request.principal!);
+  }
+}

@@ -1,0 +1,3 @@
+export { IncidentsModule } from './incidents.module';
+export { IncidentsService } from './incidents.service';
+export { IncidentsController } from './incidents.controller';

@@ -1,0 +1,127 @@
+import type { Pool } from 'pg';
+import { interval, type StorageSettings } from './storage-settings';
+
+/**
+ * The TimescaleDB layout, made from the plain one of migration 0006 at start-up and re-applied
+ * at every start (policies follow the settings): hypertables instead of partitioned tables,
+ * continuous aggregates under the rollups' names instead of tables kept by a trigger.
+ */
+const HYPERTABLES = [
+  {
+    table: 'telemetry',
+    columns: `time timestamptz NOT NULL, device_key integer NOT NULL, metric_id smallint NOT NULL,
+              value double precision NOT NULL, PRIMARY KEY (device_key, metric_id, time)`,
+    indexes: [] as string[],
+  },
+  {
+    table: 'device_events',
+    columns: `time timestamptz NOT NULL, device_key integer NOT NULL, type text NOT NULL, confidence real,
+              snapshot_url text, attributes jsonb NOT NULL DEFAULT '{}', PRIMARY KEY (device_key, type, time)`,
+    indexes: ['CREATE INDEX device_events_time_idx ON device_events (time DESC)'],
+  },
+];
+
+/** Same columns as the plain rollup tables, so history queries do not know which they read. */
+const ROLLUPS = [
+  { view: 'telemetry_1m', bucket: '1 minute', endOffsetMs: 60_000, scheduleMs: 60_000 },
+  { view: 'telemetry_1h', bucket: '1 hour', endOffsetMs: 3_600_000, scheduleMs: 15 * 60_000 },
+];
+
+export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings, log: (line: string) => void): Promise<void> {
+  const chunk = interval(settings.partitionIntervalMs);
+  for (const h of HYPERTABLES) {
+    const { rows } = await pool.query<{ relkind: string }>('SELECT relkind FROM pg_class WHERE oid = $1::regclass', [h.table]);
+    if (rows[0].relkind === 'p') {
+      await rebuildAsHypertable(pool, h, chunk);
+      log(`${h.table}: partitioned table rebuilt as a hypertable`);
+    }
+    await pool.query('SELECT set_chunk_time_interval($1::regclass, $2::interval)', [h.table, chunk]);
+  }
+
+  // The plain layout's rollup tables and trigger give way to continuous aggregates.
+  await pool.query('DROP TRIGGER IF EXISTS telemetry_rollup ON telemetry');
+  await pool.query('DROP FUNCTION IF EXISTS telemetry_rollup()');
+  for (const r of ROLLUPS) {
+    const { rows } = await pool.query<{ relkind: string }>(
+      `SELECT relkind FROM pg_class WHERE relname = $1 AND relnamespace = 'public'::regnamespace`,
+      [r.view],
+    );
+    if (rows[0] && rows[0].relkind !== 'v') await pool.query(`DROP TABLE ${r.view}`);
+    if (rows[0]?.relkind !== 'v') {
+      // Real-time: buckets not yet materialized are computed from the raw rows at query time.
+      await pool.query(
+        `CREATE MATERIALIZED VIEW ${r.view} WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+         SELECT time_bucket(INTERVAL '${r.bucket}', time) AS bucket, device_key, metric_id,
+                min(value) AS min, max(value) AS max, sum(value) AS sum, count(*) AS count,
+                last(value, time) AS last, max(time) AS last_time
+           FROM telemetry GROUP BY 1, 2, 3
+         WITH NO DATA`,
+      );
+      // Not inside a transaction block, and without parameters (extended protocol would be one).
+      await pool.query(`CALL refresh_continuous_aggregate('${r.view}', NULL, NULL)`);
+      log(`${r.view}: continuous aggregate created`);
+    }
+    // The refresh window reaches back as far as late samples are accepted, and stays inside the
+    // retention (the configuration checks it), so dropping raw chunks never empties old buckets.
+    await pool.query('SELECT remove_continuous_aggregate_policy($1::regclass, if_exists => true)', [r.view]);
+    await pool.query(
+      `SELECT add_continuous_aggregate_policy($1::regclass, start_offset => $2::interval,
+              end_offset => $3::interval, schedule_interval => $4::interval)`,
+      [r.view, interval(settings.lateWindowMs + 3 * r.endOffsetMs), interval(r.endOffsetMs), interval(r.scheduleMs)],
+    );
+  }
+
+  const { rows: compression } = await pool.query<{ enabled: boolean }>(
+    `SELECT compression_enabled AS enabled FROM timescaledb_information.hypertables
+      WHERE hypertable_schema = 'public' AND hypertable_name = 'telemetry'`,
+  );
+  if (!compression[0]?.enabled) {
+    await pool.query(
+      `ALTER TABLE telemetry SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_key, metric_id',
+                                  timescaledb.compress_orderby = 'time DESC')`,
+    );
+  }
+  await pool.query(`SELECT remove_compression_policy('telemetry', if_exists => true)`);
+  await pool.query(`SELECT add_compression_policy('telemetry', compress_after => $1::interval)`, [
+    interval(settings.compressAfterDays * 86_400_000),
+  ]);
+
+  for (const relation of ['telemetry', 'device_events', 'telemetry_1m']) {
+    await pool.query('SELECT remove_retention_policy($1::regclass, if_exists => true)', [relation]);
+    if (settings.retentionDays > 0) {
+      await pool.query('SELECT add_retention_policy($1::regclass, drop_after => $2::interval)', [
+        relation,
+        interval(settings.retentionDays * 86_400_000),
+      ]);
+    }
+  }
+}
+
+/** A partitioned table of the plain layout becomes a hypertable of the same name, rows kept. */
+async function rebuildAsHypertable(pool: Pool, h: (typeof HYPERTABLES)[number], chunk: string): Promise<void> {
+  const client = await pool.connect();
+  const old = `${h.table}_partitioned`;
+  try {
+    await client.query('BEGIN');
+    await client.query(`ALTER TABLE ${h.table} RENAME TO ${old}`);
+    // Free the index names for the new table.
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass`,
+      [old],
+    );
+    for (const { name } of rows) {
+      await client.query(`ALTER INDEX ${client.escapeIdentifier(name)} RENAME TO ${client.escapeIdentifier(`${name}_old`)}`);
+    }
+    await client.query(`CREATE TABLE ${h.table} (${h.columns})`);
+    for (const index of h.indexes) await client.query(index);
+    await client.query(`SELECT create_hypertable($1::regclass, 'time', chunk_time_interval => $2::interval)`, [h.table, chunk]);
+    await client.query(`INSERT INTO ${h.table} SELECT * FROM ${old}`);
+    await client.query(`DROP TABLE ${old}`);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,182 @@
+import { Injectable } from '@nestjs/common';
+import type { BucketResolution, DeviceKind, MetricName } from '@ioc/contracts';
+import { Database } from '@ioc/database';
+
+/** Microsecond text: exact keyset positions for cursors. */
+const CURSOR_TIME = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
+/** What JSON shows (Date.toISOString's form), made by the database: thousands of points need no Date objects. */
+const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/**
+ * History reads. They name only `telemetry`, `telemetry_latest`, `telemetry_1m` and
+ * `telemetry_1h`, which are partitioned tables and rollup tables on plain PostgreSQL and
+ * hypertables and continuous aggregates on TimescaleDB: the same SQL on both engines.
+ */
+const ROLLUP: Record<BucketResolution, string> = { '1m': 'telemetry_1m', '1h': 'telemetry_1h', '1d': 'telemetry_1h' };
+const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
+// $3 from, $4 to, $5 the time zone (days only). Days are local midnight to local midnight,
+// stepped on local time so a DST day has its 23 or 25 hours.
+const FIRST_BUCKET: Record<BucketResolution, string> = {
+  '1m': `date_bin(INTERVAL '1 minute', $3::timestamptz, ${ORIGIN})`,
+  '1h': `date_bin(INTERVAL '1 hour', $3::timestamptz, ${ORIGIN})`,
+  '1d': `date_bin(INTERVAL '1 day', $3::timestamptz AT TIME ZONE $5::text, TIMESTAMP '2000-01-01') AT TIME ZONE $5::text`,
+};
+const BUCKETS: Record<BucketResolution, string> = {
+  '1m': `generate_series(first.b, $4::timestamptz - INTERVAL '1 microsecond', INTERVAL '1 minute')`,
+  '1h': `generate_series(first.b, $4::timestamptz - INTERVAL '1 microsecond', INTERVAL '1 hour')`,
+  '1d': `generate_series(first.b AT TIME ZONE $5::text, ($4::timestamptz - INTERVAL '1 microsecond') AT TIME ZONE $5::text,
+                         INTERVAL '1 day') AT TIME ZONE $5::text`,
+};
+const BUCKET_OF: Record<BucketResolution, string> = {
+  '1m': 'r.bucket',
+  '1h': 'r.bucket',
+  '1d': `date_bin(INTERVAL '1 day', r.bucket AT TIME ZONE $5::text, TIMESTAMP '2000-01-01') AT TIME ZONE $5::text`,
+};
+// A rollup row is one device's bucket, so below a day its rows are its devices.
+const DEVICES: Record<BucketResolution, string> = {
+  '1m': 'count(*)',
+  '1h': 'count(*)',
+  '1d': 'count(DISTINCT r.device_key)',
+};
+// $1: a device key, or an area id. The area's devices as one array: the planner then reads
+// their rows with one bitmap scan in page order instead of a loop per device.
+const SCOPE = {
+  device: 'r.device_key = $1::int',
+  area: 'r.device_key = ANY ((SELECT array_agg(key) FROM devices WHERE area_ids @> ARRAY[$1::text])::int[])',
+};
+// The newest value: the greatest (time, value) pair, without sorting each bucket's rows. Over
+// an area there is no single newest value to give.
+const LAST = {
+  device: '(max(ARRAY[extract(epoch FROM r.last_time)::float8, r.last]))[2]',
+  area: 'NULL::float8',
+};
+
+export interface BucketRow {
+  metric: MetricName;
+  /** ISO-8601 start of the bucket. */
+  t: string;
+  min: number | null;
+  max: number | null;
+  avg: number | null;
+  last: number | null;
+  count: number;
+  devices: number;
+}
+
+export interface RawRow {
+  t: string;
+  cursor_time: string;
+  metric: MetricName;
+  metric_id: number;
+  value: number;
+}
+
+export interface LatestRow {
+  id: string;
+  kind: DeviceKind;
+  name: string;
+  lat: number;
+  lng: number;
+  metric: MetricName | null;
+  time: Date | null;
+  value: number | null;
+}
+
+export interface LatestFilter {
+  deviceId?: string;
+  areaId?: string;
+  bbox?: [number, number, number, number];
+  metrics?: MetricName[];
+}
+
+@Injectable()
+export class HistoryRepository {
+  constructor(private readonly db: Database) {}
+
+  async deviceKey(id: string): Promise<number | null> {
+    const { rows } = await this.db.pool.query<{ key: number }>('SELECT key FROM devices WHERE id = $1', [id]);
+    return rows[0]?.key ?? null;
+  }
+
+  /** Newest value of each metric of the devices matching the filter; a device without values has one row of nulls. */
+  async latest(f: LatestFilter): Promise<LatestRow[]> {
+    const [west, south, east, north] = f.bbox ?? [null, null, null, null];
+    const { rows } = await this.db.pool.query<LatestRow>(
+      `SELECT d.id, d.kind, d.name, d.lat, d.lng, v.metric, v.time, v.value
+         FROM devices d
+         LEFT JOIN LATERAL (
+           SELECT m.name AS metric, l.time, l.value
+             FROM telemetry_latest l JOIN metrics m ON m.id = l.metric_id
+            WHERE l.device_key = d.key AND ($7::text[] IS NULL OR m.name = ANY ($7::text[]))
+         ) v ON true
+        WHERE ($1::text IS NULL OR d.id = $1)
+          AND ($2::text IS NULL OR d.area_ids @> ARRAY[$2::text])
+          AND ($3::float8 IS NULL OR (d.lng BETWEEN $3 AND $5 AND d.lat BETWEEN $4 AND $6))
+        ORDER BY d.id, v.metric`,
+      [f.deviceId ?? null, f.areaId ?? null, west, south, east, north, f.metrics ?? null],
+    );
+    return rows;
+  }
+
+  /** One page of raw samples, in (time, metric) order, after the keyset position if given. */
+  async raw(
+    deviceKey: number,
+    metrics: readonly MetricName[],
+    from: Date,
+    to: Date,
+    after: { time: string; metricId: number } | null,
+    limit: number,
+  ): Promise<RawRow[]> {
+    const { rows } = await this.db.pool.query<RawRow>(
+      `SELECT to_char(t.time AT TIME ZONE 'UTC', ${ISO_MS}) AS t,
+              to_char(t.time AT TIME ZONE 'UTC', ${CURSOR_TIME}) AS cursor_time,
+              m.name AS metric, t.metric_id, t.value
+         FROM telemetry t JOIN metrics m ON m.id = t.metric_id
+        WHERE t.device_key = $1 AND m.name = ANY ($2::text[]) AND t.time >= $3 AND t.time < $4
+          AND ($5::timestamptz IS NULL OR (t.time, t.metric_id) > ($5::timestamptz, $6::smallint))
+        ORDER BY t.time, t.metric_id
+        LIMIT $7`,
+      [deviceKey, metrics, from, to, after?.time ?? null, after?.metricId ?? null, limit],
+    );
+    return rows;
+  }
+
+  /**
+   * Every bucket of [from, to) for each metric, from the rollups; buckets without samples come
+   * back with count 0 and null aggregates. `scope` is a device key or an area id.
+   */
+  async buckets(
+    scope: { deviceKey: number } | { areaId: string },
+    metrics: readonly MetricName[],
+    resolution: BucketResolution,
+    from: Date,
+    to: Date,
+    timeZone: string,
+  ): Promise<BucketRow[]> {
+    const byDevice = 'deviceKey' in scope;
+    // Only fixed fragments picked by the validated resolution are spliced in; values are parameters.
+    const { rows } = await this.db.pool.query<BucketRow>(
+      `WITH wanted AS (SELECT id, name FROM metrics WHERE name = ANY ($2::text[])),
+            first AS (SELECT ${FIRST_BUCKET[resolution]} AS b),
+            slots AS (SELECT ${BUCKETS[resolution]} AS b FROM first),
+            data AS (
+              SELECT ${BUCKET_OF[resolution]} AS b, r.metric_id,
+                     min(r.min) AS min, max(r.max) AS max, sum(r.sum) / sum(r.count) AS avg,
+                     ${byDevice ? LAST.device : LAST.area} AS last,
+                     sum(r.count)::float8 AS count, ${DEVICES[resolution]}::int AS devices
+                FROM ${ROLLUP[resolution]} r, first
+               WHERE ${byDevice ? SCOPE.device : SCOPE.area}
+                 AND r.metric_id IN (SELECT id FROM wanted)
+                 AND r.bucket >= first.b AND r.bucket < $4::timestamptz
+               GROUP BY 1, 2
+            )
+       SELECT w.name AS metric, to_char(s.b AT TIME ZONE 'UTC', ${ISO_MS}) AS t, d.min, d.max, d.avg, d.last,
+              coalesce(d.count, 0) AS count, coalesce(d.devices, 0) AS devices
+         FROM wanted w CROSS JOIN slots s
+         LEFT JOIN data d ON d.metric_id = w.id AND d.b = s.b
+        ORDER BY w.name, s.b`,
+      [byDevice ? scope.deviceKey : scope.areaId, metrics, from, to, ...(resolution === '1d' ? [timeZone] : [])],
+    );
+    return rows;
+  }
+}

@@ -1,0 +1,40 @@
+import { Global, Logger, Module } from '@nestjs/common';
+import { AreasModule } from '@ioc/areas';
+import { APP_CONFIG, type AppConfig } from '@ioc/config';
+import { Database } from '@ioc/database';
+import { prepareStorage, STORAGE_ENGINE } from './engine/storage-engine';
+import { storageSettings } from './engine/storage-settings';
+import { EventsRepository } from './events/events.repository';
+import { EventsService } from './events/events.service';
+import { HistoryRepository } from './history/history.repository';
+import { HistoryService } from './history/history.service';
+import { OpenDataService } from './open-data/open-data.service';
+import { StorageMaintenanceService } from './storage-maintenance.service';
+
+/**
+ * The time-series storage and its reads. The engine is prepared in an async provider, so it is
+ * ready before any module's start-up hook (ingest included) runs.
+ */
+@Global()
+@Module({
+  imports: [AreasModule],
+  providers: [
+    {
+      provide: STORAGE_ENGINE,
+      inject: [Database, APP_CONFIG],
+      useFactory: (db: Database, config: AppConfig) => {
+        const logger = new Logger('Storage');
+        return prepareStorage(db.pool, storageSettings(config), (line) => logger.log(line));
+      },
+    },
+    StorageMaintenanceService,
+    HistoryRepository,
+    HistoryService,
+    EventsRepository,
+    EventsService,
+    OpenDataService,
+  ],
+  // The services are for the controllers, which the app module registers under the `api` role.
+  exports: [STORAGE_ENGINE, HistoryService, EventsService, OpenDataService],
+})
+export class StorageModule {}

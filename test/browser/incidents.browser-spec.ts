@@ -1,0 +1,140 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { topics, type IncidentDetailDto, type IncidentPageDto, type ProvisionedDeviceDto, type TeamDto } from '@ioc/contracts';
+import { api, connectDevice, eventually } from '../support/clients';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+jest.setTimeout(60_000);
+
+const UNREACHABLE_TILES = 'http://127.0.0.1:9/{z}/{x}/{y}.png';
+const FIELD_SCREENSHOT = join(__dirname, '../../test-results/field.png');
+const MY_THO_TEAM = 'Tổ xử lý hiện trường Mỹ Tho';
+const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
+async function expectText(page: Page, selector: string, text: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let shown: string | null = null;
+  while (Date.now() < deadline) {
+    shown = await page.locator(selector).first().textContent({ timeout: 1_000 }).catch(() => null);
+    if (shown === text) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${selector}: expected "${text}", shown ${JSON.stringify(shown)}`);
+}
+
+async function logIn(page: Page, username: string): Promise<void> {
+  await page.locator('input[name="username"]').fill(username);
+  await page.locator('input[name="password"]').fill(`${username}-demo-2026`);
+  await page.locator('.login-card__submit').click();
+}
+
+describe('incidents in the console and on a field team phone', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let admin: string;
+  let operator: string;
+  let team: TeamDto;
+  const devices: MqttClient[] = [];
+  const pageErrors: string[] = [];
+
+  /** A salinity station that crosses the threshold once; answers the incident it opens. */
+  async function incidentAt(id: string): Promise<number> {
+    const created = await api<ProvisionedDeviceDto>(server.baseUrl, 'POST', '/api/devices', { id, kind: 'salinity', name: `Trạm đo mặn ${id}`, lat: 10.36, lng: 106.36 }, admin);
+    const { username, password } = created.body.credentials;
+    const device = await connectDevice(server.mqttUrl, id, { username, password });
+    devices.push(device);
+    await device.publishAsync(topics.telemetry(id), JSON.stringify({ ts: Date.now(), metrics: { salinity: 5.5 } }), { qos: 1 });
+    return eventually(async () => (await api<IncidentPageDto>(server.baseUrl, 'GET', `/api/incidents?deviceId=${id}`, undefined, operator)).body.items[0]?.id);
+  }
+  const dispatch = async (id: number) => {
+    await api(server.baseUrl, 'POST', `/api/incidents/${id}/acknowledge`, {}, operator);
+    await api(server.baseUrl, 'POST', `/api/incidents/${id}/dispatch`, { teamId: team.id }, operator);
+  };
+  const incident = async (id: number) => (await api<IncidentDetailDto>(server.baseUrl, 'GET', `/api/incidents/${id}`, undefined, operator)).body;
+
+  beforeAll(async () => {
+    server = await startTestServer({ CONSOLE_TILE_URL: UNREACHABLE_TILES });
+    admin = (await server.session('admin')).accessToken;
+    operator = (await server.session('operator')).accessToken;
+    team = (await api<TeamDto[]>(server.baseUrl, 'GET', '/api/teams', undefined, admin)).body.find((t) => t.name === MY_THO_TEAM)!;
+    const rule = { name: 'Độ mặn vượt 4 ‰', kind: 'threshold', metric: 'salinity', operator: '>', threshold: 4, deviceKind: 'salinity' };
+    expect((await api(server.baseUrl, 'POST', '/api/rules', rule, admin)).status).toBe(201);
+    browser = await chromium.launch(CHROMIUM);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(devices.map((d) => d.endAsync()));
+    await server?.close();
+  });
+
+  it('lets an operator acknowledge and dispatch an incident from the incidents panel', async () => {
+    const id = await incidentAt('mt-sal-ui-01');
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(server.baseUrl);
+    await logIn(page, 'canbotruc');
+    const card = `[data-testid="incident-${id}"]`;
+    await expectText(page, `[data-testid="incident-state-${id}"]`, 'Chưa tiếp nhận');
+    expect(await page.locator(`${card} .incident-card__title`).textContent()).toBe('Độ mặn vượt 4 ‰ · Trạm đo mặn mt-sal-ui-01');
+
+    await page.locator(`${card} [data-testid="incident-action-acknowledge"]`).click();
+    await expectText(page, `[data-testid="incident-state-${id}"]`, 'Đã tiếp nhận');
+    await page.locator(`${card} [data-testid="incident-action-dispatch"]`).click();
+    await page.locator(`${card} select[name="teamId"]`).selectOption({ label: MY_THO_TEAM });
+    await page.locator(`${card} textarea[name="note"]`).fill('Kiểm tra cống Bảo Định');
+    await page.locator(`${card} [data-testid="incident-confirm"]`).click();
+    await expectText(page, `[data-testid="incident-state-${id}"]`, 'Đã giao xử lý');
+    expect(await page.locator(`${card} .incident-card__facts`).textContent()).toContain(`Giao cho: ${MY_THO_TEAM}`);
+    expect(await incident(id)).toMatchObject({ state: 'dispatched', teamId: team.id, acknowledgedBy: 'canbotruc', dispatchedBy: 'canbotruc' });
+    await page.close();
+  });
+
+  it('shows a field user on a phone only their team’s incidents, and lets them resolve one', async () => {
+    const ours = await incidentAt('mt-sal-ui-02');
+    await dispatch(ours);
+    const notYet = await incidentAt('mt-sal-ui-03');
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'en-US', timezoneId: 'UTC' });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${server.baseUrl}/field`);
+    await logIn(page, 'hientruong');
+
+    const card = `[data-testid="incident-${ours}"]`;
+    await expectText(page, `[data-testid="incident-state-${ours}"]`, 'Đã giao xử lý');
+    expect(new URL(page.url()).pathname).toBe('/field');
+    expect(await page.locator('.field-header__title').textContent()).toBe('Sự cố giao cho tổ');
+    await page.locator('[data-testid="connection-state"][data-state="connected"]').waitFor();
+    expect(await page.locator(`[data-testid="incident-${notYet}"]`).count()).toBe(0);
+    expect(await page.locator('[data-testid="incident-panel"]').count()).toBe(0);
+
+    await page.locator(`${card} [data-testid="incident-action-acknowledge"]`).tap();
+    await expectText(page, `[data-testid="incident-state-${ours}"]`, 'Đã đến hiện trường');
+    expect(await page.locator(`${card} [data-testid="incident-action-acknowledge"]`).count()).toBe(0);
+
+    await page.locator(`${card} [data-testid="incident-action-resolve"]`).tap();
+    await page.locator(`${card} textarea[name="note"]`).fill('Đã đóng cống ngăn mặn');
+    await page.locator(`${card} [data-testid="incident-confirm"]`).tap();
+    await expectText(page, `[data-testid="incident-state-${ours}"]`, 'Đã xử lý');
+    expect(await page.locator(`${card} button`).count()).toBe(0);
+    const resolved = await incident(ours);
+    expect(resolved).toMatchObject({ state: 'resolved', onSiteBy: 'hientruong', resolvedBy: 'hientruong' });
+    expect(resolved.timeline.at(-1)).toMatchObject({ step: 'resolved', actor: { username: 'hientruong' }, note: 'Đã đóng cống ngăn mặn' });
+
+    // Dispatched while the phone is open: it shows up without a reload.
+    await dispatch(notYet);
+    await expectText(page, `[data-testid="incident-state-${notYet}"]`, 'Đã giao xử lý');
+    await mkdir(join(FIELD_SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: FIELD_SCREENSHOT, fullPage: true });
+    await context.close();
+  });
+
+  it('raised no errors in the page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

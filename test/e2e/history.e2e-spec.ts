@@ -1,0 +1,416 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Pool } from 'pg';
+import {
+  OPEN_DATA_RATE_LIMIT,
+  type ApiErrorBody,
+  type AreaSeriesDto,
+  type DeviceEventPageDto,
+  type DeviceSeriesDto,
+  type LatestDeviceValuesDto,
+  type OpenDataDto,
+  type OpenDataFeatureCollectionDto,
+  type RawSampleDto,
+  type Role,
+} from '@ioc/contracts';
+import { startTestServer, type TestServer } from '../support/test-server';
+import { api } from '../support/clients';
+
+jest.setTimeout(90_000);
+
+const square = (w: number, s: number, e: number, n: number) => ({
+  type: 'Polygon',
+  coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]],
+});
+// Names with a comma, quotes and a line break, as a CSV must carry them.
+const AREAS = {
+  type: 'FeatureCollection',
+  features: [
+    { type: 'Feature', properties: { id: 'tinh', name: 'Tỉnh "Thử"', level: 'province', parentId: null }, geometry: square(106, 10, 107, 11) },
+    { type: 'Feature', properties: { id: 'p1', name: 'Phường 1, Mỹ Tho', level: 'ward', parentId: 'tinh' }, geometry: square(106.3, 10.3, 106.4, 10.4) },
+    { type: 'Feature', properties: { id: 'p2', name: 'Xã ven biển\nGò Công', level: 'commune', parentId: 'tinh' }, geometry: square(106.7, 10.2, 106.8, 10.4) },
+  ],
+};
+
+const DEVICES = [
+  { id: 'p1-air', kind: 'air_quality', name: 'Trạm không khí P1', lat: 10.35, lng: 106.35 },
+  { id: 'p1-wl', kind: 'water_level', name: 'Trạm mực nước P1', lat: 10.36, lng: 106.36 },
+  { id: 'p2-sal', kind: 'salinity', name: 'Trạm mặn P2', lat: 10.3, lng: 106.75 },
+];
+
+async function insertSamples(pool: Pool, deviceId: string, metric: string, samples: [string | number, number][]): Promise<void> {
+  await pool.query(
+    `INSERT INTO telemetry (time, device_key, metric_id, value)
+     SELECT s.t, d.key, m.id, s.v
+       FROM unnest($3::timestamptz[], $4::float8[]) AS s(t, v), devices d, metrics m
+      WHERE d.id = $1 AND m.name = $2
+     ON CONFLICT DO NOTHING`,
+    [deviceId, metric, samples.map(([t]) => new Date(t)), samples.map(([, v]) => v)],
+  );
+}
+
+/** RFC 4180 reader for the checks. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(field), (field = '');
+    else if (c === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++;
+    else field += c;
+  }
+  return rows;
+}
+
+describe('history, events and open data over HTTP', () => {
+  let server: TestServer;
+  let dir: string;
+  const tokens = {} as Record<Role, string>;
+  const get = <T = unknown>(path: string, role: Role = 'viewer') => api<T>(server.baseUrl, 'GET', path, undefined, tokens[role]);
+  const getText = async (path: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${server.baseUrl}${path}`, { headers: { authorization: `Bearer ${tokens.viewer}`, ...headers } });
+    return { status: res.status, type: res.headers.get('content-type'), cursor: res.headers.get('x-next-cursor'), text: await res.text() };
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ioc-history-'));
+    await writeFile(join(dir, 'areas.geojson'), JSON.stringify(AREAS));
+    server = await startTestServer({ AREAS_FILE: join(dir, 'areas.geojson') });
+    for (const role of ['admin', 'supervisor', 'operator', 'field', 'viewer'] as Role[]) tokens[role] = (await server.session(role)).accessToken;
+    for (const { id, ...fields } of DEVICES) {
+      expect((await api(server.baseUrl, 'PUT', `/api/devices/${id}`, fields, tokens.admin)).status).toBe(200);
+    }
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('latest values', () => {
+    beforeAll(async () => {
+      await server.pool.query(
+        `INSERT INTO telemetry_latest (device_key, metric_id, time, value)
+         SELECT d.key, m.id, '2025-07-01T00:00:00Z', v.value
+           FROM (VALUES ('p1-air', 'pm25', 31.5), ('p1-air', 'pm10', 52.0), ('p1-wl', 'water_level', 1.4), ('p2-sal', 'salinity', 3.2)) AS v(device, metric, value)
+           JOIN devices d ON d.id = v.device JOIN metrics m ON m.name = v.metric`,
+      );
+    });
+
+    it('for one device, an area, a map box, and all devices', async () => {
+      const one = await get<LatestDeviceValuesDto[]>('/api/history/latest?deviceId=p1-air');
+      expect(one.body).toEqual([
+        {
+          deviceId: 'p1-air',
+          kind: 'air_quality',
+          name: 'Trạm không khí P1',
+          lat: 10.35,
+          lng: 106.35,
+          values: { pm25: { value: 31.5, ts: '2025-07-01T00:00:00.000Z' }, pm10: { value: 52, ts: '2025-07-01T00:00:00.000Z' } },
+        },
+      ]);
+      expect((await get<LatestDeviceValuesDto[]>('/api/history/latest?areaId=p1')).body.map((d) => d.deviceId)).toEqual(['p1-air', 'p1-wl']);
+      expect((await get<LatestDeviceValuesDto[]>('/api/history/latest?bbox=106.7,10.2,106.8,10.4')).body.map((d) => d.deviceId)).toEqual(['p2-sal']);
+      const all = await get<LatestDeviceValuesDto[]>('/api/history/latest?metrics=pm25,salinity', 'field');
+      expect(all.body.map((d) => [d.deviceId, Object.keys(d.values)])).toEqual([['p1-air', ['pm25']], ['p1-wl', []], ['p2-sal', ['salinity']]]);
+    });
+  });
+
+  describe('series', () => {
+    beforeAll(async () => {
+      // Hour 00 and 02 of 1 July (UTC) have samples; hour 01 is a gap.
+      await insertSamples(server.pool, 'p1-air', 'pm25', [
+        ['2025-07-01T00:00:10Z', 10],
+        ['2025-07-01T00:00:50Z', 30],
+        ['2025-07-01T00:30:00Z', 20],
+        ['2025-07-01T02:15:00Z', 40],
+      ]);
+      // Either side of midnight in Hồ Chí Minh City (UTC+7): 23:59:59 on 1 July and 00:00 on 2 July.
+      await insertSamples(server.pool, 'p1-air', 'pm10', [
+        ['2025-07-01T16:59:59Z', 5],
+        ['2025-07-01T17:00:00Z', 7],
+      ]);
+      await insertSamples(server.pool, 'p1-wl', 'water_level', [['2025-07-01T00:20:00Z', 1.0], ['2025-07-01T00:40:00Z', 2.0]]);
+    });
+
+    it('answers hourly buckets with every aggregate and the gap as a bucket of count 0', async () => {
+      const res = await get<DeviceSeriesDto>('/api/history/devices/p1-air?metrics=pm25&from=2025-07-01T00:00:00Z&to=2025-07-01T03:00:00Z&resolution=1h');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ deviceId: 'p1-air', resolution: '1h', from: '2025-07-01T00:00:00.000Z', tz: 'UTC' });
+      expect(res.body.resolution !== 'raw' && res.body.series).toEqual([
+        {
+          metric: 'pm25',
+          unit: 'µg/m³',
+          points: [
+            { t: '2025-07-01T00:00:00.000Z', min: 10, max: 30, avg: 20, last: 20, count: 3 },
+            { t: '2025-07-01T01:00:00.000Z', min: null, max: null, avg: null, last: null, count: 0 },
+            { t: '2025-07-01T02:00:00.000Z', min: 40, max: 40, avg: 40, last: 40, count: 1 },
+          ],
+        },
+      ]);
+    });
+
+    it('chooses the resolution from the span, and only the aggregates asked for', async () => {
+      const minutes = await get<DeviceSeriesDto>('/api/history/devices/p1-air?metrics=pm25&from=2025-07-01T00:00:00Z&to=2025-07-01T06:00:00Z&aggregates=avg,count');
+      expect(minutes.body.resolution).toBe('1m');
+      if (minutes.body.resolution === 'raw') throw new Error('expected buckets');
+      expect(minutes.body.series[0].points).toHaveLength(360);
+      expect(minutes.body.series[0].points[0]).toEqual({ t: '2025-07-01T00:00:00.000Z', avg: 20, count: 2 });
+      const raw = await get<DeviceSeriesDto>('/api/history/devices/p1-air?metrics=pm25&from=2025-07-01T00:00:00Z&to=2025-07-01T01:00:00Z');
+      expect(raw.body).toMatchObject({ resolution: 'raw', nextCursor: null, samples: [{ t: '2025-07-01T00:00:10.000Z', metric: 'pm25', value: 10 }, {}, {}] });
+    });
+
+    it('buckets days on local midnight in Asia/Ho_Chi_Minh, from the hourly rollup', async () => {
+      const path = '/api/history/devices/p1-air?metrics=pm10&resolution=1d&from=2025-07-01T00:00:00%2B07:00&to=2025-07-04T00:00:00%2B07:00';
+      const local = await get<DeviceSeriesDto>(`${path}&tz=Asia/Ho_Chi_Minh`);
+      expect(local.status).toBe(200);
+      if (local.body.resolution === 'raw') throw new Error('expected buckets');
+      expect(local.body.series[0].points.map((p) => [p.t, p.count, p.max])).toEqual([
+        ['2025-06-30T17:00:00.000Z', 1, 5],
+        ['2025-07-01T17:00:00.000Z', 1, 7],
+        ['2025-07-02T17:00:00.000Z', 0, null],
+      ]);
+      const utc = await get<DeviceSeriesDto>(`${path}&tz=UTC`);
+      if (utc.body.resolution === 'raw') throw new Error('expected buckets');
+      expect(utc.body.series[0].points.map((p) => [p.t, p.count])).toEqual([
+        ['2025-06-30T00:00:00.000Z', 0],
+        ['2025-07-01T00:00:00.000Z', 2],
+        ['2025-07-02T00:00:00.000Z', 0],
+        ['2025-07-03T00:00:00.000Z', 0],
+      ]);
+    });
+
+    it('pages raw samples with a cursor: no sample skipped or repeated', async () => {
+      // Two metrics sharing timestamps, so the keyset needs (time, metric) to be exact.
+      const start = Date.parse('2025-07-05T00:00:00Z');
+      const times = Array.from({ length: 1250 }, (_, i) => start + i * 2000);
+      await insertSamples(server.pool, 'p1-air', 'pm25', times.map((t, i) => [t, i]));
+      await insertSamples(server.pool, 'p1-air', 'pm10', times.filter((_, i) => i % 2 === 0).map((t, i) => [t, -i]));
+      const seen: RawSampleDto[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res: { status: number; body: DeviceSeriesDto } = await get<DeviceSeriesDto>(
+          `/api/history/devices/p1-air?metrics=pm25,pm10&resolution=raw&limit=97&from=2025-07-05T00:00:00Z&to=2025-07-06T00:00:00Z${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        expect(res.status).toBe(200);
+        if (res.body.resolution !== 'raw') throw new Error('expected raw samples');
+        seen.push(...res.body.samples);
+        cursor = res.body.nextCursor;
+        pages++;
+      } while (cursor);
+      expect(seen).toHaveLength(1250 + 625);
+      expect(new Set(seen.map((s) => `${s.t}/${s.metric}`)).size).toBe(seen.length);
+      expect(pages).toBe(Math.ceil(1875 / 97));
+      const order = seen.map((s) => `${s.t}/${s.metric === 'pm25' ? 0 : 1}`);
+      expect(order).toEqual([...order].sort());
+
+      // The same pages as CSV, with the cursor in a header.
+      const csv = await getText('/api/history/devices/p1-air?metrics=pm25&resolution=raw&limit=2&from=2025-07-05T00:00:00Z&to=2025-07-06T00:00:00Z', {
+        accept: 'text/csv',
+      });
+      expect(csv.type).toMatch(/^text\/csv/);
+      expect(parseCsv(csv.text)).toEqual([['time', 'metric', 'value'], ['2025-07-05T00:00:00.000Z', 'pm25', '0'], ['2025-07-05T00:00:02.000Z', 'pm25', '1']]);
+      const next = await getText(`/api/history/devices/p1-air?metrics=pm25&resolution=raw&limit=2&format=csv&from=2025-07-05T00:00:00Z&to=2025-07-06T00:00:00Z&cursor=${csv.cursor}`);
+      expect(parseCsv(next.text)[1]).toEqual(['2025-07-05T00:00:04.000Z', 'pm25', '2']);
+    });
+
+    it('aggregates an area over its devices', async () => {
+      const res = await get<AreaSeriesDto>('/api/history/areas/p1?metrics=pm25,water_level&from=2025-07-01T00:00:00Z&to=2025-07-01T02:00:00Z&resolution=1h');
+      expect(res.status).toBe(200);
+      expect(res.body.series.map((s) => [s.metric, s.points])).toEqual([
+        ['pm25', [{ t: '2025-07-01T00:00:00.000Z', min: 10, max: 30, avg: 20, count: 3, devices: 1 }, { t: '2025-07-01T01:00:00.000Z', min: null, max: null, avg: null, count: 0, devices: 0 }]],
+        ['water_level', [{ t: '2025-07-01T00:00:00.000Z', min: 1, max: 2, avg: 1.5, count: 2, devices: 1 }, { t: '2025-07-01T01:00:00.000Z', min: null, max: null, avg: null, count: 0, devices: 0 }]],
+      ]);
+      const csv = await getText('/api/history/areas/p1?metrics=water_level&from=2025-07-01T00:00:00Z&to=2025-07-01T02:00:00Z&resolution=1h&format=csv');
+      expect(parseCsv(csv.text)).toEqual([
+        ['metric', 'unit', 'time', 'min', 'max', 'avg', 'count', 'devices'],
+        ['water_level', 'm', '2025-07-01T00:00:00.000Z', '1', '2', '1.5', '2', '1'],
+        ['water_level', 'm', '2025-07-01T01:00:00.000Z', '', '', '', '0', '0'],
+      ]);
+    });
+  });
+
+  describe('device events', () => {
+    beforeAll(async () => {
+      await server.pool.query(
+        `INSERT INTO device_events (time, device_key, type, confidence, attributes)
+         SELECT '2025-07-01T00:00:00Z'::timestamptz + g * INTERVAL '1 minute', d.key,
+                CASE WHEN g % 3 = 0 THEN 'congestion' ELSE 'went_online' END, 0.9, jsonb_build_object('n', g)
+           FROM generate_series(1, 25) g, devices d WHERE d.id IN ('p1-air', 'p2-sal')`,
+      );
+    });
+
+    it('filters by type, device, area and time, newest first, paged without repeats', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { status: number; body: DeviceEventPageDto } = await get<DeviceEventPageDto>(`/api/events?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status).toBe(200);
+        seen.push(...res.body.events.map((e) => `${e.time}/${e.deviceId}/${e.type}`));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      expect(seen).toHaveLength(50);
+      expect(new Set(seen).size).toBe(50);
+      expect(seen[0]).toBe('2025-07-01T00:25:00.000Z/p2-sal/went_online');
+
+      const filtered = await get<DeviceEventPageDto>('/api/events?type=congestion&areaId=p1&from=2025-07-01T00:06:00Z&to=2025-07-01T00:13:00Z');
+      expect(filtered.body.events.map((e) => [e.deviceId, e.type, e.time, e.attributes])).toEqual([
+        ['p1-air', 'congestion', '2025-07-01T00:12:00.000Z', { n: 12 }],
+        ['p1-air', 'congestion', '2025-07-01T00:09:00.000Z', { n: 9 }],
+        ['p1-air', 'congestion', '2025-07-01T00:06:00.000Z', { n: 6 }],
+      ]);
+      expect((await get<DeviceEventPageDto>('/api/events?deviceId=p2-sal&limit=1000')).body.events).toHaveLength(25);
+    });
+  });
+
+  describe('open data', () => {
+    beforeAll(async () => {
+      await insertSamples(server.pool, 'p2-sal', 'salinity', [['2025-07-02T03:10:00Z', 4], ['2025-07-02T03:50:00Z', 6]]);
+    });
+    const openData = (query: string, headers: Record<string, string> = {}) =>
+      fetch(`${server.baseUrl}/api/open-data/environment?${query}`, { headers }).then(async (res) => ({
+        status: res.status,
+        type: res.headers.get('content-type'),
+        link: res.headers.get('link'),
+        text: await res.text(),
+      }));
+
+    it('publishes hourly aggregates per area without a token, with the licence, as JSON, CSV and GeoJSON', async () => {
+      const json = await openData('areaId=p2&metrics=salinity&from=2025-07-02T03:00:00Z&to=2025-07-02T05:00:00Z');
+      expect(json.status).toBe(200);
+      expect(json.link).toBe('<https://creativecommons.org/licenses/by/4.0/>; rel="license"');
+      const body = JSON.parse(json.text) as OpenDataDto;
+      expect(body.licence.name).toBe('CC BY 4.0');
+      expect(body.areas).toEqual([
+        {
+          areaId: 'p2',
+          name: 'Xã ven biển\nGò Công',
+          level: 'commune',
+          series: [
+            {
+              metric: 'salinity',
+              unit: '‰',
+              points: [
+                { t: '2025-07-02T03:00:00.000Z', min: 4, max: 6, avg: 5, count: 2, devices: 1 },
+                { t: '2025-07-02T04:00:00.000Z', min: null, max: null, avg: null, count: 0, devices: 0 },
+              ],
+            },
+          ],
+        },
+      ]);
+      // Nothing that names or places a device.
+      expect(json.text).not.toMatch(/p2-sal|Trạm|10\.3\b|106\.75/);
+
+      const csv = await openData('metrics=salinity&from=2025-07-02T03:00:00Z&to=2025-07-02T04:00:00Z', { accept: 'text/csv' });
+      expect(csv.type).toMatch(/^text\/csv; charset=utf-8/);
+      expect(csv.text.endsWith('\r\n')).toBe(true);
+      expect(parseCsv(csv.text)).toEqual([
+        ['area_id', 'area_name', 'metric', 'unit', 'hour_start', 'min', 'max', 'avg', 'count', 'devices'],
+        ['p1', 'Phường 1, Mỹ Tho', 'salinity', '‰', '2025-07-02T03:00:00.000Z', '', '', '', '0', '0'],
+        ['p2', 'Xã ven biển\nGò Công', 'salinity', '‰', '2025-07-02T03:00:00.000Z', '4', '6', '5', '2', '1'],
+        ['tinh', 'Tỉnh "Thử"', 'salinity', '‰', '2025-07-02T03:00:00.000Z', '4', '6', '5', '2', '1'],
+      ]);
+      expect(csv.text).toContain('"Tỉnh ""Thử"""');
+
+      const geo = await openData('areaId=p1&format=geojson&from=2025-07-02T03:00:00Z&to=2025-07-02T04:00:00Z');
+      expect(geo.type).toMatch(/^application\/geo\+json/);
+      const collection = JSON.parse(geo.text) as OpenDataFeatureCollectionDto;
+      expect(collection).toMatchObject({ type: 'FeatureCollection', licence: { name: 'CC BY 4.0' } });
+      expect(collection.features[0]).toMatchObject({
+        type: 'Feature',
+        id: 'p1',
+        geometry: AREAS.features[1].geometry,
+        properties: { areaId: 'p1', name: 'Phường 1, Mỹ Tho', resolution: '1h' },
+      });
+      expect(collection.features[0].properties.series.map((s) => s.metric)).toEqual(['pm25', 'pm10', 'water_level', 'salinity']);
+    });
+  });
+
+  describe('access', () => {
+    const OPERATIONS_ROOM: Role[] = ['admin', 'supervisor', 'operator', 'viewer'];
+    const routes = [
+      { path: '/api/history/latest', allowed: ['admin', 'supervisor', 'operator', 'field', 'viewer'] as Role[] },
+      { path: '/api/history/devices/p1-air?metrics=pm25&from=2025-07-01T00:00:00Z', allowed: OPERATIONS_ROOM },
+      { path: '/api/history/areas/p1?metrics=pm25&from=2025-07-01T00:00:00Z&to=2025-07-02T00:00:00Z', allowed: OPERATIONS_ROOM },
+      { path: '/api/events', allowed: OPERATIONS_ROOM },
+    ];
+    const cases = routes.flatMap((r) => (['admin', 'supervisor', 'operator', 'field', 'viewer'] as Role[]).map((role) => ({ ...r, role, ok: r.allowed.includes(role) })));
+
+    it.each(cases)('$role: GET $path is allowed: $ok', async ({ path, role, ok }) => {
+      const res = await get<ApiErrorBody>(path, role);
+      expect(res.status).toBe(ok ? 200 : 403);
+    });
+
+    it.each(routes)('GET $path without a token: 401', async ({ path }) => {
+      expect((await api(server.baseUrl, 'GET', path)).status).toBe(401);
+    });
+  });
+
+  it.each([
+    ['/api/history/devices/p1-air?from=2025-07-01T00:00:00Z', /metrics: /],
+    ['/api/history/devices/p1-air?metrics=pm25,toaster&from=2025-07-01T00:00:00Z', /metrics.*comma-separated list of metrics of the catalogue/],
+    ['/api/history/devices/p1-air?metrics=pm25,pm25&from=2025-07-01T00:00:00Z', /metrics: names an item twice/],
+    ['/api/history/devices/p1-air?metrics=pm25&from=yesterday', /from: must be an ISO-8601 time/],
+    ['/api/history/devices/p1-air?metrics=pm25&from=2025-07-02T00:00:00Z&to=2025-07-01T00:00:00Z', /to: from must be before to/],
+    ['/api/history/devices/p1-air?metrics=pm25&from=2025-07-01T00:00:00Z&resolution=5m', /resolution: Invalid option/],
+    ['/api/history/devices/p1-air?metrics=pm25&from=2025-07-01T00:00:00Z&tz=Mars/Olympus', /tz: must be an IANA time zone/],
+    ['/api/history/devices/p1-air?metrics=pm25&from=2025-07-01T00:00:00Z&resolution=1d&tz=Asia/Kolkata', /tz: Asia\/Kolkata is not a whole number of hours/],
+    ['/api/history/devices/p1-air?metrics=pm25&from=2024-07-01T00:00:00Z&to=2025-07-01T00:00:00Z&resolution=1m', /points \(buckets x metrics\)/],
+    ['/api/history/devices/p1-air?metrics=pm25&from=2025-07-01T00:00:00Z&resolution=raw&cursor=bm90LWEtY3Vyc29y', /cursor: not a cursor this API gave out/],
+    ['/api/history/devices/p1-air?metrics=pm25&from=2025-07-01T00:00:00Z&resolution=1h&cursor=abc', /cursor: only raw samples are paged/],
+    ['/api/history/devices/p1-air?metrics=pm25&from=2025-07-01T00:00:00Z&limit=0', /limit: /],
+    ['/api/history/devices/p1-air?metrics=pm25&from=2025-07-01T00:00:00Z&format=xml', /format: /],
+    ['/api/history/devices/p1-air?metrics=pm25&from=2025-07-01T00:00:00Z&colour=red', /Unrecognized key/],
+    ['/api/history/devices/BAD%20ID?metrics=pm25&from=2025-07-01T00:00:00Z', /id: lower-case/],
+    ['/api/history/areas/p1?metrics=pm25&from=2025-07-01T00:00:00Z&resolution=raw', /resolution: Invalid option/],
+    ['/api/history/areas/p1?metrics=pm25&from=2025-07-01T00:00:00Z&aggregates=last', /aggregates\.0: must be a comma-separated list of min, max, avg, count/],
+    ['/api/history/latest?deviceId=p1-air&areaId=p1', /at most one of deviceId, areaId, bbox/],
+    ['/api/history/latest?bbox=106,10,107', /bbox: must be west,south,east,north/],
+    ['/api/history/latest?bbox=107,10,106,11', /bbox: must be west,south,east,north with west <= east/],
+    ['/api/events?type=party', /type: Invalid option/],
+    ['/api/events?cursor=zzz', /cursor: not a cursor this API gave out/],
+    ['/api/events?limit=5000', /limit: /],
+  ])('GET %s answers 400 with a message', async (path, message) => {
+    const res = await get<ApiErrorBody>(path);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(message);
+  });
+
+  it.each([
+    ['/api/open-data/environment?from=2025-07-01T00:00:00Z', /to: /],
+    ['/api/open-data/environment?from=2025-01-01T00:00:00Z&to=2025-07-01T00:00:00Z', /at most 31 days/],
+    ['/api/open-data/environment?metrics=battery&from=2025-07-01T00:00:00Z&to=2025-07-02T00:00:00Z', /metrics\.0: must be a comma-separated list of pm25, pm10, water_level, salinity/],
+  ])('GET %s (public) answers 400 with a message', async (path, message) => {
+    const res = await api<ApiErrorBody>(server.baseUrl, 'GET', path);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(message);
+  });
+
+  it.each([
+    ['/api/history/devices/nobody?metrics=pm25&from=2025-07-01T00:00:00Z', 'device nobody does not exist'],
+    ['/api/history/areas/nowhere?metrics=pm25&from=2025-07-01T00:00:00Z', 'area nowhere does not exist'],
+    ['/api/history/latest?deviceId=nobody', 'device nobody does not exist'],
+  ])('GET %s answers 404', async (path, message) => {
+    const res = await get<ApiErrorBody>(path);
+    expect(res).toMatchObject({ status: 404, body: { message } });
+  });
+
+  // Last: it uses up the open-data rate limit of this address.
+  describe('open data rate limit', () => {
+    it('is rate-limited per address', async () => {
+      const query = 'areaId=p1&metrics=pm25&from=2025-07-02T03:00:00Z&to=2025-07-02T04:00:00Z';
+      const statuses: number[] = [];
+      for (let i = 0; i < OPEN_DATA_RATE_LIMIT + 5; i++) statuses.push((await fetch(`${server.baseUrl}/api/open-data/environment?${query}`)).status);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+      expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(OPEN_DATA_RATE_LIMIT);
+    });
+  });
+});

@@ -1,0 +1,434 @@
+import type { MqttClient } from 'mqtt';
+import {
+  INCIDENT_ACTION_ROLES,
+  INCIDENT_ACTIONS,
+  ROLES,
+  topics,
+  type ApiErrorBody,
+  type AuditEntryDto,
+  type IncidentAction,
+  type IncidentDetailDto,
+  type IncidentDto,
+  type IncidentEventDto,
+  type IncidentPageDto,
+  type ProvisionedDeviceDto,
+  type Role,
+  type SessionDto,
+  type TeamDto,
+  type UserDto,
+} from '@ioc/contracts';
+import { startTestServer, type TestServer } from '../support/test-server';
+import { api, connectConsole, connectDevice, eventually, nextEvent, type ConsoleSocket } from '../support/clients';
+
+jest.setTimeout(60_000);
+
+const RULE = { name: 'Độ mặn vượt 4 ‰', kind: 'threshold', metric: 'salinity', operator: '>', threshold: 4, deviceKind: 'salinity' };
+/** Mỹ Tho, where the demo field team works. */
+const MY_THO = { lat: 10.36, lng: 106.36 };
+const MY_THO_TEAM = 'Tổ xử lý hiện trường Mỹ Tho';
+const BODIES: Record<IncidentAction, (teamId: number) => unknown> = {
+  acknowledge: () => ({}),
+  dispatch: (teamId) => ({ teamId }),
+  resolve: () => ({ note: 'Đã xả nước ngọt, độ mặn giảm' }),
+  close: () => ({}),
+  comment: () => ({ note: 'Đang theo dõi' }),
+};
+
+type Seen = { event: string; id: number; step?: string };
+
+/** Records the incident events a socket is sent. */
+function record(socket: ConsoleSocket): Seen[] {
+  const seen: Seen[] = [];
+  const on = (event: 'incident:opened' | 'incident:updated') => (e: IncidentEventDto) => seen.push({ event, id: e.incident.id, step: e.entry.step });
+  socket.on('incident:opened', on('incident:opened'));
+  socket.on('incident:updated', on('incident:updated'));
+  socket.on('incident:withdrawn', ({ id }) => seen.push({ event: 'incident:withdrawn', id }));
+  return seen;
+}
+
+/** A salinity station on the server, connected over MQTT, that can push the rule over its threshold. */
+class Station {
+  private constructor(
+    readonly id: string,
+    private readonly client: MqttClient,
+  ) {}
+
+  static async create(server: TestServer, admin: string, id: string): Promise<Station> {
+    const created = await api<ProvisionedDeviceDto>(server.baseUrl, 'POST', '/api/devices', { id, kind: 'salinity', name: `Trạm đo mặn ${id}`, ...MY_THO }, admin);
+    expect(created.status).toBe(201);
+    const { username, password } = created.body.credentials;
+    return new Station(id, await connectDevice(server.mqttUrl, id, { username, password }));
+  }
+
+  async publish(salinity: number): Promise<void> {
+    await this.client.publishAsync(topics.telemetry(this.id), JSON.stringify({ ts: Date.now(), metrics: { salinity } }), { qos: 1 });
+  }
+
+  close(): Promise<void> {
+    return this.client.endAsync();
+  }
+}
+
+describe('incidents, from a device crossing a threshold to a field team and back', () => {
+  let server: TestServer;
+  const tokens = {} as Record<Role, string>;
+  let otherField: string;
+  let myThoTeam: TeamDto;
+  let otherTeam: TeamDto;
+  let operations: ConsoleSocket;
+  let fieldSocket: ConsoleSocket;
+  let otherFieldSocket: ConsoleSocket;
+  let viewerSocket: ConsoleSocket;
+  let fieldSeen: Seen[];
+  let otherFieldSeen: Seen[];
+  let viewerSeen: Seen[];
+  const stations: Station[] = [];
+  let stationCount = 0;
+
+  const call = <T = IncidentDetailDto>(role: Role | string, method: string, path: string, body?: unknown) =>
+    api<T>(server.baseUrl, method, path, body, role in tokens ? tokens[role as Role] : role);
+  const act = (role: Role | string, id: number, action: IncidentAction, body: unknown = BODIES[action](myThoTeam.id)) =>
+    call<IncidentDetailDto & Partial<ApiErrorBody>>(role, 'POST', `/api/incidents/${id}/${action}`, body);
+
+  /** A fresh station whose first value over the threshold opens an incident; answers when the operations room is told. */
+  async function openIncident(): Promise<{ incident: IncidentDto; station: Station }> {
+    const station = await Station.create(server, tokens.admin, `mt-sal-inc-${++stationCount}`);
+    stations.push(station);
+    const opened = nextEvent(operations, 'incident:opened', (e) => e.incident.deviceId === station.id);
+    await station.publish(5.2);
+    return { incident: (await opened)[0].incident, station };
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    for (const role of ROLES) tokens[role] = (await server.session(role)).accessToken;
+    expect((await call('admin', 'POST', '/api/rules', RULE)).status).toBe(201);
+    otherTeam = (await call<TeamDto>('admin', 'POST', '/api/teams', { name: 'Tổ xử lý hiện trường Gò Công Đông' })).body;
+    myThoTeam = (await call<TeamDto[]>('admin', 'GET', '/api/teams')).body.find((t) => t.name === MY_THO_TEAM)!;
+    const user = { username: 'hientruong.gcd', displayName: 'Võ Thị Em', password: 'go-cong-dong-2026', role: 'field', teamId: otherTeam.id };
+    expect((await call('admin', 'POST', '/api/users', user)).status).toBe(201);
+    otherField = (await call<SessionDto>('', 'POST', '/api/auth/login', { username: user.username, password: user.password })).body.accessToken;
+    operations = await connectConsole(server.baseUrl, tokens.operator);
+    fieldSocket = await connectConsole(server.baseUrl, tokens.field);
+    otherFieldSocket = await connectConsole(server.baseUrl, otherField);
+    viewerSocket = await connectConsole(server.baseUrl, tokens.viewer);
+    fieldSeen = record(fieldSocket);
+    otherFieldSeen = record(otherFieldSocket);
+    viewerSeen = record(viewerSocket);
+  });
+
+  afterAll(async () => {
+    for (const socket of [operations, fieldSocket, otherFieldSocket, viewerSocket]) socket?.close();
+    await Promise.all(stations.map((s) => s.close()));
+    await server?.close();
+  });
+
+  it('opens one incident when a real device crosses the threshold, for the operations room only', async () => {
+    const { incident, station } = await openIncident();
+    expect(incident).toMatchObject({
+      ruleId: expect.any(Number),
+      alertId: expect.any(Number),
+      deviceId: station.id,
+      severity: 'warning',
+      title: `${RULE.name} · Trạm đo mặn ${station.id}`,
+      state: 'open',
+      alertActive: true,
+      teamId: null,
+      escalationLevel: 0,
+    });
+    expect(incident.areaIds).toContain('my-tho');
+    const detail = await call('viewer', 'GET', `/api/incidents/${incident.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.timeline).toEqual([
+      expect.objectContaining({ step: 'opened', actor: null, alertId: incident.alertId, value: 5.2 }),
+    ]);
+    await eventually(async () => (viewerSeen.some((s) => s.id === incident.id && s.event === 'incident:opened') ? true : undefined));
+    expect((await call<ApiErrorBody>('field', 'GET', `/api/incidents/${incident.id}`)).body.message).toBe(`incident ${incident.id} does not exist`);
+    const fieldList = await call<IncidentPageDto>('field', 'GET', '/api/incidents');
+    expect(fieldList.body.items.map((i) => i.id)).not.toContain(incident.id);
+    expect(fieldSeen.concat(otherFieldSeen).map((s) => s.id)).not.toContain(incident.id);
+  });
+
+  it('keeps one incident per rule and device: a clearing and a new breach land on its timeline', async () => {
+    const { incident, station } = await openIncident();
+    const cleared = nextEvent(operations, 'incident:updated', (e) => e.incident.id === incident.id && e.entry.step === 'alert_resolved');
+    await station.publish(3.1);
+    expect((await cleared)[0].incident).toMatchObject({ state: 'open', alertActive: false });
+    const again = nextEvent(operations, 'incident:updated', (e) => e.incident.id === incident.id && e.entry.step === 'alert_opened');
+    await station.publish(6.4);
+    expect((await again)[0]).toMatchObject({ incident: { alertActive: true }, entry: { value: 6.4, actor: null } });
+    const list = await call<IncidentPageDto>('operator', 'GET', `/api/incidents?deviceId=${station.id}`);
+    expect(list.body.items.map((i) => i.id)).toEqual([incident.id]);
+    const steps = (await call('operator', 'GET', `/api/incidents/${incident.id}`)).body.timeline.map((e) => e.step);
+    expect(steps).toEqual(['opened', 'alert_resolved', 'alert_opened']);
+  });
+
+  it('goes open -> acknowledged -> dispatched -> on site -> resolved -> closed, each step with who and when', async () => {
+    const { incident } = await openIncident();
+    const id = incident.id;
+    expect((await act('operator', id, 'acknowledge')).body).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'canbotruc' });
+
+    const toTeam = nextEvent(fieldSocket, 'incident:updated', (e) => e.incident.id === id && e.entry.step === 'dispatched');
+    const dispatched = await act('operator', id, 'dispatch', { teamId: myThoTeam.id, note: 'Kiểm tra cống Bảo Định' });
+    expect(dispatched.body).toMatchObject({ state: 'dispatched', teamId: myThoTeam.id, teamName: MY_THO_TEAM, dispatchedBy: 'canbotruc' });
+    expect((await toTeam)[0].entry).toMatchObject({ teamId: myThoTeam.id, teamName: MY_THO_TEAM, note: 'Kiểm tra cống Bảo Định' });
+
+    const fieldList = await call<IncidentPageDto>('field', 'GET', '/api/incidents');
+    expect(fieldList.body.items.map((i) => i.id)).toContain(id);
+    expect(fieldList.body.items.every((i) => i.teamId === myThoTeam.id)).toBe(true);
+
+    expect((await act('field', id, 'acknowledge')).body).toMatchObject({ state: 'dispatched', onSiteBy: 'hientruong', onSiteAt: expect.any(String) });
+    expect((await act('field', id, 'comment', { note: 'Đã đến cống, mực nước thấp' })).status).toBe(200);
+    const resolved = await act('field', id, 'resolve', { note: 'Đã đóng cống ngăn mặn' });
+    expect(resolved.body).toMatchObject({ state: 'resolved', resolvedBy: 'hientruong' });
+    const closed = await act('supervisor', id, 'close', { note: 'Xác nhận' });
+    expect(closed.status).toBe(200);
+    expect(closed.body).toMatchObject({ state: 'closed', closedBy: 'truongca', closedAt: expect.any(String) });
+
+    const timeline = closed.body.timeline.map((e) => [e.step, e.actor?.username ?? null, e.note]);
+    expect(timeline).toEqual([
+      ['opened', null, null],
+      ['acknowledged', 'canbotruc', null],
+      ['dispatched', 'canbotruc', 'Kiểm tra cống Bảo Định'],
+      ['on_site', 'hientruong', null],
+      ['comment', 'hientruong', 'Đã đến cống, mực nước thấp'],
+      ['resolved', 'hientruong', 'Đã đóng cống ngăn mặn'],
+      ['closed', 'truongca', 'Xác nhận'],
+    ]);
+    const times = closed.body.timeline.map((e) => Date.parse(e.at));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(closed.body.timeline.every((e) => e.actor === null || typeof e.actor.id === 'number')).toBe(true);
+
+    // The field team was told of every step after the dispatch, and nothing before it.
+    await eventually(async () => (fieldSeen.some((s) => s.id === id && s.step === 'closed') ? true : undefined));
+    expect(fieldSeen.filter((s) => s.id === id).map((s) => s.step)).toEqual(['dispatched', 'on_site', 'comment', 'resolved', 'closed']);
+    expect(otherFieldSeen.map((s) => s.id)).not.toContain(id);
+  });
+
+  it('refuses a step the lifecycle does not allow with 409 and says why', async () => {
+    const { incident } = await openIncident();
+    const id = incident.id;
+    expect((await act('operator', id, 'close')).body).toMatchObject({
+      statusCode: 409,
+      message: `incident ${id} is open: only an incident that is resolved can be closed`,
+    });
+    expect((await act('operator', id, 'dispatch')).body.message).toBe(
+      `incident ${id} is open: only an incident that is acknowledged or dispatched can be dispatched`,
+    );
+    expect((await act('operator', id, 'acknowledge')).status).toBe(200);
+    expect((await act('admin', id, 'acknowledge')).body).toMatchObject({
+      statusCode: 409,
+      message: `incident ${id} is acknowledged: only an incident that is open can be acknowledged`,
+    });
+    await act('operator', id, 'dispatch');
+    expect((await act('operator', id, 'dispatch')).body.message).toBe(`incident ${id} is already dispatched to team ${myThoTeam.id}`);
+    await act('field', id, 'acknowledge');
+    expect((await act('field', id, 'acknowledge')).body).toMatchObject({ statusCode: 409, message: `incident ${id} is already acknowledged on site` });
+    await act('field', id, 'resolve');
+    await act('operator', id, 'close');
+    expect((await act('operator', id, 'comment')).body).toMatchObject({ statusCode: 409, message: `incident ${id} is closed` });
+    const steps = (await call('operator', 'GET', `/api/incidents/${id}`)).body.timeline.map((e) => e.step);
+    expect(steps).toEqual(['opened', 'acknowledged', 'dispatched', 'on_site', 'resolved', 'closed']);
+  });
+
+  describe('who may do what', () => {
+    let id: number;
+    beforeAll(async () => {
+      id = (await openIncident()).incident.id;
+    });
+
+    it.each(ROLES)('%s reads the list and one incident', async (role) => {
+      const own = role === 'field' ? 404 : 200;
+      expect((await call<IncidentPageDto>(role, 'GET', '/api/incidents')).status).toBe(200);
+      expect((await call(role, 'GET', `/api/incidents/${id}`)).status).toBe(own);
+    });
+
+    // Dispatched to the other team, so the demo field user never finds this incident.
+    const cases = INCIDENT_ACTIONS.flatMap((action) => ROLES.map((role) => ({ action, role, allowed: INCIDENT_ACTION_ROLES[action].includes(role) })));
+    it.each(cases)('$role: $action is allowed: $allowed', async ({ action, role, allowed }) => {
+      const res = await call<ApiErrorBody>(role, 'POST', `/api/incidents/${id}/${action}`, BODIES[action](otherTeam.id));
+      if (!allowed) {
+        expect(res.status).toBe(403);
+        expect(res.body.message).toBe(`the role ${role} may not POST /api/incidents/:id/${action}`);
+      } else if (role === 'field') {
+        expect(res.body).toMatchObject({ statusCode: 404, message: `incident ${id} does not exist` });
+      } else {
+        expect([200, 409]).toContain(res.status);
+      }
+    });
+  });
+
+  it("keeps another team's incident from a field user over REST and over socket.io", async () => {
+    const { incident } = await openIncident();
+    const id = incident.id;
+    await act('operator', id, 'acknowledge');
+    const toOther = nextEvent(otherFieldSocket, 'incident:updated', (e) => e.incident.id === id);
+    await act('operator', id, 'dispatch', { teamId: otherTeam.id });
+    expect((await toOther)[0].incident.teamName).toBe('Tổ xử lý hiện trường Gò Công Đông');
+
+    expect((await call<ApiErrorBody>('field', 'GET', `/api/incidents/${id}`)).body).toMatchObject({ statusCode: 404, message: `incident ${id} does not exist` });
+    for (const action of ['acknowledge', 'resolve', 'comment'] as const) {
+      expect((await act('field', id, action)).status).toBe(404);
+    }
+    const asked = await call<IncidentPageDto>('field', 'GET', `/api/incidents?teamId=${otherTeam.id}`);
+    expect(asked).toMatchObject({ status: 200, body: { items: [] } });
+    const otherList = (await call<IncidentPageDto>(otherField, 'GET', '/api/incidents')).body.items;
+    expect(otherList.map((i) => i.id)).toContain(id);
+    expect(otherList.every((i) => i.teamId === otherTeam.id)).toBe(true);
+    expect((await act(otherField, id, 'acknowledge')).body.onSiteBy).toBe('hientruong.gcd');
+
+    // Dispatched again to Mỹ Tho: the team that had it is told it is gone, and loses it.
+    const withdrawn = nextEvent(otherFieldSocket, 'incident:withdrawn', (p) => p.id === id);
+    const arrived = nextEvent(fieldSocket, 'incident:updated', (e) => e.incident.id === id);
+    const redispatched = await act('operator', id, 'dispatch', { teamId: myThoTeam.id });
+    expect(redispatched.body).toMatchObject({ teamId: myThoTeam.id, onSiteAt: null, onSiteBy: null });
+    await withdrawn;
+    await arrived;
+    expect((await call(otherField, 'GET', `/api/incidents/${id}`)).status).toBe(404);
+    expect((await call('field', 'GET', `/api/incidents/${id}`)).status).toBe(200);
+    expect(otherFieldSeen.filter((s) => s.id === id).map((s) => s.event)).toEqual(['incident:updated', 'incident:updated', 'incident:withdrawn']);
+    // Sockets of field teams never heard of an incident before it was dispatched to them, nor of alerts.
+    expect(fieldSeen.concat(otherFieldSeen).some((s) => s.event === 'incident:opened')).toBe(false);
+  });
+
+  it('sends alerts to the operations room only', async () => {
+    const alerts: number[] = [];
+    fieldSocket.on('alert:opened', (a) => alerts.push(a.id));
+    const toViewer = nextEvent(viewerSocket, 'alert:opened', () => true);
+    await openIncident();
+    await toViewer;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(alerts).toEqual([]);
+  });
+
+  it('filters and pages the list, and lets a reconnecting console catch up with updatedSince', async () => {
+    const all = await call<IncidentPageDto>('operator', 'GET', '/api/incidents?limit=500');
+    expect(all.body.items.length).toBeGreaterThanOrEqual(6);
+    const ids = all.body.items.map((i) => i.id);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+
+    const first = await call<IncidentPageDto>('operator', 'GET', '/api/incidents?limit=2');
+    const second = await call<IncidentPageDto>('operator', 'GET', `/api/incidents?limit=2&cursor=${first.body.nextCursor}`);
+    expect([...first.body.items, ...second.body.items].map((i) => i.id)).toEqual(ids.slice(0, 4));
+
+    const closed = await call<IncidentPageDto>('viewer', 'GET', '/api/incidents?state=closed');
+    expect(closed.body.items.length).toBeGreaterThan(0);
+    expect(closed.body.items.every((i) => i.state === 'closed')).toBe(true);
+    const active = await call<IncidentPageDto>('viewer', 'GET', '/api/incidents?state=open,acknowledged,dispatched&severity=warning,critical&areaId=my-tho');
+    expect(active.body.items.every((i) => ['open', 'acknowledged', 'dispatched'].includes(i.state) && i.areaIds.includes('my-tho'))).toBe(true);
+    expect((await call<IncidentPageDto>('viewer', 'GET', '/api/incidents?areaId=go-cong-dong')).body.items).toEqual([]);
+    expect((await call<IncidentPageDto>('viewer', 'GET', `/api/incidents?teamId=${myThoTeam.id}`)).body.items.every((i) => i.teamId === myThoTeam.id)).toBe(true);
+    const future = new Date(Date.now() + 60_000).toISOString();
+    expect((await call<IncidentPageDto>('viewer', 'GET', `/api/incidents?from=${encodeURIComponent(future)}`)).body.items).toEqual([]);
+
+    // While a console is away, one incident changes; asking for what changed since brings just that one back.
+    const newest = all.body.items.reduce((max, i) => (i.updatedAt > max ? i.updatedAt : max), '');
+    const since = new Date(Date.parse(newest) + 1).toISOString();
+    const target = all.body.items.find((i) => i.state === 'open')!;
+    await act('operator', target.id, 'comment', { note: 'Trong lúc mất kết nối' });
+    const missed = await call<IncidentPageDto>('operator', 'GET', `/api/incidents?updatedSince=${encodeURIComponent(since)}`);
+    expect(missed.body.items.map((i) => i.id)).toEqual([target.id]);
+  });
+
+  it('answers 400 to bad bodies, queries and ids, naming the field', async () => {
+    const { incident } = await openIncident();
+    const id = incident.id;
+    await act('operator', id, 'acknowledge');
+    const cases: [string, unknown, RegExp][] = [
+      ['dispatch', {}, /^teamId: /],
+      ['dispatch', { teamId: 'Mỹ Tho' }, /^teamId: /],
+      ['dispatch', { teamId: 99_999 }, /^teamId: team 99999 does not exist$/],
+      ['resolve', {}, /^note: /],
+      ['resolve', { note: '   ' }, /^note: must not be empty$/],
+      ['comment', { note: 'x'.repeat(2001) }, /^note: /],
+      ['acknowledge', { note: 'ok', state: 'closed' }, /state/],
+      ['close', '[1, 2]', /expected object/],
+    ];
+    for (const [action, body, message] of cases) {
+      const res = await act('operator', id, action as IncidentAction, body);
+      expect({ action, body, status: res.status }).toEqual({ action, body, status: 400 });
+      expect(res.body.message).toMatch(message);
+    }
+    for (const query of ['state=bogus', 'severity=high', 'limit=0', 'limit=501', 'cursor=abc', 'from=yesterday', 'updatedSince=2026-11-23', 'colour=red']) {
+      const res = await call<ApiErrorBody>('operator', 'GET', `/api/incidents?${query}`);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+    }
+    expect((await call<ApiErrorBody>('operator', 'GET', '/api/incidents/abc')).body).toMatchObject({ statusCode: 400, message: 'id: must be a positive whole number' });
+    expect((await act('operator', 99_999_999, 'comment')).body).toMatchObject({ statusCode: 404, message: 'incident 99999999 does not exist' });
+    expect((await call('operator', 'GET', `/api/incidents/${id}`)).body.state).toBe('acknowledged');
+  });
+
+  it('audits every attempted step: who, which incident, how it ended', async () => {
+    const { incident } = await openIncident();
+    const id = String(incident.id);
+    await act('operator', incident.id, 'acknowledge');
+    await act('operator', incident.id, 'acknowledge');
+    await act('viewer', incident.id, 'close');
+    const log = await eventually(async () => {
+      const res = await call<AuditEntryDto[]>('supervisor', 'GET', '/api/audit?targetType=incidents&limit=1000');
+      const mine = res.body.filter((e) => e.targetId === id);
+      return mine.length === 3 ? mine : undefined;
+    });
+    expect(log.map((e) => [e.action, e.actor?.username, e.status]).reverse()).toEqual([
+      ['POST /api/incidents/:id/acknowledge', 'canbotruc', 200],
+      ['POST /api/incidents/:id/acknowledge', 'canbotruc', 409],
+      ['POST /api/incidents/:id/close', 'nguoixem', 403],
+    ]);
+  });
+
+  it("ends a user's sessions when their team changes, so a token never carries an old team", async () => {
+    const user = { username: 'doi.to', displayName: 'Đổi tổ', password: 'doi-to-2026-pass', role: 'field', teamId: myThoTeam.id };
+    const created = await call<UserDto>('admin', 'POST', '/api/users', user);
+    const login = () => call<SessionDto>('', 'POST', '/api/auth/login', { username: user.username, password: user.password });
+    const before = (await login()).body.accessToken;
+    expect((await call<IncidentPageDto>(before, 'GET', '/api/incidents')).status).toBe(200);
+    await call('admin', 'PATCH', `/api/users/${created.body.id}`, { teamId: otherTeam.id });
+    expect((await call<ApiErrorBody>(before, 'GET', '/api/incidents')).body).toMatchObject({ statusCode: 401, message: 'session revoked: log in again' });
+    expect((await login()).body.user.teamId).toBe(otherTeam.id);
+  });
+});
+
+describe('escalation of incidents nobody acknowledges', () => {
+  let server: TestServer;
+  let operator: string;
+  let operations: ConsoleSocket;
+  let field: ConsoleSocket;
+  let station: Station;
+
+  beforeAll(async () => {
+    server = await startTestServer({ INCIDENT_ESCALATE_AFTER_S: '1' });
+    const admin = (await server.session('admin')).accessToken;
+    operator = (await server.session('operator')).accessToken;
+    expect((await api(server.baseUrl, 'POST', '/api/rules', RULE, admin)).status).toBe(201);
+    station = await Station.create(server, admin, 'mt-sal-esc-01');
+    operations = await connectConsole(server.baseUrl, operator);
+    field = await connectConsole(server.baseUrl, (await server.session('field')).accessToken);
+  });
+
+  afterAll(async () => {
+    operations?.close();
+    field?.close();
+    await station?.close();
+    await server?.close();
+  });
+
+  it('raises the level once per deadline with a timeline entry and an event, until acknowledged', async () => {
+    const fieldSeen = record(field);
+    const opened = nextEvent(operations, 'incident:opened', (e) => e.incident.deviceId === station.id);
+    await station.publish(7);
+    const { incident } = (await opened)[0];
+    const first = await nextEvent(operations, 'incident:updated', (e) => e.incident.id === incident.id && e.entry.step === 'escalated', 5000);
+    expect(first[0]).toMatchObject({ incident: { escalationLevel: 1, state: 'open' }, entry: { step: 'escalated', level: 1, actor: null } });
+    expect(Date.parse(first[0].entry.at) - Date.parse(incident.updatedAt)).toBeGreaterThanOrEqual(900);
+    const second = await nextEvent(operations, 'incident:updated', (e) => e.incident.id === incident.id && e.entry.level === 2, 5000);
+    expect(second[0].incident).toMatchObject({ escalationLevel: 2, escalatedAt: expect.any(String) });
+
+    const acknowledged = await api<IncidentDetailDto>(server.baseUrl, 'POST', `/api/incidents/${incident.id}/acknowledge`, {}, operator);
+    const level = acknowledged.body.escalationLevel;
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await api<IncidentDetailDto>(server.baseUrl, 'GET', `/api/incidents/${incident.id}`, undefined, operator);
+    expect(after.body.escalationLevel).toBe(level);
+    expect(after.body.timeline.filter((e) => e.step === 'escalated').map((e) => e.level)).toEqual(level === 2 ? [1, 2] : [1, 2, 3]);
+    expect(fieldSeen).toEqual([]);
+  });
+});
