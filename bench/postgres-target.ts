@@ -68,7 +68,8 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function admin<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+/** One connection for `work`, named as the bench's so the measurements can tell it apart. */
+export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url, application_name: BENCH_APPLICATION_NAME });
   await client.connect();
   try {
@@ -79,7 +80,7 @@ async function admin<T>(url: string, work: (client: Client) => Promise<T>): Prom
 }
 
 async function target(url: string, source: PostgresTarget['source'], stop: () => Promise<void>): Promise<PostgresTarget> {
-  const version = await admin(url, async (c) => (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v);
+  const version = await withClient(url, async (c) => (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v);
   const host = new URL(url).hostname;
   const local = ['127.0.0.1', 'localhost', '::1', '[::1]', ''].includes(host);
   return {
@@ -89,7 +90,7 @@ async function target(url: string, source: PostgresTarget['source'], stop: () =>
     createScratch: async (prefix) => {
       // Generated from hex digits here: identifiers cannot be bound as parameters.
       const name = `${prefix}_${randomBytes(5).toString('hex')}`;
-      await admin(url, (c) => c.query(`CREATE DATABASE ${name}`));
+      await withClient(url, (c) => c.query(`CREATE DATABASE ${name}`));
       const scratchUrl = new URL(url);
       scratchUrl.pathname = `/${name}`;
       const scratch: ScratchDatabase = {
@@ -97,14 +98,14 @@ async function target(url: string, source: PostgresTarget['source'], stop: () =>
         name,
         drop: async () => {
           scratches.delete(scratch);
-          await admin(url, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+          await withClient(url, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
         },
       };
       scratches.add(scratch);
       return scratch;
     },
     pids: (database) =>
-      admin(url, async (c) => {
+      withClient(url, async (c) => {
         const { rows } = await c.query<{ pid: number; bench: boolean }>(
           `SELECT pid, application_name = $2 AS bench FROM pg_stat_activity
             WHERE (datname = $1 OR backend_type <> 'client backend') AND pid <> pg_backend_pid()`,

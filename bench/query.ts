@@ -2,12 +2,11 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
 import { z } from 'zod';
 import type { HealthDto } from '@ioc/contracts';
 import { missingRanges, partitionName, type TimeRange } from '../libs/storage/src/engine/partitions';
 import { deviceIds, provision, REPO_ROOT, startServer, type BenchServer } from './ioc-server';
-import { BENCH_APPLICATION_NAME, dropAllScratches, openPostgresTarget, type PostgresTarget } from './postgres-target';
+import { dropAllScratches, openPostgresTarget, withClient, type PostgresTarget } from './postgres-target';
 
 /**
  * History reads over real HTTP on a week of minute samples: loads the samples straight into a
@@ -50,16 +49,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-async function withClient<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url, application_name: BENCH_APPLICATION_NAME });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Plain PostgreSQL: the partitions of the loaded days, made the way the server makes them. */
 async function partitionsFor(url: string, range: TimeRange): Promise<void> {
