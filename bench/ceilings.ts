@@ -213,7 +213,7 @@ export async function measureWriterCeiling(
           receivedAt: ts,
         });
       }
-      await repository.write({ samples: batch, events: [], deadLetters: [] });
+      await repository.write({ samples: batch, events: [], deadLetters: [], statuses: [] });
       batches += 1;
     }
     const windowS = (performance.now() - started) / 1000;

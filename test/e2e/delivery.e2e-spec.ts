@@ -117,6 +117,40 @@ describe('the database going away loses nothing', () => {
     expect(after.ingest).toMatchObject({ samples: 401 });
   });
 
+  it('keeps the status changes a device reports while the database is away', async () => {
+    const server = await start();
+    const { device } = await provision(server);
+    open.push(device);
+    await device.publishAsync(topics.telemetry(DEVICE), reading(0), { qos: 1 });
+    await eventually(async () => ((await storedTimes(server)).length === 1 ? true : undefined));
+
+    proxy.cut();
+    for (const status of ['offline', 'online', 'offline']) {
+      await device.publishAsync(topics.status(DEVICE), status, { qos: 1 });
+      // Distinct times: a transition is keyed by its time.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await eventually(async () => ((await health(server)).spool?.databaseWritable === false ? true : undefined));
+    proxy.restore();
+
+    const stored = await eventually(async () => {
+      const { rows } = await server.pool.query<{ type: string; reason: string; status: string }>(
+        `SELECT e.type, e.attributes->>'reason' AS reason, d.status
+           FROM device_events e JOIN devices d ON d.key = e.device_key
+          WHERE d.id = $1 ORDER BY e.time`,
+        [DEVICE],
+      );
+      return rows.length === 4 ? rows : undefined;
+    }, 30_000);
+    expect(stored.map((r) => [r.type, r.reason])).toEqual([
+      ['went_online', 'data'],
+      ['went_offline', 'reported'],
+      ['went_online', 'reported'],
+      ['went_offline', 'reported'],
+    ]);
+    expect(stored[0].status).toBe('offline');
+  });
+
   it('writes what a stopped server left in its spool when it starts again, before taking new messages', async () => {
     const first = await start();
     const { device } = await provision(first);

@@ -14,8 +14,11 @@ import {
   type RawSampleDto,
   type Role,
 } from '@ioc/contracts';
+import type { Database } from '@ioc/database';
+import { HistoryRepository } from '../../libs/storage/src/history/history.repository';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { api } from '../support/clients';
+import { relationsRead } from '../support/query-plans';
 
 jest.setTimeout(90_000);
 
@@ -235,6 +238,94 @@ describe('history, events and open data over HTTP', () => {
         ['water_level', 'm', '2025-07-01T00:00:00.000Z', '1', '2', '1.5', '2', '1'],
         ['water_level', 'm', '2025-07-01T01:00:00.000Z', '', '', '', '0', '0'],
       ]);
+    });
+  });
+
+  describe('area rollup', () => {
+    // Two air-quality stations in p1 (and tinh), one in p2 (and tinh) with values that would
+    // show if its rows leaked into p1.
+    const PM25 = {
+      'p1-air': [['2025-08-01T00:05:00Z', 10], ['2025-08-01T00:35:00Z', 20], ['2025-08-01T01:10:00Z', 30]],
+      'p1-air-b': [['2025-08-01T00:20:00Z', 40], ['2025-08-01T00:50:00Z', 5]],
+      'p2-air': [['2025-08-01T00:10:00Z', 500], ['2025-08-01T01:20:00Z', -50]],
+    } as Record<string, [string, number][]>;
+    const hours = (areaId: string) =>
+      get<AreaSeriesDto>(`/api/history/areas/${areaId}?metrics=pm25&from=2025-08-01T00:00:00Z&to=2025-08-01T03:00:00Z&resolution=1h`).then(
+        (res) => res.body.series[0].points,
+      );
+    /** The same buckets computed from the raw samples of the area's devices. */
+    const fromRaw = async (areaId: string, unit: 'hour' | 'day') => {
+      const { rows } = await server.pool.query(
+        `WITH samples AS (
+           SELECT date_trunc($2, t.time AT TIME ZONE 'UTC') AS b, date_trunc('hour', t.time AT TIME ZONE 'UTC') AS hour, t.value, t.device_key
+             FROM telemetry t JOIN devices d ON d.key = t.device_key JOIN metrics m ON m.id = t.metric_id
+            WHERE d.area_ids @> ARRAY[$1::text] AND m.name = 'pm25' AND t.time >= '2025-08-01T00:00:00Z' AND t.time < '2025-08-02T00:00:00Z'
+         ), hours AS (SELECT b, count(DISTINCT device_key) AS devices FROM samples GROUP BY b, hour),
+         most AS (SELECT b, max(devices) AS devices FROM hours GROUP BY b)
+         SELECT to_char(s.b, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS t, min(s.value) AS min, max(s.value) AS max, avg(s.value) AS avg,
+                count(*)::int AS count, most.devices::int AS devices
+           FROM samples s JOIN most USING (b) GROUP BY s.b, most.devices ORDER BY s.b`,
+        [areaId, unit],
+      );
+      return rows as { t: string; min: number; max: number; avg: number; count: number; devices: number }[];
+    };
+    const filled = (points: { count?: number }[]) => points.filter((p) => p.count !== 0);
+
+    beforeAll(async () => {
+      for (const [id, lat, lng] of [['p1-air-b', 10.32, 106.33], ['p2-air', 10.3, 106.72]] as const) {
+        const res = await api(server.baseUrl, 'PUT', `/api/devices/${id}`, { kind: 'air_quality', name: id, lat, lng }, tokens.admin);
+        expect(res.status).toBe(200);
+      }
+      for (const [id, samples] of Object.entries(PM25)) await insertSamples(server.pool, id, 'pm25', samples);
+    });
+
+    it('holds per hour what the raw samples of the area give', async () => {
+      expect(await hours('p1')).toEqual([
+        { t: '2025-08-01T00:00:00.000Z', min: 5, max: 40, avg: 18.75, count: 4, devices: 2 },
+        { t: '2025-08-01T01:00:00.000Z', min: 30, max: 30, avg: 30, count: 1, devices: 1 },
+        { t: '2025-08-01T02:00:00.000Z', min: null, max: null, avg: null, count: 0, devices: 0 },
+      ]);
+      for (const area of ['p1', 'p2', 'tinh']) expect(filled(await hours(area))).toEqual(await fromRaw(area, 'hour'));
+      expect((await hours('tinh'))[0]).toMatchObject({ min: 5, max: 500, count: 5, devices: 3 });
+    });
+
+    it('takes late samples into old hours, and a redelivered sample once', async () => {
+      // Late: a device new to hour 01, and one more sample of a device already in hour 00.
+      await insertSamples(server.pool, 'p1-air-b', 'pm25', [['2025-08-01T01:40:00Z', 1]]);
+      await insertSamples(server.pool, 'p1-air', 'pm25', [['2025-08-01T00:59:00Z', 100]]);
+      const corrected = [
+        { t: '2025-08-01T00:00:00.000Z', min: 5, max: 100, avg: 35, count: 5, devices: 2 },
+        { t: '2025-08-01T01:00:00.000Z', min: 1, max: 30, avg: 15.5, count: 2, devices: 2 },
+      ];
+      expect(filled(await hours('p1'))).toEqual(corrected);
+      expect(filled(await hours('p1'))).toEqual(await fromRaw('p1', 'hour'));
+
+      // Redelivered (same device, metric and time): the writer's ON CONFLICT DO NOTHING skips
+      // it, and nothing changes, whatever value it carries; in one statement with a new sample.
+      await insertSamples(server.pool, 'p1-air-b', 'pm25', [['2025-08-01T01:40:00Z', 1]]);
+      await insertSamples(server.pool, 'p1-air', 'pm25', [['2025-08-01T00:05:00Z', 999], ['2025-08-01T02:30:00Z', 7]]);
+      expect(await hours('p1')).toEqual([...corrected, { t: '2025-08-01T02:00:00.000Z', min: 7, max: 7, avg: 7, count: 1, devices: 1 }]);
+
+      // A day: the largest number of devices in any hour of it.
+      const day = await get<AreaSeriesDto>('/api/history/areas/p1?metrics=pm25&from=2025-08-01T00:00:00Z&to=2025-08-02T00:00:00Z&resolution=1d');
+      expect(day.body.series[0].points).toEqual([{ t: '2025-08-01T00:00:00.000Z', min: 1, max: 100, avg: 213 / 8, count: 8, devices: 2 }]);
+      expect(day.body.series[0].points).toEqual(await fromRaw('p1', 'day'));
+    });
+
+    it('reads hours and days of an area from telemetry_area_1h, minutes from its devices', async () => {
+      const queries: { sql: string; params: unknown[] }[] = [];
+      const capture = { pool: { query: async (sql: string, params: unknown[]) => (queries.push({ sql, params }), { rows: [] }) } };
+      const repository = new HistoryRepository(capture as unknown as Database);
+      const [from, to] = [new Date('2025-07-01T00:00:00Z'), new Date('2025-07-31T00:00:00Z')];
+      await repository.buckets({ areaId: 'p1' }, ['pm25', 'pm10'], '1h', from, to, 'UTC');
+      await repository.buckets({ areaId: 'p1' }, ['pm25', 'pm10'], '1d', from, to, 'Asia/Ho_Chi_Minh');
+      await repository.buckets({ areaId: 'p1' }, ['pm25'], '1m', from, new Date('2025-07-01T06:00:00Z'), 'UTC');
+      const [hourly, daily, minutes] = await Promise.all(queries.map((q) => relationsRead(server.pool, q.sql, q.params)));
+      expect(hourly).toEqual(['metrics', 'telemetry_area_1h']);
+      expect(daily).toEqual(['metrics', 'telemetry_area_1h']);
+      expect(minutes).toEqual(expect.arrayContaining(['devices', 'metrics']));
+      expect(minutes.some((r) => r.startsWith('telemetry_1m'))).toBe(true);
+      expect(minutes).not.toContain('telemetry_area_1h');
     });
   });
 

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { topics, type DeviceSeriesDto, type HealthDto, type ProvisionedDeviceDto } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { api, connectDevice, eventually } from '../support/clients';
+import { relationsRead } from '../support/query-plans';
 
 jest.setTimeout(90_000);
 
@@ -29,23 +30,6 @@ async function insertSamples(pool: Pool, deviceId: string, metric: string, sampl
      ON CONFLICT DO NOTHING`,
     [deviceId, metric, samples.map(([t]) => new Date(t)), samples.map(([, v]) => v)],
   );
-}
-
-/** Relations a plan reads, from EXPLAIN (FORMAT JSON). */
-async function relationsRead(pool: Pool, sql: string, params: unknown[]): Promise<string[]> {
-  const { rows } = await pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-  const names = new Set<string>();
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      for (const [k, v] of Object.entries(node)) {
-        if (k === 'Relation Name' && typeof v === 'string') names.add(v);
-        else walk(v);
-      }
-    }
-  };
-  walk(rows[0]['QUERY PLAN']);
-  return [...names].sort();
 }
 
 describe('time-series storage on plain PostgreSQL', () => {
@@ -184,6 +168,13 @@ describe('retention on plain PostgreSQL', () => {
 
     const { rows: hours } = await server.pool.query<{ bucket: Date }>('SELECT bucket FROM telemetry_1h ORDER BY bucket');
     expect(hours.map((h) => h.bucket.getTime())).toEqual(
+      expect.arrayContaining([times.tenDaysAgo, times.fourDaysAgo].map((t) => Math.floor(t / 3_600_000) * 3_600_000)),
+    );
+    // The area rollup is kept as long as the hourly one.
+    const { rows: areaHours } = await server.pool.query<{ bucket: Date }>(
+      `SELECT DISTINCT bucket FROM telemetry_area_1h WHERE area_id = ANY ((SELECT area_ids FROM devices WHERE id = 'mt-wl-ret')::text[]) ORDER BY bucket`,
+    );
+    expect(areaHours.map((h) => h.bucket.getTime())).toEqual(
       expect.arrayContaining([times.tenDaysAgo, times.fourDaysAgo].map((t) => Math.floor(t / 3_600_000) * 3_600_000)),
     );
     const { rows: minutes } = await server.pool.query<{ bucket: Date }>('SELECT bucket FROM telemetry_1m WHERE bucket < $1', [

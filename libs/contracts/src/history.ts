@@ -186,7 +186,11 @@ export interface RawSeriesDto {
 export type DeviceSeriesDto = { deviceId: string } & (BucketSeriesDto | RawSeriesDto);
 
 export interface AreaBucketDto extends Omit<BucketDto, 'last'> {
-  /** Devices that contributed samples to the bucket. */
+  /**
+   * Devices that contributed samples to the bucket. For a day (`1d`), the largest number of
+   * devices in any one hour of it. A sample counts in the areas its device was in when it was
+   * stored.
+   */
   devices: number;
 }
 

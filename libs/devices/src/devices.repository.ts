@@ -139,20 +139,6 @@ export class DevicesRepository {
   }
 
   /** The new status, and the transition as a device event (went_online / went_offline). */
-  async setStatus(id: string, status: DeviceStatus, reason: StatusReason, at: Date): Promise<void> {
-    await this.db.pool.query(
-      `WITH changed AS (
-         UPDATE devices SET status = $2, last_seen = CASE WHEN $2 = 'online' THEN GREATEST(last_seen, $4) ELSE last_seen END
-          WHERE id = $1
-         RETURNING key
-       )
-       INSERT INTO device_events (time, device_key, type, attributes)
-       SELECT $4, key, 'went_' || $2, jsonb_build_object('reason', $3::text) FROM changed
-       ON CONFLICT DO NOTHING`,
-      [id, status, reason, at],
-    );
-  }
-
   /** Newest value of each metric, for the given devices (all when omitted). */
   async latestValues(deviceKeys?: readonly number[]): Promise<Map<number, Record<string, LatestValue>>> {
     const { rows } = await this.db.pool.query<{ device_key: number; metric: string; time: Date; value: number }>(

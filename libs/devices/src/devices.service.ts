@@ -132,25 +132,23 @@ export class DevicesService implements OnModuleInit {
     this.bus.emit('device.removed', id);
   }
 
-  /** A status change: each transition is stored as a device event and streamed. */
-  async setStatus(id: string, status: DeviceStatus, at: Date, reason: StatusReason = 'reported'): Promise<void> {
+  /**
+   * A status change: each transition is announced on the bus, where ingest makes it durable (a
+   * stored device event and the device's status) and the gateway streams it.
+   */
+  setStatus(id: string, status: DeviceStatus, at: Date, reason: StatusReason = 'reported'): void {
     const device = this.byId.get(id);
     if (!device) return;
     if (status === 'online') this.touch(device, at);
     if (device.status === status) return;
     device.status = status;
     this.bus.emit('device.status', { deviceId: id, status, reason, at: at.toISOString() });
-    await this.repository.setStatus(id, status, reason, at);
   }
 
   /** Hot path: data arrived. A device that sends data is online. */
   seen(device: DeviceRecord, at: Date): void {
     this.touch(device, at);
-    if (device.status !== 'online') {
-      this.setStatus(device.id, 'online', at, 'data').catch((err: Error) =>
-        this.logger.error(`status of ${device.id} not saved: ${err.message}`),
-      );
-    }
+    if (device.status !== 'online') this.setStatus(device.id, 'online', at, 'data');
   }
 
   /** Takes online devices silent for longer than their kind's heartbeat timeout for offline. */
@@ -158,9 +156,7 @@ export class DevicesService implements OnModuleInit {
     for (const device of this.byId.values()) {
       if (device.status !== 'online' || !device.lastSeen) continue;
       if (now - device.lastSeen.getTime() <= timeoutMs(device.kind)) continue;
-      this.setStatus(device.id, 'offline', new Date(now), 'heartbeat').catch((err: Error) =>
-        this.logger.error(`status of ${device.id} not saved: ${err.message}`),
-      );
+      this.setStatus(device.id, 'offline', new Date(now), 'heartbeat');
     }
   }
 

@@ -5,7 +5,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { HealthDto, Sample } from '@ioc/contracts';
+import type { DeviceStatusUpdate, HealthDto, Sample } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { EventBus } from '@ioc/common';
 import { DevicesService, type DeviceRecord } from '@ioc/devices';
@@ -83,6 +83,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       onCommit: () => this.resume(),
       log,
     });
+    bus.on('device.status', (update) => this.recordStatus(update));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -180,6 +181,20 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     this.effects(decoded, receivedAt);
   }
 
+  /** A transition goes through the spool like a message, so a database outage does not lose it. */
+  private recordStatus({ deviceId, status, reason, at }: DeviceStatusUpdate): void {
+    const device = this.devices.get(deviceId);
+    if (!device) return;
+    const ts = Date.parse(at);
+    const batch = emptyBatch();
+    batch.statuses.push({ deviceKey: device.key, status, reason, ts });
+    try {
+      this.writer.accept(batch, ts);
+    } catch (err) {
+      this.logger.error(`status of ${deviceId} not saved: ${(err as Error).message}`);
+    }
+  }
+
   private makeDurable(batch: WriteBatch, receivedAt: number): void {
     try {
       this.writer.accept(batch, receivedAt);
@@ -201,9 +216,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const at = new Date(receivedAt);
     switch (decoded.kind) {
       case 'status':
-        this.devices
-          .setStatus(decoded.deviceId, decoded.status, at)
-          .catch((err: Error) => this.logger.error(`status of ${decoded.deviceId} not saved: ${err.message}`));
+        this.devices.setStatus(decoded.deviceId, decoded.status, at);
         return;
       case 'ack':
         this.bus.emit('command.ack', decoded.deviceId, decoded.ack);

@@ -1,19 +1,21 @@
 import type { DeadLetter } from './dead-letters.repository';
-import type { StoredEvent, StoredSample } from './telemetry.repository';
+import type { StoredEvent, StoredSample, StoredStatus } from './telemetry.repository';
 
 /** What one message (or a batch of messages) leaves to store. */
 export interface WriteBatch {
   samples: StoredSample[];
   events: StoredEvent[];
   deadLetters: DeadLetter[];
+  /** Online/offline transitions, in the order they happened. */
+  statuses: StoredStatus[];
 }
 
 export function emptyBatch(): WriteBatch {
-  return { samples: [], events: [], deadLetters: [] };
+  return { samples: [], events: [], deadLetters: [], statuses: [] };
 }
 
 export function batchSize(batch: WriteBatch): number {
-  return batch.samples.length + batch.events.length + batch.deadLetters.length;
+  return batch.samples.length + batch.events.length + batch.deadLetters.length + batch.statuses.length;
 }
 
 /** Appends `from` to `into`. */
@@ -21,6 +23,7 @@ export function mergeInto(into: WriteBatch, from: WriteBatch): void {
   for (const s of from.samples) into.samples.push(s);
   for (const e of from.events) into.events.push(e);
   for (const d of from.deadLetters) into.deadLetters.push(d);
+  for (const t of from.statuses) into.statuses.push(t);
 }
 
 /**
@@ -34,6 +37,7 @@ interface SpoolRecord {
   s: number[];
   e?: StoredEvent[];
   d?: DeadLetter[];
+  t?: StoredStatus[];
 }
 
 export function encodeBatch(batch: WriteBatch, receivedAt: number): Buffer {
@@ -42,6 +46,7 @@ export function encodeBatch(batch: WriteBatch, receivedAt: number): Buffer {
   const record: SpoolRecord = { r: receivedAt, s };
   if (batch.events.length > 0) record.e = batch.events;
   if (batch.deadLetters.length > 0) record.d = batch.deadLetters;
+  if (batch.statuses.length > 0) record.t = batch.statuses;
   return Buffer.from(JSON.stringify(record));
 }
 
@@ -61,5 +66,5 @@ export function decodeBatch(body: Buffer): WriteBatch {
       receivedAt: record.r,
     });
   }
-  return { samples, events: record.e ?? [], deadLetters: record.d ?? [] };
+  return { samples, events: record.e ?? [], deadLetters: record.d ?? [], statuses: record.t ?? [] };
 }

@@ -4,7 +4,8 @@ import { interval, type StorageSettings } from './storage-settings';
 /**
  * The TimescaleDB layout, made from the plain one of migration 0006 at start-up and re-applied
  * at every start (policies follow the settings): hypertables instead of partitioned tables,
- * continuous aggregates under the rollups' names instead of tables kept by a trigger.
+ * continuous aggregates under the rollups' names instead of tables kept by a trigger, and the
+ * area rollup (migration 0008) as a view over the hourly aggregate.
  */
 const HYPERTABLES = [
   {
@@ -26,6 +27,20 @@ const ROLLUPS = [
   { view: 'telemetry_1m', bucket: '1 minute', endOffsetMs: 60_000, scheduleMs: 60_000 },
   { view: 'telemetry_1h', bucket: '1 hour', endOffsetMs: 3_600_000, scheduleMs: 15 * 60_000 },
 ];
+
+/**
+ * The columns of the plain `telemetry_area_1h`. TimescaleDB allows no transition tables on a
+ * hypertable, so no trigger keeps a table: the view groups the hourly aggregate by the areas
+ * the devices are in now (the plain table keeps the areas they were in when stored). A device's
+ * hourly row is one device, so `devices` is the count of rows.
+ */
+const AREA_ROLLUP_VIEW = `CREATE OR REPLACE VIEW telemetry_area_1h AS
+  SELECT h.bucket, a.area_id, h.metric_id, min(h.min) AS min, max(h.max) AS max, sum(h.sum) AS sum,
+         sum(h.count)::bigint AS count, count(*)::int AS devices
+    FROM telemetry_1h h
+    JOIN devices d ON d.key = h.device_key
+   CROSS JOIN LATERAL unnest(d.area_ids) AS a(area_id)
+   GROUP BY h.bucket, a.area_id, h.metric_id`;
 
 export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings, log: (line: string) => void): Promise<void> {
   const chunk = interval(settings.partitionIntervalMs);
@@ -70,6 +85,14 @@ export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings
       [r.view, interval(settings.lateWindowMs + 3 * r.endOffsetMs), interval(r.endOffsetMs), interval(r.scheduleMs)],
     );
   }
+  const { rows: area } = await pool.query<{ relkind: string }>(
+    `SELECT relkind FROM pg_class WHERE relname = 'telemetry_area_1h' AND relnamespace = 'public'::regnamespace`,
+  );
+  if (area[0] && area[0].relkind !== 'v') {
+    await pool.query('DROP TABLE telemetry_area_1h');
+    log('telemetry_area_1h: table replaced by a view over telemetry_1h');
+  }
+  await pool.query(AREA_ROLLUP_VIEW);
 
   const { rows: compression } = await pool.query<{ enabled: boolean }>(
     `SELECT compression_enabled AS enabled FROM timescaledb_information.hypertables

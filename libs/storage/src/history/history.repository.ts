@@ -8,11 +8,11 @@ const CURSOR_TIME = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /**
- * History reads. They name only `telemetry`, `telemetry_latest`, `telemetry_1m` and
- * `telemetry_1h`, which are partitioned tables and rollup tables on plain PostgreSQL and
- * hypertables and continuous aggregates on TimescaleDB: the same SQL on both engines.
+ * History reads. They name only `telemetry`, `telemetry_latest`, `telemetry_1m`, `telemetry_1h`
+ * and `telemetry_area_1h`, which are partitioned tables, rollup tables on plain PostgreSQL and
+ * hypertables, continuous aggregates (and a view over one) on TimescaleDB: the same SQL on both
+ * engines.
  */
-const ROLLUP: Record<BucketResolution, string> = { '1m': 'telemetry_1m', '1h': 'telemetry_1h', '1d': 'telemetry_1h' };
 const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
 // $3 from, $4 to, $5 the time zone (days only). Days are local midnight to local midnight,
 // stepped on local time so a DST day has its 23 or 25 hours.
@@ -32,21 +32,35 @@ const BUCKET_OF: Record<BucketResolution, string> = {
   '1h': 'r.bucket',
   '1d': `date_bin(INTERVAL '1 day', r.bucket AT TIME ZONE $5::text, TIMESTAMP '2000-01-01') AT TIME ZONE $5::text`,
 };
-// A rollup row is one device's bucket, so below a day its rows are its devices.
-const DEVICES: Record<BucketResolution, string> = {
-  '1m': 'count(*)',
-  '1h': 'count(*)',
-  '1d': 'count(DISTINCT r.device_key)',
+
+type Scope = 'device' | 'area';
+/** Where a scope's buckets come from: the rollup `r`, its rows of the scope, the devices of a bucket. */
+interface Source {
+  rollup: string;
+  where: string;
+  devices: string;
+}
+// $1: a device key, or an area id. A device rollup row is one device's bucket, so below a day
+// its rows are its devices.
+const DEVICE_ROWS: Record<BucketResolution, Source> = {
+  '1m': { rollup: 'telemetry_1m', where: 'r.device_key = $1::int', devices: 'count(*)' },
+  '1h': { rollup: 'telemetry_1h', where: 'r.device_key = $1::int', devices: 'count(*)' },
+  '1d': { rollup: 'telemetry_1h', where: 'r.device_key = $1::int', devices: 'count(DISTINCT r.device_key)' },
 };
-// $1: a device key, or an area id. The area's devices as one array: the planner then reads
-// their rows with one bitmap scan in page order instead of a loop per device.
-const SCOPE = {
-  device: 'r.device_key = $1::int',
-  area: 'r.device_key = ANY ((SELECT array_agg(key) FROM devices WHERE area_ids @> ARRAY[$1::text])::int[])',
+// Minutes of an area: its devices' rows, the devices as one array, so the planner reads their
+// rows with one bitmap scan in page order instead of a loop per device. Hours and days: the
+// area's own hourly rollup, one row per hour; a day's `devices` is its largest hourly figure (the
+// hourly rows cannot say how many distinct devices the whole day had).
+const AREA_DEVICES = 'r.device_key = ANY ((SELECT array_agg(key) FROM devices WHERE area_ids @> ARRAY[$1::text])::int[])';
+const AREA_ROWS: Record<BucketResolution, Source> = {
+  '1m': { rollup: 'telemetry_1m', where: AREA_DEVICES, devices: 'count(*)' },
+  '1h': { rollup: 'telemetry_area_1h', where: 'r.area_id = $1::text', devices: 'max(r.devices)' },
+  '1d': { rollup: 'telemetry_area_1h', where: 'r.area_id = $1::text', devices: 'max(r.devices)' },
 };
+const SOURCE: Record<Scope, Record<BucketResolution, Source>> = { device: DEVICE_ROWS, area: AREA_ROWS };
 // The newest value: the greatest (time, value) pair, without sorting each bucket's rows. Over
 // an area there is no single newest value to give.
-const LAST = {
+const LAST: Record<Scope, string> = {
   device: '(max(ARRAY[extract(epoch FROM r.last_time)::float8, r.last]))[2]',
   area: 'NULL::float8',
 };
@@ -154,7 +168,9 @@ export class HistoryRepository {
     timeZone: string,
   ): Promise<BucketRow[]> {
     const byDevice = 'deviceKey' in scope;
-    // Only fixed fragments picked by the validated resolution are spliced in; values are parameters.
+    const kind: Scope = byDevice ? 'device' : 'area';
+    const source = SOURCE[kind][resolution];
+    // Only fixed fragments picked by the scope and the validated resolution are spliced in; values are parameters.
     const { rows } = await this.db.pool.query<BucketRow>(
       `WITH wanted AS (SELECT id, name FROM metrics WHERE name = ANY ($2::text[])),
             first AS (SELECT ${FIRST_BUCKET[resolution]} AS b),
@@ -162,10 +178,10 @@ export class HistoryRepository {
             data AS (
               SELECT ${BUCKET_OF[resolution]} AS b, r.metric_id,
                      min(r.min) AS min, max(r.max) AS max, sum(r.sum) / sum(r.count) AS avg,
-                     ${byDevice ? LAST.device : LAST.area} AS last,
-                     sum(r.count)::float8 AS count, ${DEVICES[resolution]}::int AS devices
-                FROM ${ROLLUP[resolution]} r, first
-               WHERE ${byDevice ? SCOPE.device : SCOPE.area}
+                     ${LAST[kind]} AS last,
+                     sum(r.count)::float8 AS count, ${source.devices}::int AS devices
+                FROM ${source.rollup} r, first
+               WHERE ${source.where}
                  AND r.metric_id IN (SELECT id FROM wanted)
                  AND r.bucket >= first.b AND r.bucket < $4::timestamptz
                GROUP BY 1, 2
