@@ -13,7 +13,14 @@ const SERVER_MAIN = join(REPO_ROOT, 'dist/server/apps/server/src/main.js');
 const ADMIN = { username: 'admin', password: 'admin-demo-2026' };
 
 /** Server settings a person may set around the bench to try other values; recorded in the results. */
-export const SERVER_TUNING = ['INGEST_BATCH_SIZE', 'INGEST_FLUSH_MS', 'REALTIME_FLUSH_MS', 'DATABASE_POOL_SIZE'] as const;
+export const SERVER_TUNING = [
+  'INGEST_BATCH_SIZE',
+  'INGEST_FLUSH_MS',
+  'REALTIME_FLUSH_MS',
+  'DATABASE_POOL_SIZE',
+  'SPOOL_MAX_BYTES',
+  'INGEST_MAX_QUEUED',
+] as const;
 
 export interface BenchServer {
   child: Child;
