@@ -82,6 +82,16 @@ describe('DurableWriter', () => {
     await until(() => spool.backlogBytes === 0, 'the spool to empty');
   });
 
+  it('writes what piled up during a slow write in one go, not batch by batch', async () => {
+    const { writer: w } = writer();
+    w.start();
+    // The 50th message starts a write; the other 450 arrive while it is in flight.
+    for (let i = 0; i < 500; i++) w.accept(message(i), i);
+    await until(() => db.rows.length === 500, 'all rows');
+    expect(db.rows).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    expect(db.writes).toBe(2);
+  });
+
   it('keeps everything through a database outage and writes it once when it is back', async () => {
     const { writer: w } = writer();
     w.start();

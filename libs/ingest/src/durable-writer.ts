@@ -3,7 +3,7 @@ import { batchSize, decodeBatch, emptyBatch, encodeBatch, mergeInto, type WriteB
 
 export interface DurableWriterOptions {
   spool: Spool;
-  /** Rows per database write. */
+  /** Rows that make a database write start without waiting for the timer. */
   maxBatch: number;
   /** Write what waits at least this often. */
   flushMs: number;
@@ -30,6 +30,12 @@ export interface WriterState {
 
 /** Bytes of records read back from the spool per write. */
 const REPLAY_READ_BYTES = 1 << 20;
+/**
+ * A write takes what waits, up to this many batches: when the database falls behind, fewer and
+ * larger writes catch up faster than many small ones (each write costs a round trip and a run
+ * of the rollup trigger).
+ */
+const CATCH_UP_BATCHES = 10;
 
 /**
  * Connection trouble, server shutdown, overload, deadlock: worth retrying. A data or syntax error
@@ -162,7 +168,7 @@ export class DurableWriter {
     const taken: WriteBatch[] = [];
     let rows = 0;
     let end: SpoolPosition | null = null;
-    while (this.queueHead < this.queue.length && rows < this.options.maxBatch) {
+    while (this.queueHead < this.queue.length && rows < this.options.maxBatch * CATCH_UP_BATCHES) {
       const item = this.queue[this.queueHead++];
       taken.push(item.batch);
       rows += batchSize(item.batch);
