@@ -92,7 +92,8 @@ export interface LatestRow {
   lat: number;
   lng: number;
   metric: MetricName | null;
-  time: Date | null;
+  /** ISO-8601 */
+  time: string | null;
   value: number | null;
 }
 
@@ -116,7 +117,7 @@ export class HistoryRepository {
   async latest(f: LatestFilter): Promise<LatestRow[]> {
     const [west, south, east, north] = f.bbox ?? [null, null, null, null];
     const { rows } = await this.db.pool.query<LatestRow>(
-      `SELECT d.id, d.kind, d.name, d.lat, d.lng, v.metric, v.time, v.value
+      `SELECT d.id, d.kind, d.name, d.lat, d.lng, v.metric, to_char(v.time AT TIME ZONE 'UTC', ${ISO_MS}) AS time, v.value
          FROM devices d
          LEFT JOIN LATERAL (
            SELECT m.name AS metric, l.time, l.value

@@ -48,7 +48,7 @@ export class HistoryService {
         device = { deviceId: r.id, kind: r.kind, name: r.name, lat: r.lat, lng: r.lng, values: {} };
         devices.set(r.id, device);
       }
-      if (r.metric && r.time && r.value !== null) device.values[r.metric] = { value: r.value, ts: r.time.toISOString() };
+      if (r.metric && r.time && r.value !== null) device.values[r.metric] = { value: r.value, ts: r.time };
     }
     return [...devices.values()];
   }
