@@ -5,54 +5,22 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { topics, type ProvisionedDeviceDto, type SessionDto } from '@ioc/contracts';
 import { api, connectDevice, eventually } from '../support/clients';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { CHROMIUM, UNREACHABLE_TILES, expectText, logIn } from '../support/browser';
 
 jest.setTimeout(60_000);
 
 const DEVICE_ID = 'mt-wl-browser-01';
-// Chromium refuses port 9 outright, so no tile ever loads and the offline basemap is all there is.
-const UNREACHABLE_TILES = 'http://127.0.0.1:9/{z}/{x}/{y}.png';
 const SCREENSHOT = join(__dirname, '../../test-results/console.png');
 const LOGIN_SCREENSHOT = join(__dirname, '../../test-results/login.png');
 const TITLE = 'Trung tâm Giám sát, điều hành đô thị thông minh (IOC)';
 /** Where the console keeps its session; see apps/console/src/auth/stored-session.ts. */
 const SESSION_KEY = 'ioc.console.session';
-const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless=new',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
 
 const marker = `[data-device-id="${DEVICE_ID}"]`;
 const markerValue = `${marker} [data-testid="marker-value"]`;
 const rowValue = `[data-testid="device-value-${DEVICE_ID}-water_level"]`;
 const loginForm = '[data-testid="login-form"]';
 const connected = '[data-testid="connection-state"][data-state="connected"]';
-
-/** Waits until the element shows exactly `text`; on timeout, says what it showed instead. */
-async function expectText(page: Page, selector: string, text: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let shown: string | null = null;
-  while (Date.now() < deadline) {
-    shown = await page.locator(selector).first().textContent({ timeout: 1_000 }).catch(() => null);
-    if (shown === text) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${selector}: expected "${text}", shown ${JSON.stringify(shown)}`);
-}
-
-async function logIn(page: Page, username: string, password: string): Promise<void> {
-  await page.locator('input[name="username"]').fill(username);
-  await page.locator('input[name="password"]').fill(password);
-  await page.locator('.login-card__submit').click();
-}
 
 /** The refresh token the page keeps, or null. Given as text: the function runs in the page. */
 async function storedRefreshToken(page: Page): Promise<string | null> {

@@ -1,37 +1,18 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { topics, type IncidentDetailDto, type IncidentPageDto, type ProvisionedDeviceDto, type TeamDto } from '@ioc/contracts';
 import { api, connectDevice, eventually } from '../support/clients';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { CHROMIUM, UNREACHABLE_TILES, expectText, logIn } from '../support/browser';
 
 jest.setTimeout(60_000);
 
-const UNREACHABLE_TILES = 'http://127.0.0.1:9/{z}/{x}/{y}.png';
 const FIELD_SCREENSHOT = join(__dirname, '../../test-results/field.png');
 const MY_THO_TEAM = 'Tổ xử lý hiện trường Mỹ Tho';
-const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-};
-
-async function expectText(page: Page, selector: string, text: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let shown: string | null = null;
-  while (Date.now() < deadline) {
-    shown = await page.locator(selector).first().textContent({ timeout: 1_000 }).catch(() => null);
-    if (shown === text) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${selector}: expected "${text}", shown ${JSON.stringify(shown)}`);
-}
-
-async function logIn(page: Page, username: string): Promise<void> {
-  await page.locator('input[name="username"]').fill(username);
-  await page.locator('input[name="password"]').fill(`${username}-demo-2026`);
-  await page.locator('.login-card__submit').click();
-}
+/** The demo users' documented password. */
+const demoPassword = (username: string) => `${username}-demo-2026`;
 
 describe('incidents in the console and on a field team phone', () => {
   let server: TestServer;
@@ -78,7 +59,7 @@ describe('incidents in the console and on a field team phone', () => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(server.baseUrl);
-    await logIn(page, 'canbotruc');
+    await logIn(page, 'canbotruc', demoPassword('canbotruc'));
     const card = `[data-testid="incident-${id}"]`;
     await expectText(page, `[data-testid="incident-state-${id}"]`, 'Chưa tiếp nhận');
     expect(await page.locator(`${card} .incident-card__title`).textContent()).toBe('Độ mặn vượt 4 ‰ · Trạm đo mặn mt-sal-ui-01');
@@ -103,7 +84,7 @@ describe('incidents in the console and on a field team phone', () => {
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${server.baseUrl}/field`);
-    await logIn(page, 'hientruong');
+    await logIn(page, 'hientruong', demoPassword('hientruong'));
 
     const card = `[data-testid="incident-${ours}"]`;
     await expectText(page, `[data-testid="incident-state-${ours}"]`, 'Đã giao xử lý');

@@ -17,6 +17,7 @@ import {
 import type { Database } from '@ioc/database';
 import { HistoryRepository } from '../../libs/storage/src/history/history.repository';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { parseCsv } from '../support/csv-reader';
 import { api } from '../support/clients';
 import { relationsRead } from '../support/query-plans';
 
@@ -51,26 +52,6 @@ async function insertSamples(pool: Pool, deviceId: string, metric: string, sampl
      ON CONFLICT DO NOTHING`,
     [deviceId, metric, samples.map(([t]) => new Date(t)), samples.map(([, v]) => v)],
   );
-}
-
-/** RFC 4180 reader for the checks. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++;
-    else field += c;
-  }
-  return rows;
 }
 
 describe('history, events and open data over HTTP', () => {

@@ -1,34 +1,6 @@
 import fc from 'fast-check';
+import { parseCsv } from '../../../../test/support/csv-reader';
 import { csvField, replyFormat, toCsv } from './csv';
-
-/** A reader of RFC 4180 text, to check that what is written reads back the same. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += c;
-  }
-  return rows;
-}
 
 describe('CSV writer', () => {
   it('quotes fields with commas, quotes and line breaks, and doubles quotes', () => {
