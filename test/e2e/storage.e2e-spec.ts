@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Pool } from 'pg';
 import { topics, type DeviceSeriesDto, type HealthDto, type ProvisionedDeviceDto } from '@ioc/contracts';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { createScratchDatabase, startTestServer, type ScratchDatabase, type TestServer } from '../support/test-server';
 import { api, connectDevice, eventually } from '../support/clients';
 import { relationsRead } from '../support/query-plans';
 
@@ -20,7 +20,7 @@ async function partitions(pool: Pool, table: string): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-/** Rows as a writer would insert them (the rollup trigger sees them the same way). */
+/** Rows as a writer would insert them (the rollups take them in the same way). */
 async function insertSamples(pool: Pool, deviceId: string, metric: string, samples: [number, number][]): Promise<void> {
   await pool.query(
     `INSERT INTO telemetry (time, device_key, metric_id, value)
@@ -112,6 +112,7 @@ describe('time-series storage on plain PostgreSQL', () => {
     await eventually(async () => ((await bucket())?.count === 4 ? true : undefined));
     expect(await bucket()).toMatchObject({ min: 1, max: 8, avg: 3.5, last: 2, count: 4 });
 
+    await server.rollupsCaughtUp();
     const { rows } = await server.pool.query<{ count: string; sum: number }>(
       `SELECT count, sum FROM telemetry_1h WHERE bucket = date_bin('1 hour', $1::timestamptz, TIMESTAMPTZ '2000-01-01 00:00:00+00')
           AND device_key = (SELECT key FROM devices WHERE id = 'mt-wl-st') AND metric_id = (SELECT id FROM metrics WHERE name = 'water_level')`,
@@ -134,14 +135,21 @@ describe('time-series storage on plain PostgreSQL', () => {
 });
 
 describe('retention on plain PostgreSQL', () => {
+  const settings = { STORAGE_RETENTION_DAYS: '3', INGEST_MAX_AGE_S: '3600' };
+  let database: ScratchDatabase;
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ STORAGE_MAINTENANCE_S: '1', STORAGE_RETENTION_DAYS: '3', INGEST_MAX_AGE_S: '3600' });
+    database = await createScratchDatabase();
+    // Retention waits for the next start: the samples below must reach the rollups first.
+    server = await startTestServer({ ...settings, STORAGE_MAINTENANCE_S: '3600' }, { database });
     const token = (await server.session('admin')).accessToken;
     await api(server.baseUrl, 'PUT', '/api/devices/mt-wl-ret', { kind: 'water_level', name: 'Trạm cũ', lat: 10.35, lng: 106.36 }, token);
   });
-  afterAll(() => server?.close());
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
 
   it('drops whole partitions older than the retention and keeps the rest and the hourly rollup', async () => {
     const today = dayStart(Date.now());
@@ -159,6 +167,9 @@ describe('retention on plain PostgreSQL', () => {
       now: Date.now() - 1000,
     };
     await insertSamples(server.pool, 'mt-wl-ret', 'water_level', Object.values(times).map((t) => [t, 1]));
+    await server.rollupsCaughtUp();
+    await server.close();
+    server = await startTestServer({ ...settings, STORAGE_MAINTENANCE_S: '1' }, { database });
 
     await eventually(async () => ((await partitions(server.pool, 'telemetry')).includes(partitionOf('telemetry', oldDay)) ? undefined : true));
     await eventually(async () => {

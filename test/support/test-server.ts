@@ -7,6 +7,7 @@ import type { HealthDto, Role, SessionDto } from '@ioc/contracts';
 import { DEMO_USERS, demoPassword } from '@ioc/auth';
 import { loadConfig } from '@ioc/config';
 import { startServer } from '../../apps/server/src/server';
+import { eventually } from './clients';
 
 export interface TestServer {
   baseUrl: string;
@@ -15,6 +16,11 @@ export interface TestServer {
   pool: Pool;
   /** Logs in as the demo user of that role (every test server has one per role). */
   session(role: Role): Promise<SessionDto>;
+  /**
+   * Resolves once the server's rollups hold what is stored now: late samples recomputed, and
+   * every minute before `until` materialized.
+   */
+  rollupsCaughtUp(until?: Date): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,6 +67,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     MQTT_SESSION_EXPIRY_S: '10',
     REALTIME_FLUSH_MS: '50',
     INGEST_FLUSH_MS: '20',
+    STORAGE_ROLLUP_REFRESH_MS: '100',
+    STORAGE_ROLLUP_SETTLE_S: '0',
     IOC_DEMO_USERS: 'true',
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
     ...env,
@@ -87,6 +95,16 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       });
       if (res.status !== 200) throw new Error(`login as ${user.username}: ${res.status} ${await res.text()}`);
       return (await res.json()) as SessionDto;
+    },
+    rollupsCaughtUp: async (until) => {
+      await eventually(async () => {
+        const { rows } = await pool.query<{ done: boolean }>(
+          `SELECT NOT EXISTS (SELECT 1 FROM telemetry_rollup_invalidations)
+                  AND ($1::timestamptz IS NULL OR (SELECT materialized FROM telemetry_rollup_state) >= $1) AS done`,
+          [until ?? null],
+        );
+        return rows[0].done ? true : undefined;
+      }, 90_000);
     },
     close: async () => {
       await server.close();

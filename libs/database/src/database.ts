@@ -40,6 +40,9 @@ export class Database {
     });
     // An idle client losing its connection must not take the process down; the pool replaces it.
     pool.on('error', (err) => options.log(`database connection lost: ${err.message}`));
+    // Nor must a checked-out one between two of its queries (the pool listens only while a client
+    // is idle): the next query fails, and its caller decides.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     try {
       const applied = await migrate(pool);
       if (applied.length > 0) options.log(`applied migrations: ${applied.join(', ')}`);

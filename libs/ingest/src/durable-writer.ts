@@ -32,8 +32,8 @@ export interface WriterState {
 const REPLAY_READ_BYTES = 1 << 20;
 /**
  * A write takes what waits, up to this many batches: when the database falls behind, fewer and
- * larger writes catch up faster than many small ones (each write costs a round trip and a run
- * of the rollup trigger).
+ * larger writes catch up faster than many small ones (each write costs a round trip and a
+ * statement's fixed work).
  */
 const CATCH_UP_BATCHES = 10;
 

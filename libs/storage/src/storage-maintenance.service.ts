@@ -2,50 +2,86 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { Database } from '@ioc/database';
 import { PartitionMaintainer } from './engine/partition-maintainer';
+import { RollupRefresher } from './engine/rollup-refresher';
 import { STORAGE_ENGINE, type StorageEngine } from './engine/storage-engine';
-import { storageSettings } from './engine/storage-settings';
+import { storageSettings, type StorageSettings } from './engine/storage-settings';
 
-/**
- * Plain PostgreSQL: partitions ahead and retention, again every STORAGE_MAINTENANCE_S (the
- * first round ran before the server took any traffic). TimescaleDB runs its own policies.
- */
-@Injectable()
-export class StorageMaintenanceService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('Storage');
+/** One background job: a round at a time, a round already under way is awaited instead. */
+class Periodic {
   private timer: NodeJS.Timeout | null = null;
-  private readonly maintainer: PartitionMaintainer;
   private running: Promise<void> | null = null;
 
-  constructor(
-    db: Database,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(STORAGE_ENGINE) private readonly engine: StorageEngine,
-  ) {
-    this.maintainer = new PartitionMaintainer(db.pool, storageSettings(config));
-  }
+  constructor(private readonly round: () => Promise<void>) {}
 
-  onModuleInit(): void {
-    if (this.engine.partitioning !== 'declarative') return;
-    this.timer = setInterval(() => void this.runOnce(), this.config.STORAGE_MAINTENANCE_S * 1000);
+  start(everyMs: number): void {
+    this.timer = setInterval(() => void this.runOnce(), everyMs);
     this.timer.unref();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }
 
-  /** One round now; a round already under way is awaited instead. */
   private runOnce(): Promise<void> {
-    this.running ??= this.maintainer
-      .run()
-      .then((report) => {
-        if (report.created.length + report.dropped.length > 0) {
-          this.logger.log(`partitions made: ${report.created.join(', ') || 'none'}; dropped: ${report.dropped.join(', ') || 'none'}`);
-        }
-      })
-      .catch((err: Error) => this.logger.error(`partition maintenance failed: ${err.message}`))
-      .finally(() => (this.running = null));
+    this.running ??= this.round().finally(() => (this.running = null));
     return this.running;
+  }
+}
+
+/**
+ * Plain PostgreSQL: partitions ahead and retention, again every STORAGE_MAINTENANCE_S (the
+ * first round ran before the server took any traffic), and the rollups every
+ * STORAGE_ROLLUP_REFRESH_MS. TimescaleDB runs its own policies.
+ */
+@Injectable()
+export class StorageMaintenanceService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Storage');
+  private readonly settings: StorageSettings;
+  private readonly partitions: Periodic;
+  private readonly rollups: Periodic;
+  private rollupsFailing = false;
+
+  constructor(
+    db: Database,
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(STORAGE_ENGINE) private readonly engine: StorageEngine,
+  ) {
+    this.settings = storageSettings(config);
+    const maintainer = new PartitionMaintainer(db.pool, this.settings);
+    const refresher = new RollupRefresher(db.pool, this.settings.rollupSettleMs);
+    this.partitions = new Periodic(() =>
+      maintainer
+        .run()
+        .then((report) => {
+          if (report.created.length + report.dropped.length > 0) {
+            this.logger.log(`partitions made: ${report.created.join(', ') || 'none'}; dropped: ${report.dropped.join(', ') || 'none'}`);
+          }
+        })
+        .catch((err: Error) => this.logger.error(`partition maintenance failed: ${err.message}`)),
+    );
+    // A database outage fails every round: one line when it starts failing, one when it is over.
+    this.rollups = new Periodic(() =>
+      refresher.run().then(
+        () => {
+          if (this.rollupsFailing) this.logger.log('rollup refresh works again');
+          this.rollupsFailing = false;
+        },
+        (err: Error) => {
+          if (!this.rollupsFailing) this.logger.error(`rollup refresh failed: ${err.message}`);
+          this.rollupsFailing = true;
+        },
+      ),
+    );
+  }
+
+  onModuleInit(): void {
+    if (this.engine.partitioning !== 'declarative') return;
+    this.partitions.start(this.settings.maintenanceMs);
+    this.rollups.start(this.settings.rollupRefreshMs);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([this.partitions.stop(), this.rollups.stop()]);
   }
 }

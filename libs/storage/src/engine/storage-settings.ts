@@ -10,6 +10,8 @@ export interface StorageSettings {
   /** How late a sample may arrive (INGEST_MAX_AGE_S): rollups must still take it in. */
   lateWindowMs: number;
   maintenanceMs: number;
+  rollupRefreshMs: number;
+  rollupSettleMs: number;
 }
 
 export function storageSettings(config: AppConfig): StorageSettings {
@@ -20,6 +22,8 @@ export function storageSettings(config: AppConfig): StorageSettings {
     compressAfterDays: config.STORAGE_COMPRESS_AFTER_DAYS,
     lateWindowMs: config.INGEST_MAX_AGE_S * 1000,
     maintenanceMs: config.STORAGE_MAINTENANCE_S * 1000,
+    rollupRefreshMs: config.STORAGE_ROLLUP_REFRESH_MS,
+    rollupSettleMs: config.STORAGE_ROLLUP_SETTLE_S * 1000,
   };
 }
 

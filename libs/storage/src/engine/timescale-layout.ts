@@ -4,7 +4,7 @@ import { interval, type StorageSettings } from './storage-settings';
 /**
  * The TimescaleDB layout, made from the plain one of migration 0006 at start-up and re-applied
  * at every start (policies follow the settings): hypertables instead of partitioned tables,
- * continuous aggregates under the rollups' names instead of tables kept by a trigger, and the
+ * continuous aggregates under the rollups' names instead of tables kept by the server, and the
  * area rollup (migration 0008) as a view over the hourly aggregate.
  */
 const HYPERTABLES = [
@@ -29,10 +29,10 @@ const ROLLUPS = [
 ];
 
 /**
- * The columns of the plain `telemetry_area_1h`. TimescaleDB allows no transition tables on a
- * hypertable, so no trigger keeps a table: the view groups the hourly aggregate by the areas
- * the devices are in now (the plain table keeps the areas they were in when stored). A device's
- * hourly row is one device, so `devices` is the count of rows.
+ * The columns of the plain `telemetry_area_1h`. No refresher keeps a table here: the view groups
+ * the hourly aggregate by the areas the devices are in now (the plain table keeps the areas they
+ * were in when their minutes were materialized). A device's hourly row is one device, so
+ * `devices` is the count of rows.
  */
 const AREA_ROLLUP_VIEW = `CREATE OR REPLACE VIEW telemetry_area_1h AS
   SELECT h.bucket, a.area_id, h.metric_id, min(h.min) AS min, max(h.max) AS max, sum(h.sum) AS sum,
@@ -53,9 +53,9 @@ export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings
     await pool.query('SELECT set_chunk_time_interval($1::regclass, $2::interval)', [h.table, chunk]);
   }
 
-  // The plain layout's rollup tables and trigger give way to continuous aggregates.
-  await pool.query('DROP TRIGGER IF EXISTS telemetry_rollup ON telemetry');
-  await pool.query('DROP FUNCTION IF EXISTS telemetry_rollup()');
+  // The plain layout's rollup tables give way to real-time continuous aggregates: reads add no
+  // raw rows of their own, and nothing is recorded for a refresher (migration 0010).
+  await pool.query(`UPDATE telemetry_rollup_state SET threshold = 'infinity', materialized = 'infinity'`);
   for (const r of ROLLUPS) {
     const { rows } = await pool.query<{ relkind: string }>(
       `SELECT relkind FROM pg_class WHERE relname = $1 AND relnamespace = 'public'::regnamespace`,

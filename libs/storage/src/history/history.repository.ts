@@ -8,12 +8,17 @@ const CURSOR_TIME = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /**
- * History reads. They name only `telemetry`, `telemetry_latest`, `telemetry_1m`, `telemetry_1h`
- * and `telemetry_area_1h`, which are partitioned tables, rollup tables on plain PostgreSQL and
- * hypertables, continuous aggregates (and a view over one) on TimescaleDB: the same SQL on both
- * engines.
+ * History reads. They name only `telemetry`, `telemetry_latest`, `telemetry_1m`, `telemetry_1h`,
+ * `telemetry_area_1h` and `telemetry_rollup_state`: partitioned tables and rollup tables kept by
+ * the server on plain PostgreSQL; hypertables, continuous aggregates (and a view over one) on
+ * TimescaleDB. The same SQL on both engines.
+ *
+ * A rollup holds the minutes before `materialized` (migration 0010); the samples from then on are
+ * read from `telemetry` as rollup rows of one sample each, so a read sees every stored sample. On
+ * TimescaleDB `materialized` is 'infinity': its aggregates are real-time already.
  */
 const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
+const MATERIALIZED = '(SELECT materialized FROM telemetry_rollup_state)';
 // $3 from, $4 to, $5 the time zone (days only). Days are local midnight to local midnight,
 // stepped on local time so a DST day has its 23 or 25 hours.
 const FIRST_BUCKET: Record<BucketResolution, string> = {
@@ -32,32 +37,63 @@ const BUCKET_OF: Record<BucketResolution, string> = {
   '1h': 'r.bucket',
   '1d': `date_bin(INTERVAL '1 day', r.bucket AT TIME ZONE $5::text, TIMESTAMP '2000-01-01') AT TIME ZONE $5::text`,
 };
+/** The bucket of the rollup a resolution reads: days are made of hours. */
+const ROLLUP_STEP: Record<BucketResolution, string> = { '1m': `INTERVAL '1 minute'`, '1h': `INTERVAL '1 hour'`, '1d': `INTERVAL '1 hour'` };
 
 type Scope = 'device' | 'area';
-/** Where a scope's buckets come from: the rollup `r`, its rows of the scope, the devices of a bucket. */
+/** The rows `r` a scope's buckets are made of, and the devices of a bucket. */
 interface Source {
-  rollup: string;
-  where: string;
+  rows: (resolution: BucketResolution) => string;
   devices: string;
 }
-// $1: a device key, or an area id. A device rollup row is one device's bucket, so below a day
-// its rows are its devices.
-const DEVICE_ROWS: Record<BucketResolution, Source> = {
-  '1m': { rollup: 'telemetry_1m', where: 'r.device_key = $1::int', devices: 'count(*)' },
-  '1h': { rollup: 'telemetry_1h', where: 'r.device_key = $1::int', devices: 'count(*)' },
-  '1d': { rollup: 'telemetry_1h', where: 'r.device_key = $1::int', devices: 'count(DISTINCT r.device_key)' },
+// $1: a device key, or an area id. Rows of an area's minutes: its devices' rows, the devices as
+// one array, so the planner reads them with one bitmap scan in page order instead of a loop per device.
+const DEVICE_KEY = (alias: string) => `${alias}.device_key = $1::int`;
+const AREA_DEVICE_KEYS = (alias: string) =>
+  `${alias}.device_key = ANY ((SELECT array_agg(key) FROM devices WHERE area_ids @> ARRAY[$1::text])::int[])`;
+const IN_RANGE = (alias: string, time: string, resolution: BucketResolution) =>
+  `${alias}.metric_id IN (SELECT id FROM wanted) AND ${alias}.${time} >= ${FIRST_BUCKET[resolution]} AND ${alias}.${time} < $4::timestamptz`;
+
+/** Rows of a per-device rollup (telemetry_1m, telemetry_1h), then the newer samples as rows of one sample. */
+const deviceRollupRows = (table: string, where: (alias: string) => string) => (resolution: BucketResolution) => `
+  SELECT r.bucket, r.device_key, r.metric_id, r.min, r.max, r.sum, r.count, r.last, r.last_time
+    FROM ${table} r
+   WHERE ${where('r')} AND ${IN_RANGE('r', 'bucket', resolution)} AND r.bucket < ${MATERIALIZED}
+  UNION ALL
+  SELECT date_bin(${ROLLUP_STEP[resolution]}, t.time, ${ORIGIN}), t.device_key, t.metric_id, t.value, t.value, t.value, 1, t.value, t.time
+    FROM telemetry t
+   WHERE ${where('t')} AND ${IN_RANGE('t', 'time', resolution)} AND t.time >= ${MATERIALIZED}`;
+
+/**
+ * Hours of an area: its own hourly rollup, one row per hour, then the newer samples of its
+ * devices grouped by hour. A day's `devices` is its largest hourly figure (the hourly rows cannot
+ * say how many distinct devices the whole day had); so is an hour's while its newest samples are
+ * not materialized yet.
+ */
+const areaRollupRows = (resolution: BucketResolution) => `
+  SELECT r.bucket, r.metric_id, r.min, r.max, r.sum, r.count, r.devices
+    FROM telemetry_area_1h r
+   WHERE r.area_id = $1::text AND ${IN_RANGE('r', 'bucket', resolution)} AND r.bucket < ${MATERIALIZED}
+  UNION ALL
+  SELECT date_bin(INTERVAL '1 hour', t.time, ${ORIGIN}), t.metric_id, min(t.value), max(t.value), sum(t.value), count(*),
+         count(DISTINCT t.device_key)::int
+    FROM telemetry t
+   WHERE ${AREA_DEVICE_KEYS('t')} AND ${IN_RANGE('t', 'time', resolution)} AND t.time >= ${MATERIALIZED}
+   GROUP BY 1, 2`;
+
+const BY_DEVICE: Source = { rows: deviceRollupRows('telemetry_1m', DEVICE_KEY), devices: 'count(DISTINCT r.device_key)' };
+const SOURCE: Record<Scope, Record<BucketResolution, Source>> = {
+  device: {
+    '1m': BY_DEVICE,
+    '1h': { ...BY_DEVICE, rows: deviceRollupRows('telemetry_1h', DEVICE_KEY) },
+    '1d': { ...BY_DEVICE, rows: deviceRollupRows('telemetry_1h', DEVICE_KEY) },
+  },
+  area: {
+    '1m': { rows: deviceRollupRows('telemetry_1m', AREA_DEVICE_KEYS), devices: 'count(DISTINCT r.device_key)' },
+    '1h': { rows: areaRollupRows, devices: 'max(r.devices)' },
+    '1d': { rows: areaRollupRows, devices: 'max(r.devices)' },
+  },
 };
-// Minutes of an area: its devices' rows, the devices as one array, so the planner reads their
-// rows with one bitmap scan in page order instead of a loop per device. Hours and days: the
-// area's own hourly rollup, one row per hour; a day's `devices` is its largest hourly figure (the
-// hourly rows cannot say how many distinct devices the whole day had).
-const AREA_DEVICES = 'r.device_key = ANY ((SELECT array_agg(key) FROM devices WHERE area_ids @> ARRAY[$1::text])::int[])';
-const AREA_ROWS: Record<BucketResolution, Source> = {
-  '1m': { rollup: 'telemetry_1m', where: AREA_DEVICES, devices: 'count(*)' },
-  '1h': { rollup: 'telemetry_area_1h', where: 'r.area_id = $1::text', devices: 'max(r.devices)' },
-  '1d': { rollup: 'telemetry_area_1h', where: 'r.area_id = $1::text', devices: 'max(r.devices)' },
-};
-const SOURCE: Record<Scope, Record<BucketResolution, Source>> = { device: DEVICE_ROWS, area: AREA_ROWS };
 // The newest value: the greatest (time, value) pair, without sorting each bucket's rows. Over
 // an area there is no single newest value to give.
 const LAST: Record<Scope, string> = {
@@ -181,10 +217,7 @@ export class HistoryRepository {
                      min(r.min) AS min, max(r.max) AS max, sum(r.sum) / sum(r.count) AS avg,
                      ${LAST[kind]} AS last,
                      sum(r.count)::float8 AS count, ${source.devices}::int AS devices
-                FROM ${source.rollup} r, first
-               WHERE ${source.where}
-                 AND r.metric_id IN (SELECT id FROM wanted)
-                 AND r.bucket >= first.b AND r.bucket < $4::timestamptz
+                FROM (${source.rows(resolution)}) r
                GROUP BY 1, 2
             )
        SELECT w.name AS metric, to_char(s.b AT TIME ZONE 'UTC', ${ISO_MS}) AS t, d.min, d.max, d.avg, d.last,

@@ -1,0 +1,196 @@
+import type { Pool, PoolClient } from 'pg';
+
+const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
+// Any constant works; it only has to be the same on every node.
+const REFRESH_LOCK = 4_771_206;
+
+/** The newest value of a group: the greatest (time, value) pair, without sorting the group. */
+const LAST_OF = (time: string, value: string) => `(max(ARRAY[extract(epoch FROM ${time})::float8, ${value}]))[2]`;
+
+const REPLACE = `min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count,
+                 last = excluded.last, last_time = excluded.last_time`;
+const COMBINE = `min = least(r.min, excluded.min), max = greatest(r.max, excluded.max),
+                 sum = r.sum + excluded.sum, count = r.count + excluded.count,
+                 last = CASE WHEN excluded.last_time >= r.last_time THEN excluded.last ELSE r.last END,
+                 last_time = greatest(r.last_time, excluded.last_time)`;
+
+/**
+ * Minutes [$1, $2) from the raw rows, folded into the hours and area hours they belong to. Each
+ * minute goes forward once (the range starts where the last one ended), so adding it to its hour
+ * counts it once; a (device, metric, hour) row that is new (xmax = 0: inserted, not updated) is
+ * one more device in that device's areas for the hour.
+ */
+const MATERIALIZE = `
+  WITH minutes AS (
+    INSERT INTO telemetry_1m AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
+    SELECT date_bin('1 minute', time, ${ORIGIN}), device_key, metric_id,
+           min(value), max(value), sum(value), count(*), ${LAST_OF('time', 'value')}, max(time)
+      FROM telemetry WHERE time >= $1 AND time < $2
+     GROUP BY 1, 2, 3
+    ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET ${REPLACE}
+    RETURNING r.*
+  ), hours AS (
+    SELECT date_bin('1 hour', bucket, ${ORIGIN}) AS bucket, device_key, metric_id, min(min) AS min, max(max) AS max,
+           sum(sum) AS sum, sum(count)::bigint AS count, ${LAST_OF('last_time', 'last')} AS last, max(last_time) AS last_time
+      FROM minutes GROUP BY 1, 2, 3
+  ), upserted AS (
+    INSERT INTO telemetry_1h AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
+    SELECT * FROM hours
+    ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET ${COMBINE}
+    RETURNING r.device_key, r.metric_id, r.bucket, (r.xmax = 0) AS fresh
+  )
+  INSERT INTO telemetry_area_1h AS r (bucket, area_id, metric_id, min, max, sum, count, devices)
+  SELECT h.bucket, a.area_id, h.metric_id, min(h.min), max(h.max), sum(h.sum), sum(h.count)::bigint,
+         (count(*) FILTER (WHERE u.fresh))::int
+    FROM hours h
+    JOIN upserted u ON u.device_key = h.device_key AND u.metric_id = h.metric_id AND u.bucket = h.bucket
+    JOIN devices d ON d.key = h.device_key
+   CROSS JOIN LATERAL unnest(d.area_ids) AS a(area_id)
+   GROUP BY a.area_id, h.metric_id, h.bucket
+  ON CONFLICT (area_id, metric_id, bucket) DO UPDATE
+    SET min = least(r.min, excluded.min), max = greatest(r.max, excluded.max),
+        sum = r.sum + excluded.sum, count = r.count + excluded.count, devices = r.devices + excluded.devices`;
+
+// Late samples: per device, the minutes [lower, upper) are recomputed from the raw rows, then the
+// hours holding them from the minutes, then those hours of the device's areas from the hours of
+// the devices in them now. Recomputing replaces: a sample is never added twice.
+const REDO = `SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS x(device_key, lower, upper)`;
+const REDO_MINUTES = `
+  INSERT INTO telemetry_1m AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
+  SELECT date_bin('1 minute', t.time, ${ORIGIN}), t.device_key, t.metric_id,
+         min(t.value), max(t.value), sum(t.value), count(*), ${LAST_OF('t.time', 't.value')}, max(t.time)
+    FROM (${REDO}) x JOIN telemetry t ON t.device_key = x.device_key AND t.time >= x.lower AND t.time < x.upper
+   GROUP BY 1, 2, 3
+  ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET ${REPLACE}`;
+const REDO_HOURS = `
+  INSERT INTO telemetry_1h AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
+  SELECT date_bin('1 hour', m.bucket, ${ORIGIN}), m.device_key, m.metric_id, min(m.min), max(m.max), sum(m.sum),
+         sum(m.count)::bigint, ${LAST_OF('m.last_time', 'm.last')}, max(m.last_time)
+    FROM (${REDO}) x
+    JOIN telemetry_1m m ON m.device_key = x.device_key
+     AND m.bucket >= date_bin('1 hour', x.lower, ${ORIGIN})
+     AND m.bucket < date_bin('1 hour', x.upper - INTERVAL '1 microsecond', ${ORIGIN}) + INTERVAL '1 hour'
+   GROUP BY 1, 2, 3
+  ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET ${REPLACE}`;
+const REDO_AREA_HOURS = `
+  WITH hours AS (
+    SELECT DISTINCT a.area_id, h.bucket
+      FROM (${REDO}) x
+      JOIN devices d ON d.key = x.device_key
+     CROSS JOIN LATERAL unnest(d.area_ids) AS a(area_id)
+     CROSS JOIN LATERAL generate_series(date_bin('1 hour', x.lower, ${ORIGIN}), x.upper - INTERVAL '1 microsecond', INTERVAL '1 hour') AS h(bucket)
+  )
+  INSERT INTO telemetry_area_1h AS r (bucket, area_id, metric_id, min, max, sum, count, devices)
+  SELECT w.bucket, w.area_id, h.metric_id, min(h.min), max(h.max), sum(h.sum), sum(h.count)::bigint, count(*)::int
+    FROM hours w
+    JOIN devices d ON d.area_ids @> ARRAY[w.area_id]
+    JOIN telemetry_1h h ON h.device_key = d.key AND h.bucket = w.bucket
+   GROUP BY 1, 2, 3
+  ON CONFLICT (area_id, metric_id, bucket) DO UPDATE
+    SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count, devices = excluded.devices`;
+
+export interface RefreshReport {
+  /** False when another node holds the refresh. */
+  ran: boolean;
+  /** Minutes before this are in the rollups. */
+  materialized: Date | null;
+  /** Devices whose late samples were recomputed. */
+  recomputedDevices: number;
+}
+
+/**
+ * Plain PostgreSQL: keeps the rollups of migration 0010 current, one round at a time. A round
+ * materializes up to the threshold set by an earlier round once no writer that could have read
+ * the older threshold is still running, recomputes what late samples invalidated, and raises the
+ * threshold to the minute `settleMs` ago. One node at a time (an advisory lock); the others skip.
+ */
+export class RollupRefresher {
+  constructor(
+    private readonly pool: Pool,
+    private readonly settleMs: number,
+  ) {}
+
+  async run(now = Date.now()): Promise<RefreshReport> {
+    const client = await this.pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [REFRESH_LOCK]);
+      if (!rows[0].locked) return { ran: false, materialized: null, recomputedDevices: 0 };
+      try {
+        const materialized = await this.materialize(client);
+        const recomputedDevices = await this.recompute(client, materialized);
+        await this.raiseThreshold(client, now);
+        return { ran: true, materialized, recomputedDevices };
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [REFRESH_LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private async materialize(client: PoolClient): Promise<Date> {
+    // Settled: every transaction running when the snapshot was taken has ended. The first test
+    // needs no per-transaction status (which an old snapshot could no longer give).
+    const { rows } = await client.query<{ threshold: Date; materialized: Date; settled: boolean }>(
+      `SELECT threshold, materialized,
+              snapshot_of = threshold AND CASE
+                WHEN pg_snapshot_xmax(threshold_snapshot) <= pg_snapshot_xmin(pg_current_snapshot()) THEN true
+                ELSE NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(threshold_snapshot) AS x
+                                  WHERE pg_xact_status(x) = 'in progress')
+              END AS settled
+         FROM telemetry_rollup_state`,
+    );
+    const state = rows[0];
+    if (!state.settled || state.materialized >= state.threshold) return state.materialized;
+    await inTransaction(client, async () => {
+      await client.query(MATERIALIZE, [state.materialized, state.threshold]);
+      await client.query('UPDATE telemetry_rollup_state SET materialized = $1', [state.threshold]);
+    });
+    return state.threshold;
+  }
+
+  /** Recomputes, below `materialized`, what late samples invalidated; later minutes go forward later. */
+  private async recompute(client: PoolClient, materialized: Date): Promise<number> {
+    return inTransaction(client, async () => {
+      const { rows } = await client.query<{ device_key: number; lower: Date; upper: Date }>(
+        `WITH taken AS (DELETE FROM telemetry_rollup_invalidations RETURNING *)
+         SELECT device_key, date_bin('1 minute', min(lower), ${ORIGIN}) AS lower,
+                least(date_bin('1 minute', max(upper), ${ORIGIN}) + INTERVAL '1 minute', $1) AS upper
+           FROM taken GROUP BY device_key`,
+        [materialized],
+      );
+      const redo = rows.filter((r) => r.lower < r.upper);
+      if (redo.length === 0) return 0;
+      const params = [redo.map((r) => r.device_key), redo.map((r) => r.lower), redo.map((r) => r.upper)];
+      await client.query(REDO_MINUTES, params);
+      await client.query(REDO_HOURS, params);
+      await client.query(REDO_AREA_HOURS, params);
+      return redo.length;
+    });
+  }
+
+  private async raiseThreshold(client: PoolClient, now: number): Promise<void> {
+    await client.query(
+      `UPDATE telemetry_rollup_state SET threshold = date_bin('1 minute', $1::timestamptz, ${ORIGIN})
+        WHERE threshold < date_bin('1 minute', $1::timestamptz, ${ORIGIN})`,
+      [new Date(now - this.settleMs)],
+    );
+    // A statement of its own, so its snapshot is taken after the new threshold committed.
+    await client.query(
+      `UPDATE telemetry_rollup_state SET threshold_snapshot = pg_current_snapshot(), snapshot_of = threshold
+        WHERE snapshot_of IS DISTINCT FROM threshold`,
+    );
+  }
+}
+
+async function inTransaction<T>(client: PoolClient, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}

@@ -1,0 +1,176 @@
+import { Pool } from 'pg';
+import type { DeviceSeriesDto } from '@ioc/contracts';
+import { RollupRefresher } from '../../libs/storage/src/engine/rollup-refresher';
+import { createScratchDatabase, startTestServer, type ScratchDatabase, type TestServer } from '../support/test-server';
+import { api } from '../support/clients';
+
+jest.setTimeout(90_000);
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
+
+/** The writer's statement shape: a redelivered sample is skipped. */
+const INSERT = `INSERT INTO telemetry (time, device_key, metric_id, value)
+  SELECT s.t, d.key, m.id, s.v
+    FROM unnest($3::timestamptz[], $4::float8[]) AS s(t, v), devices d, metrics m
+   WHERE d.id = $1 AND m.name = $2
+  ON CONFLICT DO NOTHING`;
+const insertParams = (deviceId: string, metric: string, samples: [number, number][]) => [
+  deviceId,
+  metric,
+  samples.map(([t]) => new Date(t)),
+  samples.map(([, v]) => v),
+];
+
+// What each rollup must hold: the raw samples before `materialized`, grouped afresh. Values are
+// multiples of 0.5, so sums are exact whatever the order of addition.
+const TRUTH = {
+  '1m': `SELECT date_bin('1 minute', time, ${ORIGIN}) AS bucket, device_key, metric_id, min(value) AS min, max(value) AS max,
+                sum(value) AS sum, count(*) AS count, (array_agg(value ORDER BY time DESC))[1] AS last, max(time) AS last_time
+           FROM telemetry WHERE time < (SELECT materialized FROM telemetry_rollup_state) GROUP BY 1, 2, 3`,
+  '1h': `SELECT date_bin('1 hour', time, ${ORIGIN}) AS bucket, device_key, metric_id, min(value) AS min, max(value) AS max,
+                sum(value) AS sum, count(*) AS count, (array_agg(value ORDER BY time DESC))[1] AS last, max(time) AS last_time
+           FROM telemetry WHERE time < (SELECT materialized FROM telemetry_rollup_state) GROUP BY 1, 2, 3`,
+  area: `SELECT date_bin('1 hour', t.time, ${ORIGIN}) AS bucket, a.area_id, t.metric_id, min(t.value) AS min, max(t.value) AS max,
+                sum(t.value) AS sum, count(*) AS count, count(DISTINCT t.device_key)::int AS devices
+           FROM telemetry t JOIN devices d ON d.key = t.device_key CROSS JOIN LATERAL unnest(d.area_ids) AS a(area_id)
+          WHERE t.time < (SELECT materialized FROM telemetry_rollup_state) GROUP BY 1, 2, 3`,
+};
+const HELD = {
+  '1m': 'SELECT bucket, device_key, metric_id, min, max, sum, count, last, last_time FROM telemetry_1m',
+  '1h': 'SELECT bucket, device_key, metric_id, min, max, sum, count, last, last_time FROM telemetry_1h',
+  area: 'SELECT bucket, area_id, metric_id, min, max, sum, count, devices FROM telemetry_area_1h',
+};
+
+/** Rows a rollup holds that the raw samples do not give, and the other way round; and its size. */
+async function compare(pool: Pool): Promise<Record<keyof typeof TRUTH, { rows: number; differing: unknown[] }>> {
+  const result = {} as Record<keyof typeof TRUTH, { rows: number; differing: unknown[] }>;
+  for (const rollup of Object.keys(TRUTH) as (keyof typeof TRUTH)[]) {
+    const { rows: differing } = await pool.query(
+      `(${TRUTH[rollup]} EXCEPT ${HELD[rollup]}) UNION ALL (${HELD[rollup]} EXCEPT ${TRUTH[rollup]})`,
+    );
+    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${HELD[rollup]}) h`);
+    result[rollup] = { rows: rows[0].n, differing };
+  }
+  return result;
+}
+
+describe('rollups materialized off the write path (plain PostgreSQL)', () => {
+  let database: ScratchDatabase;
+  let server: TestServer;
+  let pool: Pool;
+  let refresher: RollupRefresher;
+  let token: string;
+  let start: number;
+
+  const state = async () =>
+    (await pool.query<{ threshold: Date; materialized: Date }>('SELECT threshold, materialized FROM telemetry_rollup_state')).rows[0];
+  /** Two rounds at `now`: the first raises the threshold, the second materializes up to it. */
+  const refreshAt = async (now: number) => {
+    await refresher.run(now);
+    await refresher.run(now);
+  };
+  const hours = async (deviceId: string, from: number, to: number) => {
+    const res = await api<DeviceSeriesDto>(
+      server.baseUrl,
+      'GET',
+      `/api/history/devices/${deviceId}?metrics=pm25&resolution=1h&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
+      undefined,
+      token,
+    );
+    expect(res.status).toBe(200);
+    return res.body.resolution === 'raw' ? [] : res.body.series[0].points;
+  };
+
+  beforeAll(async () => {
+    database = await createScratchDatabase();
+    // The server's own refresher stays idle: the test runs the rounds, with a clock of its own.
+    server = await startTestServer({ STORAGE_ROLLUP_REFRESH_MS: '3600000' }, { database });
+    pool = new Pool({ connectionString: database.url, max: 4 });
+    refresher = new RollupRefresher(pool, 0);
+    token = (await server.session('admin')).accessToken;
+    for (const [id, lat] of [['mt-air-a', 10.354], ['mt-air-b', 10.356]] as const) {
+      await api(server.baseUrl, 'PUT', `/api/devices/${id}`, { kind: 'air_quality', name: id, lat, lng: 106.365 }, token);
+    }
+    start = (await state()).threshold.getTime();
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('reads samples not yet materialized from the raw rows, then the same figures from the rollups', async () => {
+    // Station A every 30 s for 90 minutes, across an hour boundary; B in the first 20 minutes.
+    const a = Array.from({ length: 180 }, (_, i): [number, number] => [start + i * 30_000, (i % 7) * 0.5]);
+    const b = Array.from({ length: 40 }, (_, i): [number, number] => [start + i * 30_000, 10 + (i % 3)]);
+    await pool.query(INSERT, insertParams('mt-air-a', 'pm25', a));
+    await pool.query(INSERT, insertParams('mt-air-a', 'pm10', a));
+    await pool.query(INSERT, insertParams('mt-air-b', 'pm25', b));
+
+    const range = [Math.floor(start / HOUR) * HOUR, Math.floor(start / HOUR) * HOUR + 3 * HOUR] as const;
+    const before = await hours('mt-air-a', ...range);
+    expect(before.reduce((n, p) => n + (p.count ?? 0), 0)).toBe(180);
+    expect(await compare(pool)).toMatchObject({ '1m': { rows: 0 }, '1h': { rows: 0 }, area: { rows: 0 } });
+
+    // In two steps, so that hours are taken in part by one round and completed by the next.
+    await refreshAt(start + 45 * MINUTE);
+    const half = await compare(pool);
+    expect(half['1m']).toEqual({ rows: 45 * 2 + 20, differing: [] });
+    expect(half.area.differing).toEqual([]);
+    await refreshAt(start + 2 * HOUR);
+    expect((await state()).materialized.getTime()).toBe(start + 2 * HOUR);
+    const after = await compare(pool);
+    expect(after['1m']).toEqual({ rows: 90 * 2 + 20, differing: [] });
+    expect(after['1h'].rows).toBeGreaterThanOrEqual(4);
+    expect(after['1h'].differing).toEqual([]);
+    expect(after.area.rows).toBeGreaterThan(0);
+    expect(after.area.differing).toEqual([]);
+    // Nothing counted twice now that the rollups hold what the raw rows gave.
+    expect(await hours('mt-air-a', ...range)).toEqual(before);
+  });
+
+  it('recomputes what late samples change, and ignores a redelivered one', async () => {
+    const { materialized } = await state();
+    const hourOfB = start + 70 * MINUTE;
+    // B's first samples in a materialized hour (one more device there), and a redelivery of A's
+    // first sample with another value, which the writer's ON CONFLICT DO NOTHING skips.
+    await pool.query(INSERT, insertParams('mt-air-b', 'pm25', [[hourOfB, 20], [hourOfB + 30_000, 21.5]]));
+    await pool.query(INSERT, insertParams('mt-air-a', 'pm25', [[start, 99]]));
+    const { rows: recorded } = await pool.query<{ device_key: number }>('SELECT device_key FROM telemetry_rollup_invalidations');
+    expect(recorded).toHaveLength(1);
+
+    const report = await refresher.run(materialized.getTime());
+    expect(report.recomputedDevices).toBe(1);
+    const after = await compare(pool);
+    for (const rollup of Object.values(after)) expect(rollup.differing).toEqual([]);
+    const { rows: left } = await pool.query('SELECT * FROM telemetry_rollup_invalidations');
+    expect(left).toEqual([]);
+  });
+
+  it('waits for a writer that stored samples under the old threshold before materializing them', async () => {
+    const { threshold } = await state();
+    const writer = await pool.connect();
+    try {
+      // The writer reads the threshold when its statement stores the row: not late, nothing recorded.
+      await writer.query('BEGIN');
+      await writer.query(INSERT, insertParams('mt-air-a', 'pm25', [[threshold.getTime() + 10_000, 4.5]]));
+      // The threshold moves past the row while the writer is still open.
+      await refreshAt(threshold.getTime() + 10 * MINUTE);
+      expect(await state()).toMatchObject({ materialized: threshold });
+      await writer.query('COMMIT');
+    } finally {
+      writer.release();
+    }
+    await refresher.run(threshold.getTime() + 10 * MINUTE);
+    expect((await state()).materialized.getTime()).toBe(threshold.getTime() + 10 * MINUTE);
+    const { rows } = await pool.query<{ count: string }>(
+      `SELECT count FROM telemetry_1m WHERE bucket = $1 AND device_key = (SELECT key FROM devices WHERE id = 'mt-air-a')
+          AND metric_id = (SELECT id FROM metrics WHERE name = 'pm25')`,
+      [threshold],
+    );
+    expect(rows.map((r) => Number(r.count))).toEqual([1]);
+    for (const rollup of Object.values(await compare(pool))) expect(rollup.differing).toEqual([]);
+  });
+});
