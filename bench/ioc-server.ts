@@ -20,6 +20,7 @@ export const SERVER_TUNING = [
   'DATABASE_POOL_SIZE',
   'SPOOL_MAX_BYTES',
   'INGEST_MAX_QUEUED',
+  'STORAGE_ROLLUP_REFRESH_MS',
 ] as const;
 
 export interface BenchServer {

@@ -161,9 +161,9 @@ export const configSchema = z.object({
   STORAGE_COMPRESS_AFTER_DAYS: positiveInt(7),
   /** How often partitions are made ahead and old ones dropped. */
   STORAGE_MAINTENANCE_S: positiveInt(3600),
-  /** Plain PostgreSQL: how often the rollups take in the newest minutes and recompute late samples' buckets. */
+  /** Plain PostgreSQL: how often the rollups take in the newest samples and recompute late samples' buckets. */
   STORAGE_ROLLUP_REFRESH_MS: positiveInt(5000),
-  /** Plain PostgreSQL: a minute is materialized once it ended this long ago; a sample later than that is recomputed. */
+  /** Plain PostgreSQL: samples are materialized once they are this old; one stored later than that is late, and recomputed. */
   STORAGE_ROLLUP_SETTLE_S: z.coerce.number({ error: 'must be a number of seconds' }).int().min(0).default(10),
   /** Seconds an incident may stay unacknowledged before it escalates (and again after each further period, up to level 3). */
   INCIDENT_ESCALATE_AFTER_S: positiveInt(300),

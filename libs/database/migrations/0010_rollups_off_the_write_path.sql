@@ -1,8 +1,8 @@
 -- Plain PostgreSQL: the rollups leave the write path. A writer inserts raw rows only; the server
 -- materializes the 1-minute, hourly and area rollups in the background (libs/storage,
 -- rollup-refresher.ts), as TimescaleDB's continuous aggregates do:
---  * minutes before `materialized` are in the rollups; history reads take later samples from the
---    raw rows, so a read never waits for the refresher;
+--  * samples before `materialized` are in the rollups; history reads take later ones from the raw
+--    rows, so a read never waits for the refresher;
 --  * a sample stored with a time before `threshold` (a late one) is recorded by the trigger below
 --    in telemetry_rollup_invalidations, and the refresher recomputes its minutes, hours and area
 --    hours from the raw rows;
@@ -24,10 +24,13 @@ CREATE TABLE telemetry_rollup_state (
   threshold_snapshot pg_snapshot,
   snapshot_of        timestamptz
 );
--- Until now the trigger kept the rollups, the current minute included: start after it, so the
--- samples still arriving for that minute are recomputed (replaced), never added a second time.
+-- Where samples exist, the trigger kept their rollups until now, the current minute included:
+-- start after that minute, so its samples still to come are recomputed (replaced), never added a
+-- second time. An empty database starts at the current minute, and records nothing as late.
 INSERT INTO telemetry_rollup_state (threshold, materialized)
-SELECT b, b FROM (SELECT date_bin('1 minute', now(), TIMESTAMPTZ '2000-01-01 00:00:00+00') + INTERVAL '1 minute') AS s(b);
+SELECT b, b
+  FROM (SELECT date_bin('1 minute', now(), TIMESTAMPTZ '2000-01-01 00:00:00+00')
+               + CASE WHEN EXISTS (SELECT 1 FROM telemetry) THEN INTERVAL '1 minute' ELSE INTERVAL '0' END) AS s(b);
 
 -- One row per device and write statement that stored samples older than the threshold.
 -- `upper` is the time of the newest such sample (inclusive).

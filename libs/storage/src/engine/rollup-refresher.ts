@@ -15,24 +15,35 @@ const COMBINE = `min = least(r.min, excluded.min), max = greatest(r.max, exclude
                  last_time = greatest(r.last_time, excluded.last_time)`;
 
 /**
- * Minutes [$1, $2) from the raw rows, folded into the hours and area hours they belong to. Each
- * minute goes forward once (the range starts where the last one ended), so adding it to its hour
- * counts it once; a (device, metric, hour) row that is new (xmax = 0: inserted, not updated) is
- * one more device in that device's areas for the hour.
+ * The samples of [$1, $2) from the raw rows, added to their minutes, their minutes to their hours,
+ * and their hours to the areas of their devices. Each range goes forward once (it starts where the
+ * last one ended), so adding counts every sample once, and a range may end inside a minute; a
+ * (device, metric, hour) row that is new (xmax = 0: inserted, not updated) is one more device in
+ * that device's areas for the hour.
  */
 const MATERIALIZE = `
-  WITH minutes AS (
-    INSERT INTO telemetry_1m AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
-    SELECT date_bin('1 minute', time, ${ORIGIN}), device_key, metric_id,
-           min(value), max(value), sum(value), count(*), ${LAST_OF('time', 'value')}, max(time)
+  WITH groups AS (
+    SELECT date_bin('1 minute', time, ${ORIGIN}) AS bucket, device_key, metric_id,
+           min(value) AS min, max(value) AS max, sum(value) AS sum, count(*) AS count, max(time) AS last_time
       FROM telemetry WHERE time >= $1 AND time < $2
      GROUP BY 1, 2, 3
-    ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET ${REPLACE}
-    RETURNING r.*
+  ), added AS (
+    -- The newest value by its key, once a group: at many samples a minute, half the cost of
+    -- carrying (time, value) pairs through the aggregate.
+    SELECT g.bucket, g.device_key, g.metric_id, g.min, g.max, g.sum, g.count, newest.value AS last, g.last_time
+      FROM groups g
+     CROSS JOIN LATERAL (
+       SELECT t.value FROM telemetry t
+        WHERE t.device_key = g.device_key AND t.metric_id = g.metric_id AND t.time = g.last_time LIMIT 1
+     ) AS newest
+  ), minutes AS (
+    INSERT INTO telemetry_1m AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
+    SELECT * FROM added
+    ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET ${COMBINE}
   ), hours AS (
     SELECT date_bin('1 hour', bucket, ${ORIGIN}) AS bucket, device_key, metric_id, min(min) AS min, max(max) AS max,
            sum(sum) AS sum, sum(count)::bigint AS count, ${LAST_OF('last_time', 'last')} AS last, max(last_time) AS last_time
-      FROM minutes GROUP BY 1, 2, 3
+      FROM added GROUP BY 1, 2, 3
   ), upserted AS (
     INSERT INTO telemetry_1h AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
     SELECT * FROM hours
@@ -102,7 +113,7 @@ export interface RefreshReport {
  * Plain PostgreSQL: keeps the rollups of migration 0010 current, one round at a time. A round
  * materializes up to the threshold set by an earlier round once no writer that could have read
  * the older threshold is still running, recomputes what late samples invalidated, and raises the
- * threshold to the minute `settleMs` ago. One node at a time (an advisory lock); the others skip.
+ * threshold to `settleMs` ago. One node at a time (an advisory lock); the others skip.
  */
 export class RollupRefresher {
   constructor(
@@ -171,8 +182,7 @@ export class RollupRefresher {
 
   private async raiseThreshold(client: PoolClient, now: number): Promise<void> {
     await client.query(
-      `UPDATE telemetry_rollup_state SET threshold = date_bin('1 minute', $1::timestamptz, ${ORIGIN})
-        WHERE threshold < date_bin('1 minute', $1::timestamptz, ${ORIGIN})`,
+      'UPDATE telemetry_rollup_state SET threshold = $1 WHERE threshold < $1',
       [new Date(now - this.settleMs)],
     );
     // A statement of its own, so its snapshot is taken after the new threshold committed.
@@ -186,6 +196,8 @@ export class RollupRefresher {
 async function inTransaction<T>(client: PoolClient, work: () => Promise<T>): Promise<T> {
   await client.query('BEGIN');
   try {
+    // Background work: one process, so that the writers keep the other cores.
+    await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
     const result = await work();
     await client.query('COMMIT');
     return result;

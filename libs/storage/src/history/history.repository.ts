@@ -13,7 +13,7 @@ const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
  * the server on plain PostgreSQL; hypertables, continuous aggregates (and a view over one) on
  * TimescaleDB. The same SQL on both engines.
  *
- * A rollup holds the minutes before `materialized` (migration 0010); the samples from then on are
+ * A rollup holds the samples before `materialized` (migration 0010); the samples from then on are
  * read from `telemetry` as rollup rows of one sample each, so a read sees every stored sample. On
  * TimescaleDB `materialized` is 'infinity': its aggregates are real-time already.
  */
