@@ -103,7 +103,7 @@ const REDO_AREA_HOURS = `
 export interface RefreshReport {
   /** False when another node holds the refresh. */
   ran: boolean;
-  /** Minutes before this are in the rollups. */
+  /** Samples before this are in the rollups. */
   materialized: Date | null;
   /** Devices whose late samples were recomputed. */
   recomputedDevices: number;
@@ -160,7 +160,7 @@ export class RollupRefresher {
     return state.threshold;
   }
 
-  /** Recomputes, below `materialized`, what late samples invalidated; later minutes go forward later. */
+  /** Recomputes, below `materialized`, what late samples invalidated; later samples go forward later. */
   private async recompute(client: PoolClient, materialized: Date): Promise<number> {
     return inTransaction(client, async () => {
       const { rows } = await client.query<{ device_key: number; lower: Date; upper: Date }>(
