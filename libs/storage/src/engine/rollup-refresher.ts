@@ -64,38 +64,52 @@ const MATERIALIZE = `
 
 // Late samples: per device, the minutes [lower, upper) are recomputed from the raw rows, then the
 // hours holding them from the minutes, then those hours of the device's areas from the hours of
-// the devices in them now. Recomputing replaces: a sample is never added twice.
-const REDO = `SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS x(device_key, lower, upper)`;
+// the devices in them now. Recomputing replaces: a sample is never added twice. Each (device,
+// metric) is read as one range of its rollup's or of the raw rows' primary key; OFFSET 0 keeps
+// the planner from turning the lookups into a scan of all of a device's rows.
+const REDO = `SELECT x.*, m.id AS metric_id
+  FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS x(device_key, lower, upper) CROSS JOIN metrics m`;
 const REDO_MINUTES = `
   INSERT INTO telemetry_1m AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
-  SELECT date_bin('1 minute', t.time, ${ORIGIN}), t.device_key, t.metric_id,
+  SELECT date_bin('1 minute', t.time, ${ORIGIN}), x.device_key, x.metric_id,
          min(t.value), max(t.value), sum(t.value), count(*), ${LAST_OF('t.time', 't.value')}, max(t.time)
-    FROM (${REDO}) x JOIN telemetry t ON t.device_key = x.device_key AND t.time >= x.lower AND t.time < x.upper
+    FROM (${REDO}) x
+   CROSS JOIN LATERAL (
+     SELECT time, value FROM telemetry
+      WHERE device_key = x.device_key AND metric_id = x.metric_id AND time >= x.lower AND time < x.upper OFFSET 0
+   ) AS t
    GROUP BY 1, 2, 3
   ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET ${REPLACE}`;
 const REDO_HOURS = `
   INSERT INTO telemetry_1h AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
-  SELECT date_bin('1 hour', m.bucket, ${ORIGIN}), m.device_key, m.metric_id, min(m.min), max(m.max), sum(m.sum),
+  SELECT date_bin('1 hour', m.bucket, ${ORIGIN}), x.device_key, x.metric_id, min(m.min), max(m.max), sum(m.sum),
          sum(m.count)::bigint, ${LAST_OF('m.last_time', 'm.last')}, max(m.last_time)
     FROM (${REDO}) x
-    JOIN telemetry_1m m ON m.device_key = x.device_key
-     AND m.bucket >= date_bin('1 hour', x.lower, ${ORIGIN})
-     AND m.bucket < date_bin('1 hour', x.upper - INTERVAL '1 microsecond', ${ORIGIN}) + INTERVAL '1 hour'
+   CROSS JOIN LATERAL (
+     SELECT * FROM telemetry_1m
+      WHERE device_key = x.device_key AND metric_id = x.metric_id
+        AND bucket >= date_bin('1 hour', x.lower, ${ORIGIN})
+        AND bucket < date_bin('1 hour', x.upper - INTERVAL '1 microsecond', ${ORIGIN}) + INTERVAL '1 hour' OFFSET 0
+   ) AS m
    GROUP BY 1, 2, 3
   ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET ${REPLACE}`;
 const REDO_AREA_HOURS = `
   WITH hours AS (
-    SELECT DISTINCT a.area_id, h.bucket
+    SELECT DISTINCT a.area_id, x.metric_id, h.bucket
       FROM (${REDO}) x
+     CROSS JOIN LATERAL (
+       SELECT bucket FROM telemetry_1h
+        WHERE device_key = x.device_key AND metric_id = x.metric_id
+          AND bucket >= date_bin('1 hour', x.lower, ${ORIGIN}) AND bucket < x.upper OFFSET 0
+     ) AS h
       JOIN devices d ON d.key = x.device_key
      CROSS JOIN LATERAL unnest(d.area_ids) AS a(area_id)
-     CROSS JOIN LATERAL generate_series(date_bin('1 hour', x.lower, ${ORIGIN}), x.upper - INTERVAL '1 microsecond', INTERVAL '1 hour') AS h(bucket)
   )
   INSERT INTO telemetry_area_1h AS r (bucket, area_id, metric_id, min, max, sum, count, devices)
   SELECT w.bucket, w.area_id, h.metric_id, min(h.min), max(h.max), sum(h.sum), sum(h.count)::bigint, count(*)::int
     FROM hours w
     JOIN devices d ON d.area_ids @> ARRAY[w.area_id]
-    JOIN telemetry_1h h ON h.device_key = d.key AND h.bucket = w.bucket
+    JOIN telemetry_1h h ON h.device_key = d.key AND h.metric_id = w.metric_id AND h.bucket = w.bucket
    GROUP BY 1, 2, 3
   ON CONFLICT (area_id, metric_id, bucket) DO UPDATE
     SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count, devices = excluded.devices`;
