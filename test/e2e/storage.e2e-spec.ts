@@ -53,6 +53,9 @@ describe('time-series storage on plain PostgreSQL', () => {
     const health = (await api<HealthDto>(server.baseUrl, 'GET', '/api/health')).body;
     expect(health.database).toMatchObject({ timescaledb: false, timescaledbVersion: null, partitioning: 'declarative' });
     expect(health.database.engine).toMatch(/^PostgreSQL \d+/);
+    // The test server refreshes the rollups every 100 ms, with no settling time.
+    expect(health.database.rollups).toMatchObject({ lateWaiting: 0, failing: false });
+    expect(Date.now() - Date.parse(health.database.rollups!.upTo)).toBeLessThan(60_000);
   });
 
   it('makes partitions ahead and writes and reads through the one that holds the time', async () => {

@@ -5,7 +5,7 @@ import { Database } from '@ioc/database';
 import { Public } from '@ioc/auth';
 import { IngestService } from '@ioc/ingest';
 import { MQTT_TRANSPORT, type MqttTransport } from '@ioc/mqtt';
-import { STORAGE_ENGINE, type StorageEngine } from '@ioc/storage';
+import { STORAGE_ENGINE, StorageMaintenanceService, type StorageEngine } from '@ioc/storage';
 import { version } from '../../../package.json';
 
 @Controller('api/health')
@@ -14,6 +14,7 @@ export class HealthController {
     private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(STORAGE_ENGINE) private readonly storage: StorageEngine,
+    private readonly maintenance: StorageMaintenanceService,
     @Optional() @Inject(MQTT_TRANSPORT) private readonly mqtt?: MqttTransport,
     @Optional() private readonly ingest?: IngestService,
   ) {}
@@ -25,6 +26,7 @@ export class HealthController {
       () => true,
       () => false,
     );
+    const rollups = databaseUp ? await this.maintenance.rollupStatus().catch(() => null) : null;
     const mqtt = this.mqtt?.status() ?? null;
     const spool = this.ingest?.health() ?? null;
     const writing = spool ? spool.databaseWritable && !spool.paused : true;
@@ -38,6 +40,7 @@ export class HealthController {
         timescaledb: this.storage.timescaledb,
         timescaledbVersion: this.storage.timescaledbVersion,
         partitioning: this.storage.partitioning,
+        rollups,
       },
       ingest: this.ingest?.counters ?? null,
       spool,

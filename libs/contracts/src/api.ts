@@ -283,6 +283,18 @@ export interface HealthDto {
     timescaledbVersion: string | null;
     /** How telemetry is split by time: TimescaleDB hypertables, or declarative partitions made by the server. */
     partitioning: 'hypertable' | 'declarative';
+    /**
+     * Plain PostgreSQL: how far the server has materialized the rollups (reads add the newer
+     * samples from the raw rows). Null on TimescaleDB, whose aggregates are real-time.
+     */
+    rollups: {
+      /** ISO-8601: the samples before it are in the 1-minute, hourly and area rollups. */
+      upTo: string;
+      /** Late samples stored and not yet recomputed into the rollups, one entry per device and write. */
+      lateWaiting: number;
+      /** The last refresh round failed (the error is logged). */
+      failing: boolean;
+    } | null;
   };
   /** Messages handled since start, and dead letters by reason; null without the ingest role. */
   ingest: {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { HealthDto } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { Database } from '@ioc/database';
 import { PartitionMaintainer } from './engine/partition-maintainer';
@@ -43,7 +44,7 @@ export class StorageMaintenanceService implements OnModuleInit, OnModuleDestroy 
   private rollupsFailing = false;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(STORAGE_ENGINE) private readonly engine: StorageEngine,
   ) {
@@ -79,6 +80,17 @@ export class StorageMaintenanceService implements OnModuleInit, OnModuleDestroy 
     if (this.engine.partitioning !== 'declarative') return;
     this.partitions.start(this.settings.maintenanceMs);
     this.rollups.start(this.settings.rollupRefreshMs);
+  }
+
+  /** How far the rollups are materialized; null where the engine keeps them itself. */
+  async rollupStatus(): Promise<HealthDto['database']['rollups']> {
+    if (this.engine.timescaledb) return null;
+    const { rows } = await this.db.pool.query<{ upTo: string; lateWaiting: number }>(
+      `SELECT to_char(materialized AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "upTo",
+              (SELECT count(*)::int FROM telemetry_rollup_invalidations) AS "lateWaiting"
+         FROM telemetry_rollup_state`,
+    );
+    return { ...rows[0], failing: this.rollupsFailing };
   }
 
   async onModuleDestroy(): Promise<void> {

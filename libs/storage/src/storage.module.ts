@@ -35,6 +35,6 @@ import { StorageMaintenanceService } from './storage-maintenance.service';
     OpenDataService,
   ],
   // The services are for the controllers, which the app module registers under the `api` role.
-  exports: [STORAGE_ENGINE, HistoryService, EventsService, OpenDataService],
+  exports: [STORAGE_ENGINE, StorageMaintenanceService, HistoryService, EventsService, OpenDataService],
 })
 export class StorageModule {}
