@@ -167,11 +167,41 @@ export class RollupRefresher {
     );
     const state = rows[0];
     if (!state.settled || state.materialized >= state.threshold) return state.materialized;
+    await this.summarizeNewPages(client, state.materialized);
     await inTransaction(client, async () => {
+      // The range is the newest seconds of a table in time order: the BRIN index finds their
+      // pages, where a fresh partition without statistics would be read whole.
+      await client.query('SET LOCAL enable_seqscan = off');
       await client.query(MATERIALIZE, [state.materialized, state.threshold]);
       await client.query('UPDATE telemetry_rollup_state SET materialized = $1', [state.threshold]);
     });
     return state.threshold;
+  }
+
+  /**
+   * Brings the BRIN index of the partitions from `since` on up to date, so that a read of the
+   * newest seconds visits their pages only: pages not yet summarized are always read, and
+   * autovacuum summarizes them only when it passes by. A partition whose lock is held (by a
+   * vacuum, say) is left for the next round rather than waited for.
+   */
+  private async summarizeNewPages(client: PoolClient, since: Date): Promise<void> {
+    try {
+      await inTransaction(client, async () => {
+        await client.query(`SET LOCAL lock_timeout = '100ms'`);
+        await client.query(
+          `SELECT brin_summarize_new_values(i.indexrelid)
+             FROM storage_partitions('telemetry') p
+             JOIN pg_class t ON t.relname = p.name AND t.relnamespace = 'public'::regnamespace
+             JOIN pg_index i ON i.indrelid = t.oid
+             JOIN pg_class ic ON ic.oid = i.indexrelid
+             JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'brin'
+            WHERE p.upper IS NULL OR p.upper > $1`,
+          [since],
+        );
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55P03') throw err;
+    }
   }
 
   /** Recomputes, below `materialized`, what late samples invalidated; later samples go forward later. */
