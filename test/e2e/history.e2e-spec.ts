@@ -19,6 +19,7 @@ import { startTestServer, type TestServer } from '../support/test-server';
 import { parseCsv } from '../support/csv-reader';
 import { api } from '../support/clients';
 import { relationsRead } from '../support/query-plans';
+import { insertSamples as storeSamples } from '../support/samples';
 
 jest.setTimeout(90_000);
 
@@ -42,16 +43,9 @@ const DEVICES = [
   { id: 'p2-sal', kind: 'salinity', name: 'Trạm mặn P2', lat: 10.3, lng: 106.75 },
 ];
 
-/** Rows as a writer would insert them, once the server's rollups have taken them in. */
+/** Samples as the writer stores them, once the server's rollups have taken them in. */
 async function insertSamples(server: TestServer, deviceId: string, metric: string, samples: [string | number, number][]): Promise<void> {
-  await server.pool.query(
-    `INSERT INTO telemetry (time, device_key, metric_id, value)
-     SELECT s.t, d.key, m.id, s.v
-       FROM unnest($3::timestamptz[], $4::float8[]) AS s(t, v), devices d, metrics m
-      WHERE d.id = $1 AND m.name = $2
-     ON CONFLICT DO NOTHING`,
-    [deviceId, metric, samples.map(([t]) => new Date(t)), samples.map(([, v]) => v)],
-  );
+  await storeSamples(server.pool, deviceId, metric, samples);
   await server.rollupsCaughtUp();
 }
 

@@ -3,25 +3,13 @@ import type { DeviceSeriesDto } from '@ioc/contracts';
 import { RollupRefresher } from '../../libs/storage/src/engine/rollup-refresher';
 import { createScratchDatabase, startTestServer, type ScratchDatabase, type TestServer } from '../support/test-server';
 import { api } from '../support/clients';
+import { insertSamples } from '../support/samples';
 
 jest.setTimeout(90_000);
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
-
-/** The writer's statement shape: a redelivered sample is skipped. */
-const INSERT = `INSERT INTO telemetry (time, device_key, metric_id, value)
-  SELECT s.t, d.key, m.id, s.v
-    FROM unnest($3::timestamptz[], $4::float8[]) AS s(t, v), devices d, metrics m
-   WHERE d.id = $1 AND m.name = $2
-  ON CONFLICT DO NOTHING`;
-const insertParams = (deviceId: string, metric: string, samples: [number, number][]) => [
-  deviceId,
-  metric,
-  samples.map(([t]) => new Date(t)),
-  samples.map(([, v]) => v),
-];
 
 // What each rollup must hold: the raw samples before `materialized`, grouped afresh. Values are
 // multiples of 0.5, so sums are exact whatever the order of addition.
@@ -105,9 +93,9 @@ describe('rollups materialized off the write path (plain PostgreSQL)', () => {
     // Station A every 30 s for 90 minutes, across an hour boundary; B in the first 20 minutes.
     const a = Array.from({ length: 180 }, (_, i): [number, number] => [start + i * 30_000, (i % 7) * 0.5]);
     const b = Array.from({ length: 40 }, (_, i): [number, number] => [start + i * 30_000, 10 + (i % 3)]);
-    await pool.query(INSERT, insertParams('mt-air-a', 'pm25', a));
-    await pool.query(INSERT, insertParams('mt-air-a', 'pm10', a));
-    await pool.query(INSERT, insertParams('mt-air-b', 'pm25', b));
+    await insertSamples(pool, 'mt-air-a', 'pm25', a);
+    await insertSamples(pool, 'mt-air-a', 'pm10', a);
+    await insertSamples(pool, 'mt-air-b', 'pm25', b);
 
     const range = [Math.floor(start / HOUR) * HOUR, Math.floor(start / HOUR) * HOUR + 3 * HOUR] as const;
     const before = await hours('mt-air-a', ...range);
@@ -136,8 +124,8 @@ describe('rollups materialized off the write path (plain PostgreSQL)', () => {
     const hourOfB = start + 70 * MINUTE;
     // B's first samples in a materialized hour (one more device there), and a redelivery of A's
     // first sample with another value, which the writer's ON CONFLICT DO NOTHING skips.
-    await pool.query(INSERT, insertParams('mt-air-b', 'pm25', [[hourOfB, 20], [hourOfB + 30_000, 21.5]]));
-    await pool.query(INSERT, insertParams('mt-air-a', 'pm25', [[start, 99]]));
+    await insertSamples(pool, 'mt-air-b', 'pm25', [[hourOfB, 20], [hourOfB + 30_000, 21.5]]);
+    await insertSamples(pool, 'mt-air-a', 'pm25', [[start, 99]]);
     const { rows: recorded } = await pool.query<{ device_key: number }>('SELECT device_key FROM telemetry_rollup_invalidations');
     expect(recorded).toHaveLength(1);
 
@@ -155,7 +143,7 @@ describe('rollups materialized off the write path (plain PostgreSQL)', () => {
     try {
       // The writer reads the threshold when its statement stores the row: not late, nothing recorded.
       await writer.query('BEGIN');
-      await writer.query(INSERT, insertParams('mt-air-a', 'pm25', [[threshold.getTime() + 10_000, 4.5]]));
+      await insertSamples(writer, 'mt-air-a', 'pm25', [[threshold.getTime() + 10_000, 4.5]]);
       // The threshold moves past the row while the writer is still open.
       await refreshAt(threshold.getTime() + 10 * MINUTE);
       expect(await state()).toMatchObject({ materialized: threshold });

@@ -4,6 +4,7 @@ import { topics, type DeviceSeriesDto, type HealthDto, type ProvisionedDeviceDto
 import { createScratchDatabase, startTestServer, type ScratchDatabase, type TestServer } from '../support/test-server';
 import { api, connectDevice, eventually } from '../support/clients';
 import { relationsRead } from '../support/query-plans';
+import { insertSamples } from '../support/samples';
 
 jest.setTimeout(90_000);
 
@@ -18,18 +19,6 @@ async function partitions(pool: Pool, table: string): Promise<string[]> {
     [table],
   );
   return rows.map((r) => r.name);
-}
-
-/** Rows as a writer would insert them (the rollups take them in the same way). */
-async function insertSamples(pool: Pool, deviceId: string, metric: string, samples: [number, number][]): Promise<void> {
-  await pool.query(
-    `INSERT INTO telemetry (time, device_key, metric_id, value)
-     SELECT s.t, d.key, m.id, s.v
-       FROM unnest($3::timestamptz[], $4::float8[]) AS s(t, v), devices d, metrics m
-      WHERE d.id = $1 AND m.name = $2
-     ON CONFLICT DO NOTHING`,
-    [deviceId, metric, samples.map(([t]) => new Date(t)), samples.map(([, v]) => v)],
-  );
 }
 
 describe('time-series storage on plain PostgreSQL', () => {

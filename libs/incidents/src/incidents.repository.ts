@@ -9,7 +9,7 @@ import type {
   ListIncidentsQuery,
   Severity,
 } from '@ioc/contracts';
-import { Database } from '@ioc/database';
+import { Database, inTransaction } from '@ioc/database';
 import type { Decision, IncidentFacts } from './incident-lifecycle';
 
 interface IncidentRow {
@@ -327,13 +327,7 @@ export class IncidentsRepository {
   private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.db.pool.connect();
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      return await inTransaction(client, () => work(client));
     } finally {
       client.release();
     }

@@ -85,12 +85,10 @@ export class StorageMaintenanceService implements OnModuleInit, OnModuleDestroy 
   /** How far the rollups are materialized; null where the engine keeps them itself. */
   async rollupStatus(): Promise<HealthDto['database']['rollups']> {
     if (this.engine.timescaledb) return null;
-    const { rows } = await this.db.pool.query<{ upTo: string; lateWaiting: number }>(
-      `SELECT to_char(materialized AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "upTo",
-              (SELECT count(*)::int FROM telemetry_rollup_invalidations) AS "lateWaiting"
-         FROM telemetry_rollup_state`,
+    const { rows } = await this.db.pool.query<{ materialized: Date; late: number }>(
+      `SELECT materialized, (SELECT count(*)::int FROM telemetry_rollup_invalidations) AS late FROM telemetry_rollup_state`,
     );
-    return { ...rows[0], failing: this.rollupsFailing };
+    return { upTo: rows[0].materialized.toISOString(), lateWaiting: rows[0].late, failing: this.rollupsFailing };
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,8 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '@ioc/database';
 
 const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
 // Any constant works; it only has to be the same on every node.
 const REFRESH_LOCK = 4_771_206;
+// Background work: one process, so that the writers keep the other cores.
+const ONE_PROCESS = 'SET LOCAL max_parallel_workers_per_gather = 0';
 
 /** The newest value of a group: the greatest (time, value) pair, without sorting the group. */
 const LAST_OF = (time: string, value: string) => `(max(ARRAY[extract(epoch FROM ${time})::float8, ${value}]))[2]`;
@@ -169,6 +172,7 @@ export class RollupRefresher {
     if (!state.settled || state.materialized >= state.threshold) return state.materialized;
     await this.summarizeNewPages(client, state.materialized);
     await inTransaction(client, async () => {
+      await client.query(ONE_PROCESS);
       // The range is the newest seconds of a table in time order: the BRIN index finds their
       // pages, where a fresh partition without statistics would be read whole.
       await client.query('SET LOCAL enable_seqscan = off');
@@ -207,6 +211,7 @@ export class RollupRefresher {
   /** Recomputes, below `materialized`, what late samples invalidated; later samples go forward later. */
   private async recompute(client: PoolClient, materialized: Date): Promise<number> {
     return inTransaction(client, async () => {
+      await client.query(ONE_PROCESS);
       const { rows } = await client.query<{ device_key: number; lower: Date; upper: Date }>(
         `WITH taken AS (DELETE FROM telemetry_rollup_invalidations RETURNING *)
          SELECT device_key, date_bin('1 minute', min(lower), ${ORIGIN}) AS lower,
@@ -234,19 +239,5 @@ export class RollupRefresher {
       `UPDATE telemetry_rollup_state SET threshold_snapshot = pg_current_snapshot(), snapshot_of = threshold
         WHERE snapshot_of IS DISTINCT FROM threshold`,
     );
-  }
-}
-
-async function inTransaction<T>(client: PoolClient, work: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
-    // Background work: one process, so that the writers keep the other cores.
-    await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
-    const result = await work();
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
   }
 }
