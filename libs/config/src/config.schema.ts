@@ -99,6 +99,8 @@ export const configSchema = z.object({
   INGEST_FLUSH_MS: positiveInt(100),
   /** Messages held in memory for the writer; past it, they are read back from the spool. */
   INGEST_MAX_QUEUED: positiveInt(100_000),
+  /** How often the newest value per metric and each device's last-seen time are stored. */
+  INGEST_NEWEST_EVERY_MS: positiveInt(1000),
   /** Where accepted messages wait for the database; unset: DATA_DIR/spool. One server per directory. */
   SPOOL_DIR: z.string().min(1).optional(),
   /** Spool bytes not yet in the database past which the server stops acknowledging messages. */

@@ -3,21 +3,40 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DurableWriter, isTransient } from './durable-writer';
 import { Spool } from './spool';
-import { emptyBatch, type WriteBatch } from './write-batch';
+import { emptyBatch, type Newest, type WriteBatch } from './write-batch';
 
-/** A stand-in database that stores what it is given, can be taken away, and refuses bad rows. */
+/**
+ * A stand-in database that stores what it is given (a sample stored again is a no-op, as with
+ * ON CONFLICT DO NOTHING), can be taken away, and refuses bad rows.
+ */
 class FakeDatabase {
   rows: number[] = [];
+  private readonly stored = new Set<number>();
+  /** Newest stored sample time of device 1's metric 1, and device 1's last-seen time. */
+  latest: number | null = null;
+  lastSeen: number | null = null;
+  events = 0;
   up = true;
   writes = 0;
-  async write(batch: WriteBatch): Promise<void> {
+  newestWrites = 0;
+  async write(batch: WriteBatch, newest: Newest | null): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     this.writes += 1;
     if (!this.up) throw Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' });
     if (batch.samples.some((s) => Number.isNaN(s.value))) {
       throw Object.assign(new Error('invalid input value'), { code: '22P02' });
     }
-    for (const s of batch.samples) this.rows.push(s.ts);
+    for (const s of batch.samples) {
+      if (this.stored.has(s.ts)) continue;
+      this.stored.add(s.ts);
+      this.rows.push(s.ts);
+    }
+    this.events += batch.events.length;
+    if (!newest) return;
+    this.newestWrites += 1;
+    for (const v of newest.values) this.latest = Math.max(this.latest ?? v.ts, v.ts);
+    const seen = newest.seen.get(1);
+    if (seen !== undefined) this.lastSeen = Math.max(this.lastSeen ?? seen, seen);
   }
 }
 
@@ -41,14 +60,15 @@ describe('DurableWriter', () => {
   const spools: Spool[] = [];
   const writers: DurableWriter[] = [];
 
-  function writer(maxQueued = 1000): { writer: DurableWriter; spool: Spool } {
+  function writer({ maxQueued = 1000, newestEveryMs = 50 } = {}): { writer: DurableWriter; spool: Spool } {
     const spool = Spool.open({ dir, maxBytes: 1 << 20, segmentBytes: 4096, syncMs: 0, log: () => undefined });
     const w = new DurableWriter({
       spool,
       maxBatch: 50,
       flushMs: 5,
       maxQueued,
-      write: (b) => db.write(b),
+      newestEveryMs,
+      write: (b, newest) => db.write(b, newest),
       onCommit: () => undefined,
       log: () => undefined,
     });
@@ -57,8 +77,8 @@ describe('DurableWriter', () => {
     return { writer: w, spool };
   }
 
-  async function shutDown(w: DurableWriter, spool: Spool): Promise<void> {
-    await w.stop(200);
+  async function shutDown(w: DurableWriter, spool: Spool, graceMs = 200): Promise<void> {
+    await w.stop(graceMs);
     spool.close();
     spools.splice(spools.indexOf(spool), 1);
   }
@@ -109,7 +129,7 @@ describe('DurableWriter', () => {
   });
 
   it('reads back from the spool what does not fit in memory', async () => {
-    const { writer: w } = writer(10);
+    const { writer: w } = writer({ maxQueued: 10 });
     w.start();
     for (let i = 0; i < 1000; i++) w.accept(message(i), i);
     expect(w.state().replaying).toBe(true);
@@ -140,6 +160,72 @@ describe('DurableWriter', () => {
     w.accept(message(3), 3);
     await until(() => w.state().refused === 1 && db.rows.length === 2, 'the good rows');
     expect(db.rows).toEqual([1, 3]);
+  });
+
+  it('stores the newest values about once a newestEveryMs, not with every write', async () => {
+    const { writer: w, spool } = writer({ newestEveryMs: 200 });
+    w.start();
+    const started = Date.now();
+    for (let i = 0; i < 600; i++) {
+      w.accept(message(i), i);
+      if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await until(() => db.latest === 599 && spool.backlogBytes === 0, 'the newest values, once traffic stops');
+    expect(db.rows).toHaveLength(600);
+    expect(db.lastSeen).toBe(599);
+    expect(db.writes).toBeGreaterThanOrEqual(10);
+    expect(db.newestWrites).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 200) + 1);
+  });
+
+  it('commits the spool only with the newest values, and at once for a message holding an event', async () => {
+    const { writer: w, spool } = writer({ newestEveryMs: 60_000 });
+    w.start();
+    w.accept(message(1), 1);
+    await until(() => db.latest === 1, 'the first write, which carries the newest values');
+    expect(spool.backlogBytes).toBe(0);
+    w.accept(message(2), 2);
+    await until(() => db.rows.length === 2, 'the second sample');
+    expect(db.latest).toBe(1);
+    expect(spool.backlogBytes).toBeGreaterThan(0);
+
+    const event = emptyBatch();
+    event.events.push({ deviceKey: 1, type: 'intrusion', ts: 3, confidence: 0.9, snapshotUrl: null, attributes: {} });
+    w.accept(event, 3);
+    await until(() => db.events === 1, 'the event');
+    expect(db.latest).toBe(2);
+    expect(spool.backlogBytes).toBe(0);
+  });
+
+  it('stores the newest values before it stops', async () => {
+    const { writer: w, spool } = writer({ newestEveryMs: 60_000 });
+    w.start();
+    w.accept(message(1), 1);
+    await until(() => db.latest === 1, 'the first write');
+    for (let i = 2; i <= 20; i++) w.accept(message(i), i);
+    await until(() => db.rows.length === 20, 'every sample');
+    await w.stop(1000);
+    expect(db.latest).toBe(20);
+    expect(db.lastSeen).toBe(20);
+    expect(spool.backlogBytes).toBe(0);
+  });
+
+  it('after a crash between newest-value writes, the restart stores the newest values it missed', async () => {
+    const first = writer({ newestEveryMs: 60_000 });
+    first.writer.start();
+    first.writer.accept(message(1), 1);
+    await until(() => db.latest === 1, 'the first write');
+    for (let i = 2; i <= 100; i++) first.writer.accept(message(i), i);
+    await until(() => db.rows.length === 100, 'every sample');
+    expect(db.latest).toBe(1);
+    // Stopping with no grace writes nothing more: what a crash leaves.
+    await shutDown(first.writer, first.spool, 0);
+
+    const second = writer();
+    await second.writer.replayBacklog();
+    expect(db.latest).toBe(100);
+    expect(db.lastSeen).toBe(100);
+    expect(db.rows).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(second.spool.backlogBytes).toBe(0);
   });
 
   it('treats connection trouble as passing and data errors as final', () => {

@@ -1,5 +1,14 @@
 import { comparePositions, type Spool, type SpoolPosition } from './spool';
-import { batchSize, decodeBatch, emptyBatch, encodeBatch, mergeInto, type WriteBatch } from './write-batch';
+import {
+  batchSize,
+  decodeBatch,
+  emptyBatch,
+  encodeBatch,
+  mergeInto,
+  NewestTracker,
+  type Newest,
+  type WriteBatch,
+} from './write-batch';
 
 export interface DurableWriterOptions {
   spool: Spool;
@@ -9,7 +18,13 @@ export interface DurableWriterOptions {
   flushMs: number;
   /** Messages held in memory for the next writes; past it the writer reads them back from the spool. */
   maxQueued: number;
-  write: (batch: WriteBatch) => Promise<void>;
+  /**
+   * The newest values and last-seen times go with a write at most this often, and with every
+   * write that holds more than samples. The spool is committed only by such a write.
+   */
+  newestEveryMs: number;
+  /** Stores the batch and, when given, the newest values, in one transaction. */
+  write: (batch: WriteBatch, newest: Newest | null) => Promise<void>;
   /** Called after each committed write: the spool has room again, perhaps. */
   onCommit: () => void;
   log: (line: string) => void;
@@ -57,6 +72,11 @@ interface Queued {
  * database in batches. Memory is only the fast path: after any failed write, or when more waits
  * than memory may hold, the writer drops what it holds and reads the spool from the last committed
  * point, in order, until it has caught up. One write in flight at a time.
+ *
+ * Most writes store samples alone; the newest value of each (device, metric) and each device's
+ * last-seen time are updates of hot rows, so they are gathered and stored about once a
+ * `newestEveryMs`. The spool is committed only with them: after a crash, the replay from the
+ * committed point stores again the samples they describe (a no-op) and gathers them anew.
  */
 export class DurableWriter {
   private queue: Queued[] = [];
@@ -72,6 +92,10 @@ export class DurableWriter {
   private lastError: string | null = null;
   private refused = 0;
   private stopping = false;
+  private readonly newest = new NewestTracker();
+  private newestWrittenAt = 0;
+  /** End of what was written after the committed point, while its newest values wait. */
+  private writtenEnd: SpoolPosition | null = null;
 
   constructor(private readonly options: DurableWriterOptions) {
     this.replaying = options.spool.backlogBytes > 0;
@@ -89,7 +113,7 @@ export class DurableWriter {
     if (this.replaying) return;
     if (this.queue.length - this.queueHead >= this.options.maxQueued) {
       this.options.log(`more than ${this.options.maxQueued} messages wait for the database; reading them back from the spool`);
-      this.replayFrom(this.inFlightEnd ?? this.options.spool.committedPosition());
+      this.replayFrom(this.inFlightEnd ?? this.writtenEnd ?? this.options.spool.committedPosition());
       return;
     }
     this.queue.push({ batch, end });
@@ -132,7 +156,7 @@ export class DurableWriter {
     const deadline = Date.now() + graceMs;
     await this.inFlight;
     this.retryAt = 0;
-    while ((this.replaying || this.queue.length > this.queueHead) && Date.now() < deadline) {
+    while ((this.replaying || this.queue.length > this.queueHead || this.writtenEnd) && Date.now() < deadline) {
       await this.flushOnce();
       if (this.failures > 0) await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
     }
@@ -143,7 +167,8 @@ export class DurableWriter {
 
   private kick(): void {
     if (this.inFlight || Date.now() < this.retryAt) return;
-    if (!this.replaying && this.queue.length === this.queueHead) return;
+    const newestDue = this.writtenEnd !== null && Date.now() - this.newestWrittenAt >= this.options.newestEveryMs;
+    if (!this.replaying && this.queue.length === this.queueHead && !newestDue) return;
     this.inFlight = this.flushOnce().finally(() => {
       this.inFlight = null;
       this.inFlightEnd = null;
@@ -156,9 +181,10 @@ export class DurableWriter {
       const { records, next } = this.options.spool.read(this.readFrom, REPLAY_READ_BYTES);
       if (records.length === 0) {
         // Nothing was appended past what has been read and written: memory takes over again.
-        this.options.spool.commit(next);
-        this.replaying = false;
-        this.options.log('caught up with the spool');
+        if (await this.writeAndCommit([], next, true)) {
+          this.replaying = false;
+          this.options.log('caught up with the spool');
+        }
         return;
       }
       this.readFrom = next;
@@ -176,21 +202,36 @@ export class DurableWriter {
     }
     this.queuedRows -= rows;
     this.compactQueue();
-    if (!end) return;
+    if (!end) {
+      // Nothing new (idle, or stopping): store the newest values of what was written.
+      if (this.writtenEnd) await this.writeAndCommit([], this.writtenEnd, true);
+      return;
+    }
     this.inFlightEnd = end;
     await this.writeAndCommit(taken, end);
   }
 
-  private async writeAndCommit(batches: WriteBatch[], end: SpoolPosition): Promise<void> {
+  /** False when the write failed: the spool keeps it, and the writer replays from the committed point. */
+  private async writeAndCommit(batches: WriteBatch[], end: SpoolPosition, carryNewest = false): Promise<boolean> {
     const merged = emptyBatch();
     for (const b of batches) mergeInto(merged, b);
+    this.newest.add(merged.samples);
+    const commit =
+      carryNewest ||
+      // A replay must not store events, dead letters or transitions twice: they commit at once.
+      merged.samples.length < batchSize(merged) ||
+      // Held-back devices wait for the room a commit makes.
+      this.options.spool.full ||
+      Date.now() - this.newestWrittenAt >= this.options.newestEveryMs;
+    const newest = commit && !this.newest.empty ? this.newest.snapshot() : null;
     try {
-      await this.options.write(merged);
+      if (batchSize(merged) > 0 || newest) await this.options.write(merged, newest);
     } catch (err) {
       if (isTransient(err)) return this.failed(err as Error, batchSize(merged));
       // One bad row must not hold back the others: write the messages one by one.
       try {
-        for (const batch of batches) await this.writeAlone(batch);
+        for (const batch of batches) await this.writeAlone(batch, null);
+        if (newest) await this.writeAlone(emptyBatch(), newest);
       } catch (retry) {
         return this.failed(retry as Error, batchSize(merged));
       }
@@ -198,13 +239,21 @@ export class DurableWriter {
     if (this.failures > 0) this.options.log('the database takes writes again');
     this.failures = 0;
     this.lastError = null;
+    if (!commit) {
+      this.writtenEnd = end;
+      return true;
+    }
+    this.newest.clear();
+    this.newestWrittenAt = Date.now();
+    this.writtenEnd = null;
     if (comparePositions(end, this.options.spool.committedPosition()) > 0) this.options.spool.commit(end);
     this.options.onCommit();
+    return true;
   }
 
-  private async writeAlone(batch: WriteBatch): Promise<void> {
+  private async writeAlone(batch: WriteBatch, newest: Newest | null): Promise<void> {
     try {
-      await this.options.write(batch);
+      await this.options.write(batch, newest);
     } catch (err) {
       if (isTransient(err)) throw err;
       this.refused += 1;
@@ -212,13 +261,15 @@ export class DurableWriter {
     }
   }
 
-  private failed(err: Error, rows: number): void {
+  private failed(err: Error, rows: number): false {
     this.failures += 1;
     this.lastError = err.message;
     const backoff = Math.min(10_000, 250 * 2 ** Math.min(this.failures, 6));
     this.retryAt = Date.now() + backoff;
     this.options.log(`write of ${rows} rows failed (${err.message}); the spool keeps them, retrying in ${backoff} ms`);
+    this.writtenEnd = null;
     this.replayFrom(this.options.spool.committedPosition());
+    return false;
   }
 
   private replayFrom(position: SpoolPosition): void {

@@ -79,7 +79,8 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       maxBatch: config.INGEST_BATCH_SIZE,
       flushMs: config.INGEST_FLUSH_MS,
       maxQueued: config.INGEST_MAX_QUEUED,
-      write: (batch) => telemetry.write(batch),
+      newestEveryMs: config.INGEST_NEWEST_EVERY_MS,
+      write: (batch, newest) => telemetry.write(batch, newest),
       onCommit: () => this.resume(),
       log,
     });

@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { METRIC_NAMES, type DeviceStatus, type StatusReason } from '@ioc/contracts';
 import { Database } from '@ioc/database';
 import { DeadLettersRepository } from './dead-letters.repository';
-import type { WriteBatch } from './write-batch';
+import type { Newest, WriteBatch } from './write-batch';
 
 /** A sample with its compact keys, ready to store. */
 export interface StoredSample {
@@ -50,10 +50,11 @@ export class TelemetryRepository {
     return new Map(rows.map((r) => [r.name, r.id]));
   }
 
-  /** Everything a batch holds, in one transaction: all of it is stored, or none. */
-  async write(batch: WriteBatch): Promise<void> {
+  /** Everything a batch holds, and the newest values when given, in one transaction: all of it is stored, or none. */
+  async write(batch: WriteBatch, newest: Newest | null = null): Promise<void> {
     const parts: ((client: PoolClient) => Promise<void>)[] = [];
     if (batch.samples.length > 0) parts.push((c) => this.writeSamples(c, batch.samples));
+    if (newest) parts.push((c) => this.writeNewest(c, newest));
     if (batch.events.length > 0) parts.push((c) => this.writeEvents(c, batch.events));
     if (batch.deadLetters.length > 0) parts.push((c) => this.deadLetters.insert(batch.deadLetters, c));
     if (batch.statuses.length > 0) parts.push((c) => this.writeStatuses(c, batch.statuses));
@@ -77,38 +78,35 @@ export class TelemetryRepository {
     }
   }
 
-  /**
-   * One statement: the samples (a redelivered one is a no-op), the newest value per
-   * (device, metric), and each device's last-seen time.
-   */
+  /** A redelivered sample is a no-op. */
   private async writeSamples(client: PoolClient, samples: readonly StoredSample[]): Promise<void> {
     const times: number[] = [];
     const keys: number[] = [];
     const metrics: number[] = [];
     const values: number[] = [];
-    const lastSeen = new Map<number, number>();
     for (const s of samples) {
       times.push(s.ts);
       keys.push(s.deviceKey);
       metrics.push(s.metricId);
       values.push(s.value);
-      lastSeen.set(s.deviceKey, Math.max(lastSeen.get(s.deviceKey) ?? 0, s.receivedAt));
     }
     await client.query(
       // Times travel as epoch milliseconds: numbers are cheaper to send than dates.
-      `WITH batch AS (
-         SELECT TIMESTAMPTZ 'epoch' + b.ms * INTERVAL '1 millisecond' AS time, b.device_key, b.metric_id, b.value
-           FROM unnest($1::bigint[], $2::int[], $3::smallint[], $4::float8[]) AS b(ms, device_key, metric_id, value)
-       ),
-       stored AS (
-         INSERT INTO telemetry (time, device_key, metric_id, value)
-         SELECT time, device_key, metric_id, value FROM batch
-         ON CONFLICT DO NOTHING
-       ),
-       latest AS (
+      `INSERT INTO telemetry (time, device_key, metric_id, value)
+       SELECT TIMESTAMPTZ 'epoch' + b.ms * INTERVAL '1 millisecond', b.device_key, b.metric_id, b.value
+         FROM unnest($1::bigint[], $2::int[], $3::smallint[], $4::float8[]) AS b(ms, device_key, metric_id, value)
+       ON CONFLICT DO NOTHING`,
+      [times, keys, metrics, values],
+    );
+  }
+
+  /** One statement: the newest value per (device, metric), never older than the stored one, and each device's last-seen time. */
+  private async writeNewest(client: PoolClient, newest: Newest): Promise<void> {
+    await client.query(
+      `WITH latest AS (
          INSERT INTO telemetry_latest (device_key, metric_id, time, value)
-         SELECT DISTINCT ON (device_key, metric_id) device_key, metric_id, time, value
-           FROM batch ORDER BY device_key, metric_id, time DESC
+         SELECT n.device_key, n.metric_id, TIMESTAMPTZ 'epoch' + n.ms * INTERVAL '1 millisecond', n.value
+           FROM unnest($1::int[], $2::smallint[], $3::bigint[], $4::float8[]) AS n(device_key, metric_id, ms, value)
          ON CONFLICT (device_key, metric_id) DO UPDATE
            SET time = excluded.time, value = excluded.value
            WHERE excluded.time >= telemetry_latest.time
@@ -118,7 +116,14 @@ export class TelemetryRepository {
          FROM (SELECT k, TIMESTAMPTZ 'epoch' + ms * INTERVAL '1 millisecond' FROM unnest($5::int[], $6::bigint[]) AS u(k, ms))
                 AS s(device_key, seen)
         WHERE d.key = s.device_key`,
-      [times, keys, metrics, values, [...lastSeen.keys()], [...lastSeen.values()]],
+      [
+        newest.values.map((v) => v.deviceKey),
+        newest.values.map((v) => v.metricId),
+        newest.values.map((v) => v.ts),
+        newest.values.map((v) => v.value),
+        [...newest.seen.keys()],
+        [...newest.seen.values()],
+      ],
     );
   }
 

@@ -26,6 +26,47 @@ export function mergeInto(into: WriteBatch, from: WriteBatch): void {
   for (const t of from.statuses) into.statuses.push(t);
 }
 
+/** Newest sample per (device, metric) and last-seen time per device, of what was written since. */
+export interface Newest {
+  values: StoredSample[];
+  /** Device key to the newest received-at (epoch ms). */
+  seen: Map<number, number>;
+}
+
+/**
+ * Gathers the newest value per (device, metric) and the newest received-at per device of the
+ * samples given to it. Taking the newest is idempotent: a sample seen twice changes nothing.
+ */
+export class NewestTracker {
+  // Key: device key and metric id in one number (metric ids are smallint).
+  private values = new Map<number, StoredSample>();
+  private seen = new Map<number, number>();
+
+  add(samples: readonly StoredSample[]): void {
+    for (const s of samples) {
+      const key = s.deviceKey * 0x10000 + s.metricId;
+      const known = this.values.get(key);
+      if (!known || s.ts >= known.ts) this.values.set(key, s);
+      if (s.receivedAt > (this.seen.get(s.deviceKey) ?? -Infinity)) this.seen.set(s.deviceKey, s.receivedAt);
+    }
+  }
+
+  get empty(): boolean {
+    return this.seen.size === 0;
+  }
+
+  /** What was gathered, in key order (concurrent writers then lock rows in one order); it stays gathered until `clear`. */
+  snapshot(): Newest {
+    const values = [...this.values.entries()].sort((a, b) => a[0] - b[0]).map(([, sample]) => sample);
+    return { values, seen: this.seen };
+  }
+
+  clear(): void {
+    this.values = new Map();
+    this.seen = new Map();
+  }
+}
+
 /**
  * One message's records as stored in the spool. Samples of one message share the time they were
  * received, so they are kept as a flat list of numbers with that time once.
