@@ -1,19 +1,19 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { connect, type MqttClient } from 'mqtt';
 import { topics, type TelemetryPayload } from '@ioc/contracts';
+import { MqttDevice } from './mqtt-device';
 import type { PublisherCommand, PublisherCounters, PublisherReply, PublisherWorkerData } from './publisher-protocol';
 
 // Past this many unacknowledged messages a device skips its turn instead of queueing without end.
 const MAX_INFLIGHT_PER_DEVICE = 100;
 const TICK_MS = 5;
 const SETTLE_TIMEOUT_MS = 15_000;
+const CONNECT_TIMEOUT_MS = 30_000;
+const CLOSE_TIMEOUT_MS = 10_000;
 
 interface Device {
   id: string;
-  topic: string;
-  password: string | undefined;
-  client: MqttClient | null;
-  connected: boolean;
+  topic: Buffer;
+  connection: MqttDevice;
   seq: number;
   lastTs: number;
   inflight: number;
@@ -21,16 +21,34 @@ interface Device {
 
 const data = workerData as PublisherWorkerData;
 const port = parentPort!;
-const devices: Device[] = data.devices.map((d) => ({
-  id: d.id,
-  topic: topics.telemetry(d.id),
-  password: d.password,
-  client: null,
-  connected: false,
-  seq: 0,
-  lastTs: 0,
-  inflight: 0,
-}));
+const url = new URL(data.url);
+const devices: Device[] = data.devices.map((d) => {
+  const device: Device = {
+    id: d.id,
+    topic: Buffer.from(topics.telemetry(d.id)),
+    seq: 0,
+    lastTs: 0,
+    inflight: 0,
+    connection: new MqttDevice(url, d.id, d.password, data.keepaliveS, {
+      acked: () => {
+        device.inflight -= 1;
+        counters.acked += 1;
+        if (flooding) publish(device);
+      },
+      closed: () => {
+        // What was in flight will never be acknowledged.
+        counters.failed += device.inflight;
+        device.inflight = 0;
+        counters.connected -= 1;
+        if (!closing) counters.disconnects += 1;
+      },
+      error: (message) => {
+        counters.firstError ??= message;
+      },
+    }),
+  };
+  return device;
+});
 const counters: PublisherCounters = {
   sent: 0,
   acked: 0,
@@ -43,6 +61,7 @@ const counters: PublisherCounters = {
   firstError: null,
 };
 let pacer: NodeJS.Timeout | null = null;
+let keepalive: NodeJS.Timeout | null = null;
 let flooding = false;
 let closing = false;
 let cursor = 0;
@@ -62,59 +81,19 @@ function payload(device: Device): string {
 }
 
 function publish(device: Device): boolean {
-  if (!device.connected || device.inflight >= MAX_INFLIGHT_PER_DEVICE) {
+  if (!device.connection.connected || device.inflight >= MAX_INFLIGHT_PER_DEVICE) {
     counters.skipped += 1;
     return false;
   }
   device.inflight += 1;
   counters.sent += 1;
-  device.client!.publish(device.topic, payload(device), { qos: 1 }, (err) => {
-    device.inflight -= 1;
-    if (err) {
-      counters.failed += 1;
-      counters.firstError ??= err.message;
-      return;
-    }
-    counters.acked += 1;
-    if (flooding) publish(device);
-  });
+  device.connection.publish(device.topic, payload(device));
   return true;
 }
 
-function connectDevice(device: Device): Promise<void> {
-  return new Promise((resolve) => {
-    const client = connect(data.url, {
-      clientId: device.id,
-      ...(device.password === undefined ? {} : { username: device.id, password: device.password }),
-      clean: true,
-      keepalive: data.keepaliveS,
-      reconnectPeriod: 0,
-      connectTimeout: 30_000,
-    });
-    device.client = client;
-    let settled = false;
-    client.once('connect', () => {
-      settled = true;
-      device.connected = true;
-      counters.connected += 1;
-      resolve();
-    });
-    client.on('error', (err) => {
-      counters.firstError ??= `${device.id}: ${err.message}`;
-    });
-    client.on('close', () => {
-      if (!settled) {
-        settled = true;
-        counters.connectFailures += 1;
-        resolve();
-        return;
-      }
-      if (!device.connected) return;
-      device.connected = false;
-      counters.connected -= 1;
-      if (!closing) counters.disconnects += 1;
-    });
-  });
+async function connectDevice(device: Device): Promise<void> {
+  if (await device.connection.connect(CONNECT_TIMEOUT_MS)) counters.connected += 1;
+  else counters.connectFailures += 1;
 }
 
 async function connectAll(): Promise<void> {
@@ -123,6 +102,10 @@ async function connectAll(): Promise<void> {
     while (next < devices.length) await connectDevice(devices[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(data.connectConcurrency, devices.length) }, lane));
+  keepalive ??= setInterval(() => {
+    const now = Date.now();
+    for (const device of devices) device.connection.keepAlive(now);
+  }, 1000);
 }
 
 /** Round robin over the devices at a steady rate: each device publishes every devices/rate seconds. */
@@ -158,29 +141,16 @@ async function halt(): Promise<void> {
   if (pacer) clearInterval(pacer);
   pacer = null;
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-  while (devices.some((d) => d.inflight > 0 && d.connected) && Date.now() < deadline) {
+  while (devices.some((d) => d.inflight > 0 && d.connection.connected) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 async function closeAll(): Promise<void> {
   closing = true;
-  await Promise.all(
-    devices.map(
-      (d) =>
-        new Promise<void>((resolve) => {
-          if (!d.client) return resolve();
-          const timer = setTimeout(() => {
-            d.client!.end(true);
-            resolve();
-          }, 10_000);
-          d.client.end(false, {}, () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        }),
-    ),
-  );
+  if (keepalive) clearInterval(keepalive);
+  keepalive = null;
+  await Promise.all(devices.map((d) => d.connection.close(CLOSE_TIMEOUT_MS)));
 }
 
 async function run(command: PublisherCommand): Promise<void> {
