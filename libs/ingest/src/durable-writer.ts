@@ -220,8 +220,6 @@ export class DurableWriter {
       carryNewest ||
       // A replay must not store events, dead letters or transitions twice: they commit at once.
       merged.samples.length < batchSize(merged) ||
-      // Held-back devices wait for the room a commit makes.
-      this.options.spool.full ||
       Date.now() - this.newestWrittenAt >= this.options.newestEveryMs;
     const newest = commit && !this.newest.empty ? this.newest.snapshot() : null;
     try {

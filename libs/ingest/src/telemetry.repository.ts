@@ -53,7 +53,8 @@ export class TelemetryRepository {
   /** Everything a batch holds, and the newest values when given, in one transaction: all of it is stored, or none. */
   async write(batch: WriteBatch, newest: Newest | null = null): Promise<void> {
     const parts: ((client: PoolClient) => Promise<void>)[] = [];
-    if (batch.samples.length > 0 || newest) parts.push((c) => this.writeSamples(c, batch.samples, newest));
+    if (batch.samples.length > 0) parts.push((c) => this.writeSamples(c, batch.samples));
+    if (newest) parts.push((c) => this.writeNewest(c, newest));
     if (batch.events.length > 0) parts.push((c) => this.writeEvents(c, batch.events));
     if (batch.deadLetters.length > 0) parts.push((c) => this.deadLetters.insert(batch.deadLetters, c));
     if (batch.statuses.length > 0) parts.push((c) => this.writeStatuses(c, batch.statuses));
@@ -77,11 +78,8 @@ export class TelemetryRepository {
     }
   }
 
-  /**
-   * One statement: the samples (a redelivered one is a no-op) and, when given, the newest value per
-   * (device, metric), never older than the stored one, and each device's last-seen time.
-   */
-  private async writeSamples(client: PoolClient, samples: readonly StoredSample[], newest: Newest | null): Promise<void> {
+  /** A redelivered sample is a no-op. */
+  private async writeSamples(client: PoolClient, samples: readonly StoredSample[]): Promise<void> {
     const times: number[] = [];
     const keys: number[] = [];
     const metrics: number[] = [];
@@ -92,42 +90,33 @@ export class TelemetryRepository {
       metrics.push(s.metricId);
       values.push(s.value);
     }
-    // Times travel as epoch milliseconds: numbers are cheaper to send than dates.
-    if (!newest) {
-      await client.query(
-        `INSERT INTO telemetry (time, device_key, metric_id, value)
-         SELECT TIMESTAMPTZ 'epoch' + b.ms * INTERVAL '1 millisecond', b.device_key, b.metric_id, b.value
-           FROM unnest($1::bigint[], $2::int[], $3::smallint[], $4::float8[]) AS b(ms, device_key, metric_id, value)
-         ON CONFLICT DO NOTHING`,
-        [times, keys, metrics, values],
-      );
-      return;
-    }
     await client.query(
-      `WITH stored AS (
-         INSERT INTO telemetry (time, device_key, metric_id, value)
-         SELECT TIMESTAMPTZ 'epoch' + b.ms * INTERVAL '1 millisecond', b.device_key, b.metric_id, b.value
-           FROM unnest($1::bigint[], $2::int[], $3::smallint[], $4::float8[]) AS b(ms, device_key, metric_id, value)
-         ON CONFLICT DO NOTHING
-       ),
-       latest AS (
+      // Times travel as epoch milliseconds: numbers are cheaper to send than dates.
+      `INSERT INTO telemetry (time, device_key, metric_id, value)
+       SELECT TIMESTAMPTZ 'epoch' + b.ms * INTERVAL '1 millisecond', b.device_key, b.metric_id, b.value
+         FROM unnest($1::bigint[], $2::int[], $3::smallint[], $4::float8[]) AS b(ms, device_key, metric_id, value)
+       ON CONFLICT DO NOTHING`,
+      [times, keys, metrics, values],
+    );
+  }
+
+  /** One statement: the newest value per (device, metric), never older than the stored one, and each device's last-seen time. */
+  private async writeNewest(client: PoolClient, newest: Newest): Promise<void> {
+    await client.query(
+      `WITH latest AS (
          INSERT INTO telemetry_latest (device_key, metric_id, time, value)
          SELECT n.device_key, n.metric_id, TIMESTAMPTZ 'epoch' + n.ms * INTERVAL '1 millisecond', n.value
-           FROM unnest($5::int[], $6::smallint[], $7::bigint[], $8::float8[]) AS n(device_key, metric_id, ms, value)
+           FROM unnest($1::int[], $2::smallint[], $3::bigint[], $4::float8[]) AS n(device_key, metric_id, ms, value)
          ON CONFLICT (device_key, metric_id) DO UPDATE
            SET time = excluded.time, value = excluded.value
            WHERE excluded.time >= telemetry_latest.time
        )
        UPDATE devices d
           SET last_seen = GREATEST(d.last_seen, s.seen)
-         FROM (SELECT k, TIMESTAMPTZ 'epoch' + ms * INTERVAL '1 millisecond' FROM unnest($9::int[], $10::bigint[]) AS u(k, ms))
+         FROM (SELECT k, TIMESTAMPTZ 'epoch' + ms * INTERVAL '1 millisecond' FROM unnest($5::int[], $6::bigint[]) AS u(k, ms))
                 AS s(device_key, seen)
         WHERE d.key = s.device_key`,
       [
-        times,
-        keys,
-        metrics,
-        values,
         newest.values.map((v) => v.deviceKey),
         newest.values.map((v) => v.metricId),
         newest.values.map((v) => v.ts),
