@@ -138,7 +138,6 @@ export class DevicesRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  /** The new status, and the transition as a device event (went_online / went_offline). */
   /** Newest value of each metric, for the given devices (all when omitted). */
   async latestValues(deviceKeys?: readonly number[]): Promise<Map<number, Record<string, LatestValue>>> {
     const { rows } = await this.db.pool.query<{ device_key: number; metric: string; time: Date; value: number }>(
