@@ -11,7 +11,6 @@ const CONNECT_TIMEOUT_MS = 30_000;
 const CLOSE_TIMEOUT_MS = 10_000;
 
 interface Device {
-  id: string;
   topic: Buffer;
   connection: MqttDevice;
   seq: number;
@@ -24,7 +23,6 @@ const port = parentPort!;
 const url = new URL(data.url);
 const devices: Device[] = data.devices.map((d) => {
   const device: Device = {
-    id: d.id,
     topic: Buffer.from(topics.telemetry(d.id)),
     seq: 0,
     lastTs: 0,

@@ -4,7 +4,7 @@ import { MqttDevice, type DeviceEvents } from '../../bench/mqtt-device';
 import { eventually } from '../support/clients';
 
 const TOPIC = 'ioc/v1/bench-1/telemetry';
-// Fixed header + remaining length; the remaining length holds the topic, its length and the packet id.
+// What a PUBLISH's remaining length counts besides the payload: the topic's length, the topic, the packet id.
 const OVERHEAD = 2 + TOPIC.length + 2;
 
 /** The bench's hand-written device against a real broker: what it publishes must be what arrives. */

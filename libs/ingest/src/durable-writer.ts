@@ -167,8 +167,8 @@ export class DurableWriter {
 
   private kick(): void {
     if (this.inFlight || Date.now() < this.retryAt) return;
-    const newestDue = this.writtenEnd !== null && Date.now() - this.newestWrittenAt >= this.options.newestEveryMs;
-    if (!this.replaying && this.queue.length === this.queueHead && !newestDue) return;
+    const newestWaits = this.writtenEnd !== null && this.newestDue();
+    if (!this.replaying && this.queue.length === this.queueHead && !newestWaits) return;
     this.inFlight = this.flushOnce().finally(() => {
       this.inFlight = null;
       this.inFlightEnd = null;
@@ -218,9 +218,10 @@ export class DurableWriter {
     this.newest.add(merged.samples);
     const commit =
       carryNewest ||
-      // A replay must not store events, dead letters or transitions twice: they commit at once.
+      // A dead letter has no key, so a replay would store it again; events and transitions, far
+      // rarer than samples, commit at once with it rather than be told apart.
       merged.samples.length < batchSize(merged) ||
-      Date.now() - this.newestWrittenAt >= this.options.newestEveryMs;
+      this.newestDue();
     const newest = commit && !this.newest.empty ? this.newest.snapshot() : null;
     try {
       if (batchSize(merged) > 0 || newest) await this.options.write(merged, newest);
@@ -247,6 +248,10 @@ export class DurableWriter {
     if (comparePositions(end, this.options.spool.committedPosition()) > 0) this.options.spool.commit(end);
     this.options.onCommit();
     return true;
+  }
+
+  private newestDue(): boolean {
+    return Date.now() - this.newestWrittenAt >= this.options.newestEveryMs;
   }
 
   private async writeAlone(batch: WriteBatch, newest: Newest | null): Promise<void> {
