@@ -276,6 +276,28 @@ describe('operations console with short-lived access tokens', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('stays logged in when reloaded while a refresh is on its way', async () => {
+    let rotated!: () => void;
+    const refreshReachedServer = new Promise<void>((resolve) => (rotated = resolve));
+    await page.route(
+      '**/api/auth/refresh',
+      async (route) => {
+        // The server rotates the refresh token; its answer never reaches the page.
+        await route.fetch();
+        rotated();
+      },
+      { times: 1 },
+    );
+    await refreshReachedServer;
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+    await page.reload();
+    await page.locator(connected).waitFor();
+    await publish(0.57);
+    await expectText(page, stationRow, '0,57');
+    expect(await page.locator(loginForm).count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('says an account is locked after repeated failures, above the server message', async () => {
     await page.locator('[data-testid="logout"]').click();
     await page.locator(loginForm).waitFor();

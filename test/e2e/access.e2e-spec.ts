@@ -7,6 +7,7 @@ jest.setTimeout(60_000);
 const station = { kind: 'water_level', name: 'Trạm thử quyền', lat: 10.35, lng: 106.36 };
 const EVERYONE: Role[] = [...ROLES];
 const OPERATIONS_ROOM: Role[] = ['admin', 'supervisor', 'operator', 'viewer'];
+const REFRESH_GRACE_S = 2;
 
 /** Each route family, and the roles that may use it. */
 const ROUTES: { method: string; path: string; body?: unknown; allowed: Role[] }[] = [
@@ -36,7 +37,7 @@ describe('who may do what', () => {
   const sessions = {} as Record<Role, SessionDto>;
 
   beforeAll(async () => {
-    server = await startTestServer({ LOGIN_MAX_FAILURES: '3' });
+    server = await startTestServer({ LOGIN_MAX_FAILURES: '3', REFRESH_TOKEN_GRACE_S: String(REFRESH_GRACE_S) });
     for (const role of ROLES) sessions[role] = await server.session(role);
   });
   afterAll(() => server?.close());
@@ -88,14 +89,32 @@ describe('who may do what', () => {
     expect((await api(server.baseUrl, 'POST', '/api/auth/refresh', { refreshToken: session.refreshToken })).status).toBe(401);
   });
 
-  it('rotates refresh tokens: each is good once', async () => {
+  it('rotates refresh tokens: each is good once, or again for a retry while its grace lasts', async () => {
+    const session = await server.session('viewer');
+    const refresh = (refreshToken: string) => api<SessionDto & ApiErrorBody>(server.baseUrl, 'POST', '/api/auth/refresh', { refreshToken });
+    const lost = await refresh(session.refreshToken);
+    expect(lost.status).toBe(200);
+    expect(lost.body.refreshToken).not.toBe(session.refreshToken);
+
+    // The first answer never arrived: the client retries with the token it still holds.
+    const retried = await refresh(session.refreshToken);
+    expect(retried.status).toBe(200);
+    expect((await api(server.baseUrl, 'GET', '/api/devices', undefined, retried.body.accessToken)).status).toBe(200);
+    // Only the newest answer carries the session on.
+    expect((await refresh(lost.body.refreshToken)).status).toBe(401);
+
+    await new Promise((resolve) => setTimeout(resolve, REFRESH_GRACE_S * 1000 + 200));
+    const replay = await refresh(session.refreshToken);
+    expect(replay).toMatchObject({ status: 401, body: { message: 'session expired or revoked: log in again' } });
+    expect((await refresh(retried.body.refreshToken)).status).toBe(200);
+  });
+
+  it('logs out with a refresh token whose answer was lost, while its grace lasts', async () => {
     const session = await server.session('viewer');
     const next = await api<SessionDto>(server.baseUrl, 'POST', '/api/auth/refresh', { refreshToken: session.refreshToken });
-    expect(next.status).toBe(200);
-    expect(next.body.refreshToken).not.toBe(session.refreshToken);
-    expect((await api(server.baseUrl, 'GET', '/api/devices', undefined, next.body.accessToken)).status).toBe(200);
-    const replay = await api<ApiErrorBody>(server.baseUrl, 'POST', '/api/auth/refresh', { refreshToken: session.refreshToken });
-    expect(replay).toMatchObject({ status: 401, body: { message: 'session expired or revoked: log in again' } });
+    expect((await api(server.baseUrl, 'POST', '/api/auth/logout', { refreshToken: session.refreshToken }, next.body.accessToken)).status).toBe(204);
+    const after = await api<ApiErrorBody>(server.baseUrl, 'GET', '/api/devices', undefined, next.body.accessToken);
+    expect(after).toMatchObject({ status: 401, body: { message: 'session revoked: log in again' } });
   });
 
   it('refuses a socket with no token or a bad one', async () => {

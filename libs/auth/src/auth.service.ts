@@ -93,7 +93,12 @@ export class AuthService implements OnModuleInit {
 
   async refresh(refreshToken: string): Promise<SessionDto> {
     const next = randomSecret();
-    const session = await this.repository.rotateSession(sha256Hex(refreshToken), sha256Hex(next), this.refreshExpiry());
+    const session = await this.repository.rotateSession(
+      sha256Hex(refreshToken),
+      sha256Hex(next),
+      this.refreshExpiry(),
+      this.config.REFRESH_TOKEN_GRACE_S,
+    );
     if (!session) throw new IocError(ErrorCode.Unauthenticated, 'session expired or revoked: log in again');
     const user = await this.repository.findUserById(session.user_id);
     if (!user || user.disabled) {

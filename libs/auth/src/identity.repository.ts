@@ -160,25 +160,32 @@ export class IdentityRepository {
   }
 
   /**
-   * Swaps the session's refresh token for a new one, only if `oldHash` is still the current one.
-   * Returns the session, or null when the token is unknown, already used, revoked or expired.
+   * Swaps the session's refresh token for a new one when `oldHash` is the current one, or the one the
+   * last rotation replaced and still within its grace. Reusing the replaced token leaves its grace as
+   * it was: a retry does not lengthen it. Returns the session, or null when the token is unknown,
+   * used, past its grace, revoked or expired.
    */
-  async rotateSession(oldHash: string, newHash: string, expiresAt: Date): Promise<SessionRow | null> {
+  async rotateSession(oldHash: string, newHash: string, expiresAt: Date, graceSeconds: number): Promise<SessionRow | null> {
     const { rows } = await this.db.pool.query<SessionRow>(
       `UPDATE sessions
-          SET refresh_token_hash = $2, refreshed_at = now(), expires_at = $3
-        WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+          SET previous_token_hash = CASE WHEN refresh_token_hash = $1 THEN refresh_token_hash ELSE previous_token_hash END,
+              previous_token_until = CASE WHEN refresh_token_hash = $1 THEN now() + make_interval(secs => $4)
+                                          ELSE previous_token_until END,
+              refresh_token_hash = $2, refreshed_at = now(), expires_at = $3
+        WHERE (refresh_token_hash = $1 OR (previous_token_hash = $1 AND previous_token_until > now()))
+          AND revoked_at IS NULL AND expires_at > now()
        RETURNING id, user_id, expires_at, revoked_at`,
-      [oldHash, newHash, expiresAt],
+      [oldHash, newHash, expiresAt, graceSeconds],
     );
     return rows[0] ?? null;
   }
 
-  /** Revokes the session whose current refresh token this is; returns its id. */
+  /** Revokes the session this refresh token would refresh (see `rotateSession`); returns its id. */
   async revokeSessionByToken(tokenHash: string): Promise<string | null> {
     const { rows } = await this.db.pool.query<{ id: string }>(
       `UPDATE sessions SET revoked_at = now()
-        WHERE refresh_token_hash = $1 AND revoked_at IS NULL
+        WHERE (refresh_token_hash = $1 OR (previous_token_hash = $1 AND previous_token_until > now()))
+          AND revoked_at IS NULL
        RETURNING id`,
       [tokenHash],
     );

@@ -12,6 +12,9 @@ const port = (fallback: number) =>
 const positiveInt = (fallback: number) =>
   z.coerce.number({ error: 'must be a number' }).int().positive().default(fallback);
 
+const nonNegativeInt = (fallback: number) =>
+  z.coerce.number({ error: 'must be a number' }).int().min(0).default(fallback);
+
 const url = (protocols: RegExp, expected: string) =>
   z
     .url({ protocol: protocols, error: `must be a URL like ${expected}` })
@@ -107,7 +110,7 @@ export const configSchema = z.object({
   SPOOL_MAX_BYTES: positiveInt(1024 ** 3),
   SPOOL_SEGMENT_BYTES: positiveInt(64 * 1024 ** 2),
   /** How often the spool is forced to the disk (0: left to the operating system). */
-  SPOOL_SYNC_MS: z.coerce.number({ error: 'must be a number' }).int().min(0).default(100),
+  SPOOL_SYNC_MS: nonNegativeInt(100),
   /** On shutdown, how long to keep trying to write what waits before leaving it in the spool. */
   SHUTDOWN_WRITE_GRACE_MS: positiveInt(5000),
   REALTIME_FLUSH_MS: positiveInt(250),
@@ -115,6 +118,8 @@ export const configSchema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_S: positiveInt(15 * 60),
   REFRESH_TOKEN_TTL_S: positiveInt(30 * 24 * 3600),
+  /** How long a refresh token stays good after it was rotated, for a retry whose first answer was lost (0: not at all). */
+  REFRESH_TOKEN_GRACE_S: nonNegativeInt(60),
   LOGIN_MAX_FAILURES: positiveInt(5),
   LOGIN_LOCK_MINUTES: positiveInt(15),
   /** Requests per minute per client address on the API. */
