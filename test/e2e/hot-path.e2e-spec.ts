@@ -194,3 +194,52 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
     station.end(true);
   });
 });
+
+describe('latest values between two stores of the newest values', () => {
+  let server: TestServer;
+  let token: string;
+  let device: MqttClient;
+  const DEVICE = 'vt-wl-01';
+
+  beforeAll(async () => {
+    // The newest values reach the database once a minute here, so only the server's memory has the second reading.
+    server = await startTestServer({ INGEST_NEWEST_EVERY_MS: '60000' });
+    token = (await server.session('operator')).accessToken;
+    const admin = (await server.session('admin')).accessToken;
+    const body = { id: DEVICE, kind: 'water_level', name: 'Trạm đo mực nước Vị Thanh', lat: 9.78, lng: 105.47 };
+    const created = await api<ProvisionedDeviceDto>(server.baseUrl, 'POST', '/api/devices', body, admin);
+    expect(created.status).toBe(201);
+    const { username, password } = created.body.credentials;
+    device = await connectDevice(server.mqttUrl, DEVICE, { username, password });
+  });
+
+  afterAll(async () => {
+    await device?.endAsync();
+    await server?.close();
+  });
+
+  const storedNewest = async () => {
+    const { rows } = await server.pool.query<{ value: number }>(
+      `SELECT l.value FROM telemetry_latest l JOIN devices d ON d.key = l.device_key WHERE d.id = $1`,
+      [DEVICE],
+    );
+    return rows.map((r) => r.value);
+  };
+
+  it('shows a reading as the latest value as soon as it is accepted, before the database has it as the newest', async () => {
+    const publish = (ts: number, value: number) =>
+      device.publishAsync(topics.telemetry(DEVICE), JSON.stringify({ ts, metrics: { water_level: value } }), { qos: 1 });
+    const first = Date.now() - 2000;
+    await publish(first, 1.5);
+    // The first write of a run stores the newest values at once.
+    await eventually(async () => ((await storedNewest()).length === 1 ? true : undefined));
+
+    const second = first + 1000;
+    await publish(second, 2.02);
+    const { body } = await api<DeviceDto>(server.baseUrl, 'GET', `/api/devices/${DEVICE}`, undefined, token);
+    expect(body.latest.water_level).toEqual({ value: 2.02, ts: new Date(second).toISOString() });
+    const { body: all } = await api<DeviceDto[]>(server.baseUrl, 'GET', '/api/devices', undefined, token);
+    expect(all.find((d) => d.id === DEVICE)?.latest.water_level.value).toBe(2.02);
+    expect(await storedNewest()).toEqual([1.5]);
+  });
+});

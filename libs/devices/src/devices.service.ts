@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type {
   CreateDevice,
   DeviceCredentialsDto,
@@ -15,15 +15,18 @@ import { AreasService } from '@ioc/areas';
 import { ErrorCode, EventBus, IocError, randomSecret, secretMatches, sha256Hex } from '@ioc/common';
 import { DevicesRepository, type DeviceFields, type DeviceRecord } from './devices.repository';
 import { mayPublish, maySubscribe } from './mqtt-acl';
+import { NewestValues } from './newest-values';
 
 /**
  * The registry, held in memory for the hot path (lookups by id are O(1) and never touch the
  * database) and written through to PostgreSQL on every change.
  */
 @Injectable()
-export class DevicesService implements OnModuleInit {
+export class DevicesService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DevicesService.name);
   private readonly byId = new Map<string, DeviceRecord>();
+  private readonly newest = new NewestValues();
+  private unsubscribe?: () => void;
 
   constructor(
     private readonly repository: DevicesRepository,
@@ -34,6 +37,11 @@ export class DevicesService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     for (const device of await this.repository.findAll()) this.byId.set(device.id, device);
     this.logger.log(`${this.byId.size} devices in the registry`);
+    this.unsubscribe = this.bus.on('samples.accepted', (samples) => this.newest.add(samples));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
   }
 
   /** Hot path: the registry entry of a device, or undefined for an unknown one. */
@@ -128,6 +136,7 @@ export class DevicesService implements OnModuleInit {
   async remove(id: string): Promise<void> {
     if (!(await this.repository.delete(id))) throw this.notFound(id);
     this.byId.delete(id);
+    this.newest.forget(id);
     this.bus.emit('device.credentials.revoked', id);
     this.bus.emit('device.removed', id);
   }
@@ -223,7 +232,7 @@ export class DevicesService implements OnModuleInit {
       },
       status: d.status,
       lastSeen: d.lastSeen?.toISOString() ?? null,
-      latest: latest ?? {},
+      latest: this.newest.merge(d.id, latest),
       createdAt: d.createdAt.toISOString(),
       updatedAt: d.updatedAt.toISOString(),
     };
