@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { topics, type ProvisionedDeviceDto, type SessionDto } from '@ioc/contracts';
-import { api, connectDevice, eventually } from '../support/clients';
+import { topics, type SessionDto } from '@ioc/contracts';
+import { api, eventually, provisionDevice } from '../support/clients';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { CHROMIUM, UNREACHABLE_TILES, expectText, logIn } from '../support/browser';
 
@@ -47,16 +47,7 @@ describe('operations console in Chromium', () => {
   beforeAll(async () => {
     server = await startTestServer({ CONSOLE_TILE_URL: UNREACHABLE_TILES });
     admin = (await server.session('admin')).accessToken;
-    const created = await api<ProvisionedDeviceDto>(
-      server.baseUrl,
-      'POST',
-      '/api/devices',
-      { id: DEVICE_ID, kind: 'water_level', name: 'Trạm đo mực nước cầu Quay', lat: 10.36, lng: 106.36 },
-      admin,
-    );
-    expect(created.status).toBe(201);
-    const { username, password } = created.body.credentials;
-    device = await connectDevice(server.mqttUrl, DEVICE_ID, { username, password });
+    device = await provisionDevice(server, admin, { id: DEVICE_ID, kind: 'water_level', name: 'Trạm đo mực nước cầu Quay', lat: 10.36, lng: 106.36 });
     browser = await chromium.launch(CHROMIUM);
     // A browser set to another language and zone: the console must still show Vietnamese, in Vietnam time.
     page = await browser.newPage({ viewport: { width: 1600, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
@@ -228,11 +219,7 @@ describe('operations console with short-lived access tokens', () => {
   beforeAll(async () => {
     server = await startTestServer({ CONSOLE_TILE_URL: UNREACHABLE_TILES, ACCESS_TOKEN_TTL_S: String(TTL_S), LOGIN_MAX_FAILURES: '2' });
     const admin = (await server.session('admin')).accessToken;
-    const body = { id: STATION, kind: 'water_level', name: 'Trạm đo mực nước Rạch Miễu', lat: 10.3, lng: 106.38 };
-    const created = await api<ProvisionedDeviceDto>(server.baseUrl, 'POST', '/api/devices', body, admin);
-    expect(created.status).toBe(201);
-    const { username, password } = created.body.credentials;
-    device = await connectDevice(server.mqttUrl, STATION, { username, password });
+    device = await provisionDevice(server, admin, { id: STATION, kind: 'water_level', name: 'Trạm đo mực nước Rạch Miễu', lat: 10.3, lng: 106.38 });
     browser = await chromium.launch(CHROMIUM);
     page = await browser.newPage({ viewport: { width: 1600, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
     page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser } from 'playwright-core';
-import { topics, type IncidentDetailDto, type IncidentPageDto, type ProvisionedDeviceDto, type TeamDto } from '@ioc/contracts';
-import { api, connectDevice, eventually } from '../support/clients';
+import { topics, type IncidentDetailDto, type IncidentPageDto, type TeamDto } from '@ioc/contracts';
+import { api, eventually, provisionDevice } from '../support/clients';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { CHROMIUM, UNREACHABLE_TILES, expectText, logIn } from '../support/browser';
 
@@ -25,9 +25,7 @@ describe('incidents in the console and on a field team phone', () => {
 
   /** A salinity station that crosses the threshold once; answers the incident it opens. */
   async function incidentAt(id: string): Promise<number> {
-    const created = await api<ProvisionedDeviceDto>(server.baseUrl, 'POST', '/api/devices', { id, kind: 'salinity', name: `Trạm đo mặn ${id}`, lat: 10.36, lng: 106.36 }, admin);
-    const { username, password } = created.body.credentials;
-    const device = await connectDevice(server.mqttUrl, id, { username, password });
+    const device = await provisionDevice(server, admin, { id, kind: 'salinity', name: `Trạm đo mặn ${id}`, lat: 10.36, lng: 106.36 });
     devices.push(device);
     await device.publishAsync(topics.telemetry(id), JSON.stringify({ ts: Date.now(), metrics: { salinity: 5.5 } }), { qos: 1 });
     return eventually(async () => (await api<IncidentPageDto>(server.baseUrl, 'GET', `/api/incidents?deviceId=${id}`, undefined, operator)).body.items[0]?.id);

@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { topics, type AlertDto, type DeadLetterDto, type DeviceCredentialsDto, type DeviceDto, type HealthDto, type ProvisionedDeviceDto } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
-import { api, connectConsole, connectDevice, eventually, nextEvent, type ConsoleSocket } from '../support/clients';
+import { api, connectConsole, connectDevice, eventually, nextEvent, provisionDevice, type ConsoleSocket } from '../support/clients';
 
 jest.setTimeout(60_000);
 
@@ -206,11 +206,7 @@ describe('latest values between two stores of the newest values', () => {
     server = await startTestServer({ INGEST_NEWEST_EVERY_MS: '60000' });
     token = (await server.session('operator')).accessToken;
     const admin = (await server.session('admin')).accessToken;
-    const body = { id: DEVICE, kind: 'water_level', name: 'Trạm đo mực nước Vị Thanh', lat: 9.78, lng: 105.47 };
-    const created = await api<ProvisionedDeviceDto>(server.baseUrl, 'POST', '/api/devices', body, admin);
-    expect(created.status).toBe(201);
-    const { username, password } = created.body.credentials;
-    device = await connectDevice(server.mqttUrl, DEVICE, { username, password });
+    device = await provisionDevice(server, admin, { id: DEVICE, kind: 'water_level', name: 'Trạm đo mực nước Vị Thanh', lat: 9.78, lng: 105.47 });
   });
 
   afterAll(async () => {

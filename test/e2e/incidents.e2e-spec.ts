@@ -11,14 +11,13 @@ import {
   type IncidentDto,
   type IncidentEventDto,
   type IncidentPageDto,
-  type ProvisionedDeviceDto,
   type Role,
   type SessionDto,
   type TeamDto,
   type UserDto,
 } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
-import { api, connectConsole, connectDevice, eventually, nextEvent, type ConsoleSocket } from '../support/clients';
+import { api, connectConsole, eventually, nextEvent, provisionDevice, type ConsoleSocket } from '../support/clients';
 
 jest.setTimeout(60_000);
 
@@ -54,10 +53,7 @@ class Station {
   ) {}
 
   static async create(server: TestServer, admin: string, id: string): Promise<Station> {
-    const created = await api<ProvisionedDeviceDto>(server.baseUrl, 'POST', '/api/devices', { id, kind: 'salinity', name: `Trạm đo mặn ${id}`, ...MY_THO }, admin);
-    expect(created.status).toBe(201);
-    const { username, password } = created.body.credentials;
-    return new Station(id, await connectDevice(server.mqttUrl, id, { username, password }));
+    return new Station(id, await provisionDevice(server, admin, { id, kind: 'salinity', name: `Trạm đo mặn ${id}`, ...MY_THO }));
   }
 
   async publish(salinity: number): Promise<void> {

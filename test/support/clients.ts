@@ -1,6 +1,13 @@
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
-import { SOCKET_PATH, type ClientToServerEvents, type ServerToClientEvents, type SocketAuth } from '@ioc/contracts';
+import {
+  SOCKET_PATH,
+  type ClientToServerEvents,
+  type CreateDeviceInput,
+  type ProvisionedDeviceDto,
+  type ServerToClientEvents,
+  type SocketAuth,
+} from '@ioc/contracts';
 
 export type ConsoleSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -20,6 +27,18 @@ export async function connectConsole(baseUrl: string, token: string): Promise<Co
 
 export function connectDevice(mqttUrl: string, clientId: string, options: IClientOptions = {}): Promise<MqttClient> {
   return connectAsync(mqttUrl, { clientId, reconnectPeriod: 0, ...options });
+}
+
+/** Registers a device through the API as `adminToken` and connects it over MQTT with the credentials it was issued. */
+export async function provisionDevice(
+  server: { baseUrl: string; mqttUrl: string },
+  adminToken: string,
+  device: CreateDeviceInput,
+): Promise<MqttClient> {
+  const created = await api<ProvisionedDeviceDto>(server.baseUrl, 'POST', '/api/devices', device, adminToken);
+  if (created.status !== 201) throw new Error(`device ${device.id} not registered: ${created.status} ${JSON.stringify(created.body)}`);
+  const { username, password } = created.body.credentials;
+  return connectDevice(server.mqttUrl, device.id, { username, password });
 }
 
 /** The next event of that name whose payload passes the check. */

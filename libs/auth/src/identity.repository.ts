@@ -21,6 +21,9 @@ interface UserRow {
   created_at: Date;
 }
 
+/** The session's refresh token is `$1`: the current one, or the one the last rotation replaced, within its grace. */
+const PRESENTED_TOKEN_GOOD = `(refresh_token_hash = $1 OR (previous_token_hash = $1 AND previous_token_until > now()))`;
+
 const USER_COLUMNS =
   'id, username, display_name, role, team_id, password_hash, disabled, failed_logins, locked_until, created_at';
 
@@ -172,7 +175,7 @@ export class IdentityRepository {
               previous_token_until = CASE WHEN refresh_token_hash = $1 THEN now() + make_interval(secs => $4)
                                           ELSE previous_token_until END,
               refresh_token_hash = $2, refreshed_at = now(), expires_at = $3
-        WHERE (refresh_token_hash = $1 OR (previous_token_hash = $1 AND previous_token_until > now()))
+        WHERE ${PRESENTED_TOKEN_GOOD}
           AND revoked_at IS NULL AND expires_at > now()
        RETURNING id, user_id, expires_at, revoked_at`,
       [oldHash, newHash, expiresAt, graceSeconds],
@@ -184,7 +187,7 @@ export class IdentityRepository {
   async revokeSessionByToken(tokenHash: string): Promise<string | null> {
     const { rows } = await this.db.pool.query<{ id: string }>(
       `UPDATE sessions SET revoked_at = now()
-        WHERE (refresh_token_hash = $1 OR (previous_token_hash = $1 AND previous_token_until > now()))
+        WHERE ${PRESENTED_TOKEN_GOOD}
           AND revoked_at IS NULL
        RETURNING id`,
       [tokenHash],
