@@ -34,6 +34,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it("talks to the server's own PORT when SERVER_URL is unset, as npm run demo starts both with one environment", () => {
+    expect(loadConfig({ PORT: '3100' }).serverUrl).toBe('http://localhost:3100');
+    expect(loadConfig({ PORT: '3100', SERVER_URL: 'http://ioc.local:8080' }).serverUrl).toBe('http://ioc.local:8080');
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ SERVER_URL: '', MQTT_URL: '', SIM_DEVICES: '' })).toEqual(loadConfig({}));
   });
@@ -47,6 +52,8 @@ describe('loadConfig', () => {
     ['SIM_INTERVAL_MS', '2.5'],
     ['SIM_DEVICES', '0'],
     ['SIM_SEED', '-1'],
+    ['PORT', '0'],
+    ['PORT', '70000'],
   ])('rejects %s=%s, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid environment: ${name}: `));

@@ -20,6 +20,8 @@ const optional = <T extends z.ZodType>(schema: T) =>
 
 const envSchema = z.object({
   SERVER_URL: optional(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })),
+  // The server's own PORT: `npm run demo` passes one environment to both processes.
+  PORT: optional(z.coerce.number().int().min(1, 'the fleet needs a fixed port: set SERVER_URL').max(65535)),
   MQTT_URL: optional(
     z.url({ protocol: /^(mqtts?|wss?)$/, error: 'expected an mqtt://, mqtts://, ws:// or wss:// URL' }),
   ),
@@ -43,7 +45,7 @@ export function loadConfig(env: Record<string, string | undefined>): SimulatorCo
   }
   const vars = parsed.data;
   return {
-    serverUrl: (vars.SERVER_URL ?? 'http://localhost:3000').replace(/\/+$/, ''),
+    serverUrl: (vars.SERVER_URL ?? `http://localhost:${vars.PORT ?? 3000}`).replace(/\/+$/, ''),
     mqttUrl: vars.MQTT_URL,
     intervalMs: vars.SIM_INTERVAL_MS ?? 5000,
     deviceLimit: vars.SIM_DEVICES,
