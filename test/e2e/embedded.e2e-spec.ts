@@ -1,16 +1,17 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceDto, HealthDto, SessionDto } from '@ioc/contracts';
+import { freePort } from '../../libs/database/src/embedded-postgres';
 import { api } from '../support/clients';
 import { BUILT_SERVER, startBuiltServer as startBuilt, stopBuiltServer as stop, type BuiltServer } from '../support/built-server';
 
 jest.setTimeout(120_000);
 
 /** The built server with DATABASE_URL and MQTT_URL unset. */
-function startBuiltServer(dataDir: string): Promise<BuiltServer> {
+function startBuiltServer(dataDir: string, env: Record<string, string> = {}): Promise<BuiltServer> {
   return startBuilt({
     HOST: '127.0.0.1',
     PORT: '0',
@@ -20,14 +21,24 @@ function startBuiltServer(dataDir: string): Promise<BuiltServer> {
     DATA_DIR: dataDir,
     IOC_ADMIN_USERNAME: 'quantri',
     IOC_ADMIN_PASSWORD: 'first-admin-password',
+    ...env,
   });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('the built server with nothing configured', () => {
   let dataDir: string;
   const running = new Set<ChildProcessWithoutNullStreams>();
-  const start = async (dir: string) => {
-    const started = await startBuiltServer(dir);
+  const start = async (dir: string, env: Record<string, string> = {}) => {
+    const started = await startBuiltServer(dir, env);
     running.add(started.child);
     return started;
   };
@@ -75,6 +86,41 @@ describe('the built server with nothing configured', () => {
       expect(device.areas.map((a) => a.id)).toContain('vi-thanh');
     } finally {
       expect(await stop(second.child)).toBe('SIGTERM');
+    }
+  });
+
+  it('starts again after being killed with kill -9, stopping the PostgreSQL it left running', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ioc-killed-'));
+    await chmod(dir, 0o755);
+    // A fixed port, as in the demo: the leftover server holds it as well as the data directory.
+    const env = { EMBEDDED_PG_PORT: String(await freePort()) };
+    let leftover = 0;
+    try {
+      const first = await start(dir, env);
+      const admin = await api<SessionDto>(first.url, 'POST', '/api/auth/login', {
+        username: 'quantri',
+        password: 'first-admin-password',
+      });
+      expect(admin.status).toBe(200);
+      first.child.kill('SIGKILL');
+      await new Promise((r) => first.child.once('exit', r));
+      leftover = Number((await readFile(join(dir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      expect(isAlive(leftover)).toBe(true);
+
+      const second = await start(dir, env);
+      try {
+        expect(second.output()).toMatch(/stopping the embedded PostgreSQL \(pid \d+\) that an earlier server left running/);
+        expect(isAlive(leftover)).toBe(false);
+        const { body: health } = await api<HealthDto>(second.url, 'GET', '/api/health');
+        expect(health).toMatchObject({ status: 'ok', database: { mode: 'embedded', up: true } });
+        const me = await api(second.url, 'GET', '/api/auth/me', undefined, admin.body.accessToken);
+        expect(me.status).toBe(200);
+      } finally {
+        expect(await stop(second.child)).toBe('SIGTERM');
+      }
+    } finally {
+      if (leftover > 0 && isAlive(leftover)) process.kill(leftover, 'SIGINT');
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

