@@ -113,13 +113,14 @@ export async function runIngest(
       // The publishers, the probes, and the PostgreSQL backends answering the probes.
       loadGenerator: new UsageMeter(async () => [process.pid, ...(pg.local ? await pgPids('bench') : [])]),
     };
+    const running = Object.values(meters).filter((m) => m !== null);
     const machine = new MachineMeter();
     const from = Date.now();
     stored.window = { from, to: Infinity };
     socket.window = { from, to: Infinity };
     const before = await pool.snapshot();
     const rowsBefore = await stored.count();
-    await Promise.all(Object.values(meters).map((m) => m?.start()));
+    await Promise.all(running.map((m) => m.start()));
     machine.reset();
     const windowStart = performance.now();
 
@@ -129,7 +130,7 @@ export async function runIngest(
     const windowEnd = windowStart + options.durationS * 1000;
     while (performance.now() < windowEnd) {
       await sleep(Math.min(1000, windowEnd - performance.now()));
-      await Promise.all(Object.values(meters).map((m) => m?.sample()));
+      await Promise.all(running.map((m) => m.sample()));
       if (performance.now() >= nextCount && performance.now() < windowEnd - 1000) {
         const rows = await stored.count();
         const at = performance.now();
