@@ -67,6 +67,13 @@ describe('decodeMessage: telemetry', () => {
     expect(samplesOf(d)).toEqual([['mt-wl-01', 'water_level', 1.5, NOW]]);
     expect(rejectionsOf(d)).toEqual([['not_a_child', 'mt-aq-07']]);
   });
+
+  it('files a pack whose names resolve to no device under the device whose topic carried it', () => {
+    const d = decode('ioc/v1/mt-wl-01/telemetry', [{ n: 'Not A Device/water_level', v: 1 }]);
+    expect(d).toEqual({ kind: 'rejected', rejection: { reason: 'invalid_payload', message: expect.any(String), deviceId: 'mt-wl-01' } });
+    const version = decode('ioc/v1/gateway/gw-01/telemetry', [{ bver: 11, n: 'mt-aq-07/pm25', v: 1 }]);
+    expect(version).toEqual({ kind: 'rejected', rejection: { reason: 'unsupported', message: expect.any(String), deviceId: 'gw-01' } });
+  });
 });
 
 describe('decodeMessage: gateways', () => {

@@ -100,7 +100,7 @@ export function decodeMessage(topic: string, payload: Buffer, lookup: Lookup, li
       };
     }
     case 'telemetry': {
-      if (Array.isArray(json.value)) return check.senml(json.value, sender, (id) => id === sender, 'names another device than the topic');
+      if (Array.isArray(json.value)) return check.senml(json.value, sender, sender, (id) => id === sender, 'names another device than the topic');
       const telemetry = telemetryPayloadSchema.safeParse(json.value);
       if (!telemetry.success) return reject('invalid_payload', describe(telemetry.error), sender);
       return check.readings([{ deviceId: sender, ts: toMillis(telemetry.data.ts), metrics: telemetry.data.metrics }]);
@@ -108,7 +108,7 @@ export function decodeMessage(topic: string, payload: Buffer, lookup: Lookup, li
     case 'gateway_telemetry': {
       if (device.kind !== 'gateway') return reject('not_a_child', `${sender} is not a gateway`, sender);
       const isChild = (id: string) => lookup(id)?.gatewayId === sender;
-      if (Array.isArray(json.value)) return check.senml(json.value, null, isChild, `is not registered behind gateway ${sender}`);
+      if (Array.isArray(json.value)) return check.senml(json.value, null, sender, isChild, `is not registered behind gateway ${sender}`);
       const gateway = gatewayPayloadSchema.safeParse(json.value);
       if (!gateway.success) return reject('invalid_payload', describe(gateway.error), sender);
       const base = gateway.data.ts === undefined ? undefined : toMillis(gateway.data.ts);
@@ -166,9 +166,10 @@ class ReadingCheck {
     return this.result(samples, rejections);
   }
 
-  senml(pack: unknown[], topicDeviceId: string | null, mayReport: (id: string) => boolean, refusal: string): Decoded {
+  /** `sender`: the device whose topic carried the pack, whose dead letters hold what names no device. */
+  senml(pack: unknown[], topicDeviceId: string | null, sender: string, mayReport: (id: string) => boolean, refusal: string): Decoded {
     const decoded = decodeSenml(pack, { topicDeviceId, now: this.now });
-    const rejections: Rejection[] = decoded.rejections.map((r) => rejection(r.reason, `record ${r.index}: ${r.message}`, r.deviceId));
+    const rejections: Rejection[] = decoded.rejections.map((r) => rejection(r.reason, `record ${r.index}: ${r.message}`, r.deviceId ?? sender));
     const byDevice = new Map<string, Sample[]>();
     for (const s of decoded.samples) {
       if (!mayReport(s.deviceId)) {

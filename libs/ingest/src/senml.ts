@@ -27,7 +27,7 @@ export interface SenmlResult {
   rejections: SenmlRejection[];
 }
 
-/** The `bver` of RFC 8428; a pack of any other version may mean something else. */
+/** The `bver` of RFC 8428: older versions are subsets of it, newer ones may mean something else. */
 const SENML_VERSION = 10;
 /** RFC 8428 section 4.5.3: a resolved time below 2**28 s is relative to now, above it is Unix time. */
 const RELATIVE_TIME_LIMIT = 2 ** 28;
@@ -123,16 +123,16 @@ export function decodeSenml(json: unknown[], options: SenmlOptions): SenmlResult
   return { samples, rejections };
 }
 
-/** RFC 8428 section 4.4: a reader must not use a pack of a version it does not know. */
+/** RFC 8428 section 4.4: a reader must refuse a pack of a version newer than its own. */
 function checkVersion(pack: unknown[]): Rejected | null {
   for (const [index, raw] of pack.entries()) {
     if (!isObject(raw) || !Object.hasOwn(raw, 'bver')) continue;
     const { bver } = raw;
-    if (typeof bver !== 'number') {
-      return { reason: 'invalid_payload', message: `bver of record ${index} is not a number`, deviceId: null };
+    if (typeof bver !== 'number' || !Number.isInteger(bver) || bver < 1) {
+      return { reason: 'invalid_payload', message: `bver of record ${index} is not a positive whole number`, deviceId: null };
     }
-    if (bver !== SENML_VERSION) {
-      return { reason: 'unsupported', message: `SenML version ${bver} (record ${index}) is not supported, only ${SENML_VERSION}`, deviceId: null };
+    if (bver > SENML_VERSION) {
+      return { reason: 'unsupported', message: `SenML version ${bver} (record ${index}) is newer than ${SENML_VERSION}, the newest this server reads`, deviceId: null };
     }
   }
   return null;
