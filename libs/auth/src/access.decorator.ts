@@ -24,3 +24,20 @@ export const Allow = (...roles: Role[]) =>
 export const EVERYONE: Role[] = ['admin', 'supervisor', 'operator', 'field', 'viewer'];
 /** The operations room: everyone but field teams. */
 export const OPERATIONS_ROOM: Role[] = ['admin', 'supervisor', 'operator', 'viewer'];
+
+/**
+ * Who may read each kind of data. The route that shows it and the socket.io events that carry it
+ * take the same list, so a socket never tells a role what its REST route refuses.
+ */
+export const READERS = {
+  /** GET /api/devices(/:id), their status and newest values: device:status, device:upserted, device:removed, telemetry:batch. */
+  devices: EVERYONE,
+  /** GET /api/events: device:event. */
+  deviceEvents: OPERATIONS_ROOM,
+  /** GET /api/devices/:id/commands: command:updated. */
+  commands: OPERATIONS_ROOM,
+  /** GET /api/alerts: alert:opened, alert:resolved. */
+  alerts: OPERATIONS_ROOM,
+  /** GET /api/incidents(/:id), a field user only their team's: incident:*. */
+  incidents: EVERYONE,
+} as const satisfies Record<string, readonly Role[]>;

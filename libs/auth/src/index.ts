@@ -1,7 +1,7 @@
 export { AuthModule } from './auth.module';
 export { AuthService } from './auth.service';
 export { AuthGuard, type AuthenticatedRequest } from './auth.guard';
-export { Allow, Public, EVERYONE, OPERATIONS_ROOM } from './access.decorator';
+export { Allow, Public, EVERYONE, OPERATIONS_ROOM, READERS } from './access.decorator';
 export { AuthController } from './auth.controller';
 export { UsersController, TeamsController, AuditController } from './users.controller';
 export { DEMO_USERS, demoPassword, UsersService } from './users.service';

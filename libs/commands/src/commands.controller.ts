@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { sendCommandSchema, type CommandDto, type SendCommand } from '@ioc/contracts';
-import { Allow, OPERATIONS_ROOM, type AuthenticatedRequest } from '@ioc/auth';
+import { Allow, READERS, type AuthenticatedRequest } from '@ioc/auth';
 import { ApiZodBody, ZodValidationPipe } from '@ioc/common';
 import { deviceId } from '@ioc/devices';
 import { CommandsService } from './commands.service';
@@ -22,7 +22,7 @@ export class CommandsController {
   }
 
   @Get()
-  @Allow(...OPERATIONS_ROOM)
+  @Allow(...READERS.commands)
   history(@Param('id') id: string): Promise<CommandDto[]> {
     return this.commands.history(deviceId(id));
   }

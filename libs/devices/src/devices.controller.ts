@@ -12,7 +12,7 @@ import {
   type UpdateDevice,
 } from '@ioc/contracts';
 import { ErrorCode, IocError, ApiZodBody, ZodValidationPipe } from '@ioc/common';
-import { Allow, EVERYONE } from '@ioc/auth';
+import { Allow, READERS } from '@ioc/auth';
 import { DevicesService } from './devices.service';
 
 /** A device id from a route parameter, or a 400 naming the rule. */
@@ -28,13 +28,13 @@ export class DevicesController {
   constructor(private readonly devices: DevicesService) {}
 
   @Get()
-  @Allow(...EVERYONE)
+  @Allow(...READERS.devices)
   list(): Promise<DeviceDto[]> {
     return this.devices.list();
   }
 
   @Get(':id')
-  @Allow(...EVERYONE)
+  @Allow(...READERS.devices)
   get(@Param('id') id: string): Promise<DeviceDto> {
     return this.devices.findOne(deviceId(id));
   }

@@ -18,7 +18,7 @@ import {
   type ResolveIncident,
 } from '@ioc/contracts';
 import { ApiZodBody, ZodValidationPipe } from '@ioc/common';
-import { Allow, EVERYONE, type AuthenticatedRequest } from '@ioc/auth';
+import { Allow, READERS, type AuthenticatedRequest } from '@ioc/auth';
 import { IncidentsService } from './incidents.service';
 
 const incidentId = new ZodValidationPipe(
@@ -31,13 +31,13 @@ export class IncidentsController {
   constructor(private readonly incidents: IncidentsService) {}
 
   @Get()
-  @Allow(...EVERYONE)
+  @Allow(...READERS.incidents)
   list(@Query(new ZodValidationPipe(listIncidentsQuerySchema)) query: ListIncidentsQuery, @Req() request: AuthenticatedRequest): Promise<IncidentPageDto> {
     return this.incidents.list(query, request.principal!);
   }
 
   @Get(':id')
-  @Allow(...EVERYONE)
+  @Allow(...READERS.incidents)
   get(@Param('id', incidentId) id: number, @Req() request: AuthenticatedRequest): Promise<IncidentDetailDto> {
     return this.incidents.get(id, request.principal!);
   }

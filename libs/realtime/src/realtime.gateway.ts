@@ -5,12 +5,13 @@ import {
   SOCKET_PATH,
   type ClientToServerEvents,
   type IncidentEventDto,
+  type Role,
   type ServerToClientEvents,
   type SocketAuth,
 } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { EventBus } from '@ioc/common';
-import { AuthService, type Principal } from '@ioc/auth';
+import { AuthService, READERS, type Principal } from '@ioc/auth';
 import { TelemetryCoalescer } from './telemetry-coalescer';
 
 interface SocketData {
@@ -20,21 +21,27 @@ interface SocketData {
 type ConsoleServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type ConsoleSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-/** Everyone but field users: alerts and every incident. */
-const OPERATIONS_ROOM = 'operations';
+/** Every socket joins the room of its user's role; an event goes to the roles its REST route allows. */
+const roleRoom = (role: Role) => `role:${role}`;
+const roleRooms = (roles: readonly Role[]) => roles.map(roleRoom);
 /** A field team: only the incidents dispatched to it. */
 const teamRoom = (teamId: number) => `team:${teamId}`;
 
-/** The room a socket joins on connecting, which decides the alerts and incidents it is sent. */
-function roomOf(principal: Pick<Principal, 'role' | 'teamId'>): string | null {
-  if (principal.role !== 'field') return OPERATIONS_ROOM;
-  return principal.teamId === null ? null : teamRoom(principal.teamId);
+/** Field users see only their team's incidents (over REST too); the other readers see them all. */
+const ALL_INCIDENTS = roleRooms(READERS.incidents.filter((role) => role !== 'field'));
+
+/** The rooms a socket joins on connecting, which decide what it is sent. */
+function roomsOf(principal: Pick<Principal, 'role' | 'teamId'>): string[] {
+  const rooms = [roleRoom(principal.role)];
+  if (principal.role === 'field' && principal.teamId !== null) rooms.push(teamRoom(principal.teamId));
+  return rooms;
 }
 
 /**
- * Streams live telemetry (coalesced), device changes, alerts and incidents to logged-in consoles
- * over socket.io; alerts and incidents only to the sockets whose user may see them over REST. A
- * socket lives no longer than its access token, nor past its session's revocation.
+ * Streams live telemetry (coalesced), device changes, device events, commands, alerts and
+ * incidents to logged-in consoles over socket.io, each only to the sockets whose user may read
+ * the same over REST (READERS). A socket lives no longer than its access token, nor past its
+ * session's revocation.
  */
 @WebSocketGateway({ path: SOCKET_PATH, serveClient: false })
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnModuleInit, OnModuleDestroy {
@@ -65,22 +72,21 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   }
 
   handleConnection(socket: ConsoleSocket): void {
-    const room = roomOf(socket.data.principal);
-    if (room) void socket.join(room);
+    void socket.join(roomsOf(socket.data.principal));
   }
 
   onModuleInit(): void {
     this.unsubscribers.push(
       this.bus.on('samples.accepted', (samples) => this.coalescer.add(samples)),
-      this.bus.on('device.status', (u) => this.server.emit('device:status', u)),
-      this.bus.on('event.accepted', (e) => this.server.emit('device:event', e)),
-      this.bus.on('device.upserted', (d) => this.server.emit('device:upserted', d)),
-      this.bus.on('device.removed', (id) => this.server.emit('device:removed', { id })),
-      this.bus.on('alert.opened', (a) => this.server.to(OPERATIONS_ROOM).emit('alert:opened', a)),
-      this.bus.on('alert.resolved', (a) => this.server.to(OPERATIONS_ROOM).emit('alert:resolved', a)),
+      this.bus.on('device.status', (u) => this.to(READERS.devices).emit('device:status', u)),
+      this.bus.on('event.accepted', (e) => this.to(READERS.deviceEvents).emit('device:event', e)),
+      this.bus.on('device.upserted', (d) => this.to(READERS.devices).emit('device:upserted', d)),
+      this.bus.on('device.removed', (id) => this.to(READERS.devices).emit('device:removed', { id })),
+      this.bus.on('alert.opened', (a) => this.to(READERS.alerts).emit('alert:opened', a)),
+      this.bus.on('alert.resolved', (a) => this.to(READERS.alerts).emit('alert:resolved', a)),
       this.bus.on('incident.opened', (e) => this.incident('incident:opened', e, null)),
       this.bus.on('incident.updated', (e, previousTeamId) => this.incident('incident:updated', e, previousTeamId)),
-      this.bus.on('command.updated', (c) => this.server.emit('command:updated', c)),
+      this.bus.on('command.updated', (c) => this.to(READERS.commands).emit('command:updated', c)),
       this.bus.on('session.revoked', (sessionId) => this.endSession(sessionId)),
     );
     this.timer = setInterval(() => this.flush(), this.config.REALTIME_FLUSH_MS);
@@ -94,8 +100,13 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
 
   private incident(name: 'incident:opened' | 'incident:updated', event: IncidentEventDto, previousTeamId: number | null): void {
     const { teamId, id } = event.incident;
-    this.server.to(teamId === null ? [OPERATIONS_ROOM] : [OPERATIONS_ROOM, teamRoom(teamId)]).emit(name, event);
+    this.server.to(teamId === null ? ALL_INCIDENTS : [...ALL_INCIDENTS, teamRoom(teamId)]).emit(name, event);
     if (previousTeamId !== null && previousTeamId !== teamId) this.server.to(teamRoom(previousTeamId)).emit('incident:withdrawn', { id });
+  }
+
+  /** The sockets of the users in these roles. */
+  private to(roles: readonly Role[]) {
+    return this.server.to(roleRooms(roles));
   }
 
   private endSession(sessionId: string): void {
@@ -113,6 +124,6 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   private flush(): void {
     const updates = this.coalescer.drain();
     if (updates.length === 0 || !this.server) return;
-    this.server.emit('telemetry:batch', updates);
+    this.to(READERS.devices).emit('telemetry:batch', updates);
   }
 }

@@ -10,7 +10,7 @@ import {
   type UpdateRule,
 } from '@ioc/contracts';
 import { ApiZodBody, ZodValidationPipe } from '@ioc/common';
-import { Allow, OPERATIONS_ROOM } from '@ioc/auth';
+import { Allow, OPERATIONS_ROOM, READERS } from '@ioc/auth';
 import { RulesService } from './rules.service';
 
 @Controller('api/rules')
@@ -53,7 +53,7 @@ export class AlertsController {
   constructor(private readonly rules: RulesService) {}
 
   @Get()
-  @Allow(...OPERATIONS_ROOM)
+  @Allow(...READERS.alerts)
   list(@Query(new ZodValidationPipe(listAlertsQuerySchema)) query: ListAlertsQuery): Promise<AlertDto[]> {
     return this.rules.alerts(query);
   }

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { listEventsQuerySchema, type DeviceEventPageDto, type ListEventsQuery } from '@ioc/contracts';
 import { ZodValidationPipe } from '@ioc/common';
-import { Allow, OPERATIONS_ROOM } from '@ioc/auth';
+import { Allow, READERS } from '@ioc/auth';
 import { EventsService } from './events.service';
 
 @Controller('api/events')
@@ -10,7 +10,7 @@ export class EventsController {
 
   /** Camera analytics and online/offline transitions, newest first, paged with `cursor`. */
   @Get()
-  @Allow(...OPERATIONS_ROOM)
+  @Allow(...READERS.deviceEvents)
   list(@Query(new ZodValidationPipe(listEventsQuerySchema)) query: ListEventsQuery): Promise<DeviceEventPageDto> {
     return this.events.list(query);
   }
