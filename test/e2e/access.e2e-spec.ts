@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { ROLES, type ApiErrorBody, type AuditEntryDto, type Role, type SessionDto, type UserDto } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { api, connectConsole, eventually, nextEvent } from '../support/clients';
@@ -8,6 +9,14 @@ const station = { kind: 'water_level', name: 'Trạm thử quyền', lat: 10.35,
 const EVERYONE: Role[] = [...ROLES];
 const OPERATIONS_ROOM: Role[] = ['admin', 'supervisor', 'operator', 'viewer'];
 const REFRESH_GRACE_S = 2;
+const JWT_SECRET = 'access-spec-secret-long-enough-for-hs256-9876543210';
+
+/** An access token signed with the server's own key, claims as given. */
+function signAccessToken(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${unsigned}.${createHmac('sha256', JWT_SECRET).update(unsigned).digest('base64url')}`;
+}
 
 /** Each route family, and the roles that may use it. */
 const ROUTES: { method: string; path: string; body?: unknown; allowed: Role[] }[] = [
@@ -37,7 +46,8 @@ describe('who may do what', () => {
   const sessions = {} as Record<Role, SessionDto>;
 
   beforeAll(async () => {
-    server = await startTestServer({ LOGIN_MAX_FAILURES: '3', REFRESH_TOKEN_GRACE_S: String(REFRESH_GRACE_S) });
+    // Some twenty logins from one address within the minute: above the default per-address limit.
+    server = await startTestServer({ LOGIN_MAX_FAILURES: '3', LOGIN_RATE_LIMIT: '50', REFRESH_TOKEN_GRACE_S: String(REFRESH_GRACE_S), JWT_SECRET });
     for (const role of ROLES) sessions[role] = await server.session(role);
   });
   afterAll(() => server?.close());
@@ -76,6 +86,20 @@ describe('who may do what', () => {
     }
   });
 
+  it('refuses a token that never expires, signed with the right key, on the API and the socket', async () => {
+    const { exp, iat, ...claims } = JSON.parse(Buffer.from(sessions.viewer.accessToken.split('.')[1], 'base64url').toString());
+    expect(typeof exp).toBe('number');
+    // The same claims, signed the same way, pass while they carry an expiry.
+    const expiring = signAccessToken({ ...claims, iat, exp });
+    expect((await api(server.baseUrl, 'GET', '/api/auth/me', undefined, expiring)).status).toBe(200);
+    (await connectConsole(server.baseUrl, expiring)).close();
+
+    const forever = signAccessToken({ ...claims, iat });
+    const res = await api<ApiErrorBody>(server.baseUrl, 'GET', '/api/auth/me', undefined, forever);
+    expect(res).toMatchObject({ status: 401, body: { message: 'invalid access token' } });
+    await expect(connectConsole(server.baseUrl, forever)).rejects.toThrow('unauthorized');
+  });
+
   it('ends a session at logout: its access token, its refresh token and its socket stop working', async () => {
     const session = await server.session('operator');
     const socket = await connectConsole(server.baseUrl, session.accessToken);
@@ -89,9 +113,11 @@ describe('who may do what', () => {
     expect((await api(server.baseUrl, 'POST', '/api/auth/refresh', { refreshToken: session.refreshToken })).status).toBe(401);
   });
 
-  it('rotates refresh tokens: each is good once, or again for a retry while its grace lasts', async () => {
+  const refresh = (refreshToken: string) => api<SessionDto & ApiErrorBody>(server.baseUrl, 'POST', '/api/auth/refresh', { refreshToken });
+  const SESSION_GONE = { status: 401, body: { message: 'session expired or revoked: log in again' } };
+
+  it('rotates refresh tokens: each is good once, or once more for a retry while its grace lasts', async () => {
     const session = await server.session('viewer');
-    const refresh = (refreshToken: string) => api<SessionDto & ApiErrorBody>(server.baseUrl, 'POST', '/api/auth/refresh', { refreshToken });
     const lost = await refresh(session.refreshToken);
     expect(lost.status).toBe(200);
     expect(lost.body.refreshToken).not.toBe(session.refreshToken);
@@ -100,13 +126,53 @@ describe('who may do what', () => {
     const retried = await refresh(session.refreshToken);
     expect(retried.status).toBe(200);
     expect((await api(server.baseUrl, 'GET', '/api/devices', undefined, retried.body.accessToken)).status).toBe(200);
-    // Only the newest answer carries the session on.
-    expect((await refresh(lost.body.refreshToken)).status).toBe(401);
+    // The newest answer carries the session on.
+    const carriedOn = await refresh(retried.body.refreshToken);
+    expect(carriedOn.status).toBe(200);
+    expect((await refresh(carriedOn.body.refreshToken)).status).toBe(200);
+  });
 
+  it('ends the whole session when a replaced refresh token is presented past its grace', async () => {
+    const session = await server.session('viewer');
+    const next = await refresh(session.refreshToken);
     await new Promise((resolve) => setTimeout(resolve, REFRESH_GRACE_S * 1000 + 200));
-    const replay = await refresh(session.refreshToken);
-    expect(replay).toMatchObject({ status: 401, body: { message: 'session expired or revoked: log in again' } });
-    expect((await refresh(retried.body.refreshToken)).status).toBe(200);
+    expect(await refresh(session.refreshToken)).toMatchObject(SESSION_GONE);
+    expect(await refresh(next.body.refreshToken)).toMatchObject(SESSION_GONE);
+  });
+
+  it('ends the whole session, and its socket, when a replaced refresh token is replayed twice within its grace', async () => {
+    const session = await server.session('operator');
+    const lost = await refresh(session.refreshToken);
+    const retried = await refresh(session.refreshToken);
+    expect(retried.status).toBe(200);
+    const socket = await connectConsole(server.baseUrl, retried.body.accessToken);
+    const ended = nextEvent(socket, 'session:ended', (p) => p.reason === 'revoked');
+
+    expect(await refresh(session.refreshToken)).toMatchObject(SESSION_GONE);
+    await ended;
+    socket.close();
+    expect(await refresh(retried.body.refreshToken)).toMatchObject(SESSION_GONE);
+    expect(await refresh(lost.body.refreshToken)).toMatchObject(SESSION_GONE);
+    const after = await api<ApiErrorBody>(server.baseUrl, 'GET', '/api/devices', undefined, retried.body.accessToken);
+    expect(after).toMatchObject({ status: 401, body: { message: 'session revoked: log in again' } });
+  });
+
+  it('ends the whole session when a refresh token is replayed after its successor was used, and audits it', async () => {
+    const session = await server.session('field');
+    const stolen = session.refreshToken;
+    const next = await refresh(stolen);
+    const nextAgain = await refresh(next.body.refreshToken);
+    expect(nextAgain.status).toBe(200);
+    // Within the grace, but the successor was used: the answer was not lost, the token was copied.
+    expect(await refresh(stolen)).toMatchObject(SESSION_GONE);
+    expect(await refresh(nextAgain.body.refreshToken)).toMatchObject(SESSION_GONE);
+
+    const entry = await eventually(async () => {
+      const res = await api<AuditEntryDto[]>(server.baseUrl, 'GET', '/api/audit?targetType=users', undefined, sessions.admin.accessToken);
+      return res.body.find((e) => e.action === 'refresh token reuse' && e.details?.username === session.user.username);
+    });
+    expect(entry).toMatchObject({ targetType: 'users', targetId: String(session.user.id), status: 401, ip: expect.stringMatching(/127\.0\.0\.1/) });
+    expect(JSON.stringify(entry)).not.toContain(stolen);
   });
 
   it('logs out with a refresh token whose answer was lost, while its grace lasts', async () => {
@@ -122,7 +188,7 @@ describe('who may do what', () => {
     await expect(connectConsole(server.baseUrl, 'forged.token.value')).rejects.toThrow('unauthorized');
   });
 
-  it('locks an account after repeated failures, with a message saying until when', async () => {
+  it('locks an account from an address after repeated failures, with a message saying until when', async () => {
     const admin = sessions.admin.accessToken;
     await api(server.baseUrl, 'POST', '/api/users', { username: 'khoa.thu', displayName: 'Thử khoá', password: 'correct-horse-battery', role: 'viewer' }, admin);
     const attempt = (password: string) => api<ApiErrorBody>(server.baseUrl, 'POST', '/api/auth/login', { username: 'khoa.thu', password });
@@ -130,7 +196,7 @@ describe('who may do what', () => {
     expect((await attempt('wrong-2')).status).toBe(401);
     const locked = await attempt('wrong-3');
     expect(locked.status).toBe(429);
-    expect(locked.body.message).toMatch(/^account locked after 3 failed logins; try again after \d{4}-\d\d-\d\dT/);
+    expect(locked.body.message).toMatch(/^account locked from this address after 3 failed logins; try again after \d{4}-\d\d-\d\dT/);
     expect((await attempt('correct-horse-battery')).status).toBe(429);
   });
 

@@ -4,9 +4,11 @@ import { loginSchema, refreshSchema, type LoginInput, type RefreshInput, type Se
 import { ErrorCode, IocError, ApiZodBody, ZodValidationPipe } from '@ioc/common';
 import { EVERYONE, Allow, Public } from './access.decorator';
 import type { AuthenticatedRequest } from './auth.guard';
-import { AuthService, toUserDto } from './auth.service';
+import { AuthService, toUserDto, type ClientInfo } from './auth.service';
 import { IdentityRepository } from './identity.repository';
 import { LoginRateLimit } from './throttle';
+
+const clientOf = (request: Request): ClientInfo => ({ ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null });
 
 @Controller('api/auth')
 export class AuthController {
@@ -21,15 +23,15 @@ export class AuthController {
   @LoginRateLimit()
   @ApiZodBody(loginSchema)
   login(@Body(new ZodValidationPipe(loginSchema)) body: LoginInput, @Req() request: Request): Promise<SessionDto> {
-    return this.auth.login(body, { ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null });
+    return this.auth.login(body, clientOf(request));
   }
 
   @Post('refresh')
   @HttpCode(200)
   @Public()
   @ApiZodBody(refreshSchema)
-  refresh(@Body(new ZodValidationPipe(refreshSchema)) body: RefreshInput): Promise<SessionDto> {
-    return this.auth.refresh(body.refreshToken);
+  refresh(@Body(new ZodValidationPipe(refreshSchema)) body: RefreshInput, @Req() request: Request): Promise<SessionDto> {
+    return this.auth.refresh(body.refreshToken, clientOf(request));
   }
 
   @Post('logout')

@@ -4,8 +4,6 @@ import { Database } from '@ioc/database';
 
 export interface UserRecord extends UserDto {
   passwordHash: string;
-  failedLogins: number;
-  lockedUntil: Date | null;
 }
 
 interface UserRow {
@@ -16,16 +14,17 @@ interface UserRow {
   team_id: number | null;
   password_hash: string;
   disabled: boolean;
-  failed_logins: number;
-  locked_until: Date | null;
   created_at: Date;
 }
 
-/** The session's refresh token is `$1`: the current one, or the one the last rotation replaced, within its grace. */
+/**
+ * The session's refresh token is `$1`: the current one, or the one the last rotation replaced while
+ * its grace lasts and its successor is unused (cleared once retried or once the successor is used).
+ */
 const PRESENTED_TOKEN_GOOD = `(refresh_token_hash = $1 OR (previous_token_hash = $1 AND previous_token_until > now()))`;
 
 const USER_COLUMNS =
-  'id, username, display_name, role, team_id, password_hash, disabled, failed_logins, locked_until, created_at';
+  'id, username, display_name, role, team_id, password_hash, disabled, created_at';
 
 const toUser = (r: UserRow): UserRecord => ({
   id: r.id,
@@ -36,8 +35,6 @@ const toUser = (r: UserRow): UserRecord => ({
   disabled: r.disabled,
   createdAt: r.created_at.toISOString(),
   passwordHash: r.password_hash,
-  failedLogins: r.failed_logins,
-  lockedUntil: r.locked_until,
 });
 
 export interface NewUser {
@@ -56,6 +53,36 @@ export interface SessionRow {
   expires_at: Date;
   revoked_at: Date | null;
 }
+
+/** A session revoked because one of the refresh tokens it had replaced was presented again. */
+export interface ReusedSession {
+  id: string;
+  userId: number;
+  username: string;
+}
+
+export interface LoginThrottlePolicy {
+  maxFailures: number;
+  firstLockSeconds: number;
+  lockMinutes: number;
+}
+
+/** Where a (username, address) pair stands once an attempt was counted, or refused without counting. */
+export interface LoginClaim {
+  /** False: the pair is locked and the attempt was refused without being counted. */
+  allowed: boolean;
+  failures: number;
+  lockedUntil: Date | null;
+}
+
+/** The failures a pair will have once this attempt is counted: forgotten ones start again at one. */
+const NEXT_FAILURES = 'CASE WHEN t.forget_after <= now() THEN 1 ELSE t.failures + 1 END';
+/** From the `$3`-th failure on, a lock of `$4` seconds that doubles with each further failure, up to `$5` minutes. */
+const lockAfter = (failures: string) =>
+  `CASE WHEN ${failures} >= $3
+        THEN now() + LEAST(make_interval(secs => $4 * power(2, LEAST(${failures} - $3, 20))), make_interval(mins => $5))
+   END`;
+const forgetAfter = (failures: string) => `COALESCE(${lockAfter(failures)}, now()) + make_interval(mins => $5)`;
 
 export interface AuditRecord {
   actorId: number | null;
@@ -122,23 +149,41 @@ export class IdentityRepository {
     return rows[0] ? toUser(rows[0]) : null;
   }
 
-  /** Counts a failed login; locks the account once `maxFailures` is reached. Returns the lock end, if locked. */
-  async recordFailedLogin(id: number, maxFailures: number, lockMinutes: number): Promise<Date | null> {
-    const { rows } = await this.db.pool.query<{ locked_until: Date | null }>(
-      `UPDATE users
-          SET failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-              locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(mins => $3)
-                                  ELSE locked_until END
-        WHERE id = $1
-       RETURNING locked_until`,
-      [id, maxFailures, lockMinutes],
+  /**
+   * Counts a login attempt against its (username, address) pair before the password is checked, so
+   * parallel attempts cannot outrun the count; a success clears it again (`clearLoginFailures`).
+   * The attempt that reaches the limit locks the pair; while locked, attempts are refused uncounted.
+   */
+  async claimLoginAttempt(username: string, ip: string, policy: LoginThrottlePolicy): Promise<LoginClaim> {
+    const { rows } = await this.db.pool.query<{ allowed: boolean; failures: number; locked_until: Date | null }>(
+      `WITH claimed AS (
+         INSERT INTO login_throttle AS t (username, ip, failures, locked_until, forget_after)
+         VALUES ($1, $2, 1, ${lockAfter('1')}, ${forgetAfter('1')})
+         ON CONFLICT (username, ip) DO UPDATE
+            SET failures = ${NEXT_FAILURES},
+                locked_until = ${lockAfter(NEXT_FAILURES)},
+                forget_after = ${forgetAfter(NEXT_FAILURES)}
+          WHERE t.locked_until IS NULL OR t.locked_until <= now()
+         RETURNING true AS allowed, failures, locked_until
+       )
+       SELECT allowed, failures, locked_until FROM claimed
+       UNION ALL
+       SELECT false, failures, locked_until FROM login_throttle
+        WHERE username = $1 AND ip = $2 AND NOT EXISTS (SELECT 1 FROM claimed)`,
+      [username, ip, policy.maxFailures, policy.firstLockSeconds, policy.lockMinutes],
     );
-    const until = rows[0]?.locked_until ?? null;
-    return until && until > new Date() ? until : null;
+    const row = rows[0];
+    // A row inserted by a concurrent attempt after this statement's snapshot: refused, counted there.
+    if (!row) return { allowed: false, failures: policy.maxFailures, lockedUntil: null };
+    return { allowed: row.allowed, failures: row.failures, lockedUntil: row.locked_until };
   }
 
-  async recordSuccessfulLogin(id: number): Promise<void> {
-    await this.db.pool.query('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1', [id]);
+  /** Forgets the failures of a pair after a right password, and every pair whose failures have lapsed. */
+  async clearLoginFailures(username: string, ip: string): Promise<void> {
+    await this.db.pool.query('DELETE FROM login_throttle WHERE (username = $1 AND ip = $2) OR forget_after <= now()', [
+      username,
+      ip,
+    ]);
   }
 
   async findTeams(): Promise<TeamDto[]> {
@@ -155,6 +200,12 @@ export class IdentityRepository {
   }
 
   async insertSession(s: { id: string; userId: number; tokenHash: string; expiresAt: Date; ip: string | null; userAgent: string | null }): Promise<void> {
+    // The replaced tokens of the user's ended sessions can no longer be refreshed with: forget them.
+    await this.db.pool.query(
+      `DELETE FROM session_retired_tokens r USING sessions s
+        WHERE r.session_id = s.id AND s.user_id = $1 AND (s.revoked_at IS NOT NULL OR s.expires_at <= now())`,
+      [s.userId],
+    );
     await this.db.pool.query(
       `INSERT INTO sessions (id, user_id, refresh_token_hash, expires_at, ip, user_agent)
        VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -163,24 +214,46 @@ export class IdentityRepository {
   }
 
   /**
-   * Swaps the session's refresh token for a new one when `oldHash` is the current one, or the one the
-   * last rotation replaced and still within its grace. Reusing the replaced token leaves its grace as
-   * it was: a retry does not lengthen it. Returns the session, or null when the token is unknown,
-   * used, past its grace, revoked or expired.
+   * Swaps the session's refresh token for a new one when `oldHash` is the current one, or, once, the
+   * one the last rotation replaced, while its grace lasts and its successor is unused (a retry after a
+   * lost answer: the unused successor is dropped). The token swapped out joins the session's retired
+   * ones. Returns the session, or null when the token is unknown, retired, revoked or expired.
    */
   async rotateSession(oldHash: string, newHash: string, expiresAt: Date, graceSeconds: number): Promise<SessionRow | null> {
     const { rows } = await this.db.pool.query<SessionRow>(
-      `UPDATE sessions
-          SET previous_token_hash = CASE WHEN refresh_token_hash = $1 THEN refresh_token_hash ELSE previous_token_hash END,
-              previous_token_until = CASE WHEN refresh_token_hash = $1 THEN now() + make_interval(secs => $4)
-                                          ELSE previous_token_until END,
+      // The locked row is read as a concurrent rotation left it: its token, not the snapshot's, is swapped out.
+      `WITH presented AS (
+         SELECT id, refresh_token_hash AS replaced, refresh_token_hash = $1 AS current FROM sessions
+          WHERE ${PRESENTED_TOKEN_GOOD}
+            AND revoked_at IS NULL AND expires_at > now()
+            FOR UPDATE
+       ), retired AS (
+         INSERT INTO session_retired_tokens (token_hash, session_id)
+         SELECT replaced, id FROM presented
+       )
+       UPDATE sessions s
+          SET previous_token_hash = CASE WHEN p.current THEN p.replaced END,
+              previous_token_until = CASE WHEN p.current THEN now() + make_interval(secs => $4) END,
               refresh_token_hash = $2, refreshed_at = now(), expires_at = $3
-        WHERE ${PRESENTED_TOKEN_GOOD}
-          AND revoked_at IS NULL AND expires_at > now()
-       RETURNING id, user_id, expires_at, revoked_at`,
+         FROM presented p
+        WHERE s.id = p.id
+       RETURNING s.id, s.user_id, s.expires_at, s.revoked_at`,
       [oldHash, newHash, expiresAt, graceSeconds],
     );
     return rows[0] ?? null;
+  }
+
+  /** Revokes the live session that once replaced this refresh token, if any (see `rotateSession`). */
+  async revokeSessionOfRetiredToken(tokenHash: string): Promise<ReusedSession | null> {
+    const { rows } = await this.db.pool.query<{ id: string; user_id: number; username: string }>(
+      `UPDATE sessions s SET revoked_at = now()
+         FROM session_retired_tokens r, users u
+        WHERE r.token_hash = $1 AND s.id = r.session_id AND u.id = s.user_id
+          AND s.revoked_at IS NULL AND s.expires_at > now()
+       RETURNING s.id, s.user_id, u.username`,
+      [tokenHash],
+    );
+    return rows[0] ? { id: rows[0].id, userId: rows[0].user_id, username: rows[0].username } : null;
   }
 
   /** Revokes the session this refresh token would refresh (see `rotateSession`); returns its id. */

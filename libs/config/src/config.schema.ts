@@ -77,6 +77,8 @@ export const configSchema = z.object({
   /** Bearer token an external broker (EMQX) presents to POST /api/mqtt/auth and /api/mqtt/acl; unset: those answer 404. */
   MQTT_HOOK_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   MQTT_MAX_PAYLOAD_BYTES: positiveInt(64 * 1024),
+  /** Embedded broker: the largest CONNECT (client id, credentials, will); a larger one is not read, its connection is closed. */
+  MQTT_MAX_CONNECT_BYTES: positiveInt(4096),
   /** How far ahead of the server clock a reading's timestamp may be. */
   INGEST_MAX_FUTURE_S: positiveInt(300),
   /** How old a reading may be (late data from a gateway that was offline). */
@@ -120,7 +122,10 @@ export const configSchema = z.object({
   REFRESH_TOKEN_TTL_S: positiveInt(30 * 24 * 3600),
   /** How long a refresh token stays good after it was rotated, for a retry whose first answer was lost (0: not at all). */
   REFRESH_TOKEN_GRACE_S: nonNegativeInt(60),
+  /** Failed logins from one address for one username before that pair is refused for a while. */
   LOGIN_MAX_FAILURES: positiveInt(5),
+  /** How long the first refusal lasts; each further failure doubles it, up to LOGIN_LOCK_MINUTES. */
+  LOGIN_LOCK_FIRST_S: positiveInt(60),
   LOGIN_LOCK_MINUTES: positiveInt(15),
   /** Requests per minute per client address on the API. */
   API_RATE_LIMIT: positiveInt(1200),
