@@ -8,7 +8,7 @@ import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { AppConfig } from '@ioc/config';
-import { HttpExceptionFilter } from '@ioc/common';
+import { deferBodyError, HttpExceptionFilter } from '@ioc/common';
 import { version } from '../../../package.json';
 import { AppModule } from './app.module';
 
@@ -39,6 +39,8 @@ export async function startServer(config: AppConfig): Promise<RunningServer> {
     abortOnError: false,
   });
   app.useBodyParser('json', { limit: '256kb' });
+  // A refused body (413, 400) is answered after the audit hook has seen the request.
+  app.use(deferBodyError);
   app.use(helmet({ contentSecurityPolicy: { directives: contentSecurityPolicy(config) } }));
   if (config.CORS_ORIGINS.length > 0) app.enableCors({ origin: config.CORS_ORIGINS, credentials: false });
   app.useGlobalFilters(new HttpExceptionFilter());

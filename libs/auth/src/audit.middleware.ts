@@ -1,5 +1,6 @@
 import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Response } from 'express';
+import { storableCopy, storableText, takeBodyError } from '@ioc/common';
 import type { AuthenticatedRequest } from './auth.guard';
 import { IdentityRepository } from './identity.repository';
 
@@ -8,12 +9,13 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The broker's own questions (one per device connection and topic) change nothing. */
 const BROKER_HOOKS = '/api/mqtt/';
 
-/** Drops secrets from a request body before it is kept in the audit log. */
+/**
+ * A request body as the audit log keeps it: secrets dropped at any depth, and cut to what the
+ * log can store (no NUL, bounded size and depth), so a refused body is recorded too.
+ */
 export function redact(body: unknown): Record<string, unknown> | null {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) out[key] = SECRET_KEY.test(key) ? '[redacted]' : value;
-  return out;
+  return storableCopy(body, (key) => SECRET_KEY.test(key)) as Record<string, unknown>;
 }
 
 /**
@@ -28,7 +30,8 @@ export class AuditMiddleware implements NestMiddleware {
 
   use(request: AuthenticatedRequest, response: Response, next: NextFunction): void {
     if (!READS.has(request.method) && !request.originalUrl.startsWith(BROKER_HOOKS)) response.once('finish', () => this.record(request, response.statusCode));
-    next();
+    // A body the parser refused (too large, not JSON) is answered only now, once it will be audited.
+    next(takeBodyError(request));
   }
 
   private record(request: AuthenticatedRequest, status: number): void {
@@ -40,7 +43,7 @@ export class AuditMiddleware implements NestMiddleware {
         actorName: principal?.username ?? null,
         action: `${request.method} ${path}`,
         targetType: path.split('/')[2] ?? 'api',
-        targetId: typeof request.params?.id === 'string' ? request.params.id : null,
+        targetId: typeof request.params?.id === 'string' ? storableText(request.params.id, 200) : null,
         ip: request.ip ?? null,
         status,
         details: redact(request.body),

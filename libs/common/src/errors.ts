@@ -3,6 +3,7 @@ export enum ErrorCode {
   NotFound = 'not_found',
   Conflict = 'conflict',
   Invalid = 'invalid',
+  TooLarge = 'payload_too_large',
   Unauthenticated = 'unauthenticated',
   Forbidden = 'forbidden',
   Locked = 'locked',

@@ -5,3 +5,5 @@ export { HttpExceptionFilter, statusOf } from './http-exception.filter';
 export { CommonModule } from './common.module';
 export { randomSecret, sha256Hex, secretMatches } from './secrets';
 export { ApiZodBody } from './openapi';
+export { storableCopy, storableText } from './input-limits';
+export { deferBodyError, takeBodyError } from './body-errors';

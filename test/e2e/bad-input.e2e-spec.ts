@@ -1,0 +1,119 @@
+import type { ApiErrorBody, AuditEntryDto, HealthDto, ProvisionedDeviceDto } from '@ioc/contracts';
+import { startTestServer, type TestServer } from '../support/test-server';
+import { api, eventually } from '../support/clients';
+
+jest.setTimeout(60_000);
+
+/** `{"a":{"a":…{"a":1}}}`, `levels` objects deep, as JSON text (too deep for JSON.stringify). */
+const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+
+const station = { kind: 'water_level', name: 'Trạm Cầu Quay', lat: 10.3546, lng: 106.3655 };
+
+describe('bad input answers 4xx naming the field, and is audited', () => {
+  let server: TestServer;
+  let token: string;
+  const call = <T = ApiErrorBody>(method: string, path: string, body?: unknown) =>
+    api<T>(server.baseUrl, method, path, body, token);
+  const post = (path: string, raw: string) =>
+    fetch(`${server.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: raw,
+    });
+  /** The audit entry of a POST to the devices API with this status (and details), once written. */
+  const audited = (status: number, details?: (d: AuditEntryDto['details']) => boolean) =>
+    eventually(async () => {
+      const { body } = await call<AuditEntryDto[]>('GET', '/api/audit?targetType=devices');
+      return body.find((e) => e.status === status && e.action === 'POST /api/devices' && (details?.(e.details) ?? true));
+    });
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    token = (await server.session('admin')).accessToken;
+  });
+  afterAll(() => server?.close());
+
+  afterEach(async () => {
+    // Whatever was refused, the server still serves.
+    const health = await call<HealthDto>('GET', '/api/health');
+    expect(health.status).toBe(200);
+    expect(health.body.database.up).toBe(true);
+  });
+
+  it.each([
+    ['/api/events?areaId=my%00tho', 'areaId'],
+    ['/api/incidents?areaId=%00', 'areaId'],
+    ['/api/audit?actor=ad%00min', 'actor'],
+    ['/api/history/latest?areaId=a%01b', 'areaId'],
+  ])('refuses a control character in a query: GET %s', async (path, field) => {
+    const res = await call('GET', path);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain(field);
+    expect(res.body.issues?.map((i) => i.path)).toContain(field);
+  });
+
+  it.each([
+    ['POST', '/api/devices', { id: 'nul-name', ...station, name: 'Trạm\u0000Cầu' }, 'name'],
+    ['PUT', '/api/devices/nul-meta', { ...station, metadata: { note: 'a\u0000b' } }, 'metadata.note'],
+    ['PUT', '/api/devices/nul-key', { ...station, metadata: { 'bad\u0000key': 1 } }, 'metadata'],
+    ['PUT', '/api/devices/nul-list', { ...station, metadata: { tags: ['ok', 'x\u0000'] } }, 'metadata.tags.1'],
+    ['PUT', '/api/devices/surrogate', { ...station, metadata: { note: 'half \ud800 a pair' } }, 'metadata.note'],
+  ])('refuses NUL and unpaired surrogates in a body: %s %s', async (method, path, body, field) => {
+    const res = await call(method, path, body);
+    expect(res.status).toBe(400);
+    expect(res.body.issues?.map((i) => i.path)).toContain(field);
+    expect(res.body.message).toContain(field);
+  });
+
+  it('refuses a PATCH whose name holds NUL, and keeps the device as it was', async () => {
+    expect((await call('PUT', '/api/devices/patched', station)).status).toBe(200);
+    const res = await call('PATCH', '/api/devices/patched', { name: '\u0000' });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('name');
+    expect((await call<{ name: string }>('GET', '/api/devices/patched')).body.name).toBe(station.name);
+  });
+
+  it('refuses metadata nested 5,000 levels deep with 400 naming the field, and audits it', async () => {
+    const res = await post('/api/devices', `${JSON.stringify({ id: 'deep', ...station }).slice(0, -1)},"metadata":{"deep":${nested(5000)}}}`);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as ApiErrorBody;
+    expect(body.message).toContain('metadata.deep');
+    expect(body.message).toMatch(/levels/);
+    const entry = await audited(400, (d) => d?.id === 'deep');
+    expect(entry.actor?.username).toBe('admin');
+    expect(entry.details).toMatchObject({ kind: 'water_level', metadata: { deep: { a: { a: {} } } } });
+    expect(JSON.stringify(entry.details)).toContain('[nested too deep]');
+  });
+
+  it('audits a refused body holding NUL, keeping its details without the NUL', async () => {
+    const res = await call('POST', '/api/devices', { id: 'nul-audited', ...station, metadata: { note: 'a\u0000b' } });
+    expect(res.status).toBe(400);
+    const entry = await audited(400, (d) => d?.id === 'nul-audited');
+    expect(entry.actor?.username).toBe('admin');
+    expect(entry.details).toMatchObject({ metadata: { note: 'ab' } });
+  });
+
+  it('answers 413 to a body over 256 kB, and audits the attempt', async () => {
+    const res = await post('/api/devices', JSON.stringify({ id: 'huge', ...station, metadata: { blob: 'x'.repeat(300_000) } }));
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as ApiErrorBody;
+    expect(body).toMatchObject({ statusCode: 413, error: 'payload_too_large' });
+    expect(body.message).toContain('256 kB');
+    const entry = await audited(413);
+    expect(entry.details).toBeNull();
+  });
+
+  it('answers 400 to a body that is not JSON, and audits the attempt', async () => {
+    const res = await post('/api/devices', '{"id": "broken", ');
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as ApiErrorBody;
+    expect(body.message).toMatch(/JSON/);
+    await audited(400, (d) => d === null);
+  });
+
+  it('still takes a good device after all that', async () => {
+    const res = await call<ProvisionedDeviceDto>('POST', '/api/devices', { id: 'fine', ...station, metadata: { note: 'line one\nline two\ttabbed' } });
+    expect(res.status).toBe(201);
+    expect(res.body.device.metadata).toEqual({ note: 'line one\nline two\ttabbed' });
+  });
+});
