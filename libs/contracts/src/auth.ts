@@ -32,7 +32,10 @@ export interface SessionDto {
   accessToken: string;
   /** ISO-8601 */
   accessTokenExpiresAt: string;
-  /** Single use: each refresh returns a new one and revokes the old. */
+  /**
+   * Single use: each refresh returns a new one and retires the old, which works once more only to
+   * retry a refresh whose answer was lost; any other reuse ends the session.
+   */
   refreshToken: string;
   user: UserDto;
 }
