@@ -5,13 +5,22 @@ export interface TcpProxy {
   port: number;
   /** Drops every open connection and refuses new ones. */
   cut(): void;
+  /**
+   * Keeps every connection open, and takes new ones, but passes no byte either way: what a
+   * server stopped with SIGSTOP looks like to its clients.
+   */
+  stall(): void;
+  /** Ends a cut or a stall; what a stall held back is passed on. */
   restore(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   let up = true;
+  let stalled = false;
   const open = new Set<Socket>();
+  /** Each relayed direction: bytes read from the first socket are written to the second. */
+  const links: [Socket, Socket][] = [];
   const server = createServer((client) => {
     if (!up) return client.destroy();
     const target = connect(targetPort, targetHost);
@@ -23,9 +32,13 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       a.on('error', () => b.destroy());
       a.on('close', () => {
         open.delete(a);
+        const link = links.findIndex(([from]) => from === a);
+        if (link >= 0) links.splice(link, 1);
         b.destroy();
       });
-      a.pipe(b);
+      links.push([a, b]);
+      if (stalled) a.pause();
+      else a.pipe(b);
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -35,8 +48,17 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       up = false;
       for (const socket of open) socket.destroy();
     },
+    stall: () => {
+      stalled = true;
+      for (const [a, b] of links) {
+        a.unpipe(b);
+        a.pause();
+      }
+    },
     restore: () => {
       up = true;
+      if (stalled) for (const [a, b] of links) a.pipe(b);
+      stalled = false;
     },
     close: async () => {
       up = false;

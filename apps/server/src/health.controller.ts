@@ -22,10 +22,7 @@ export class HealthController {
   @Get()
   @Public()
   async health(): Promise<HealthDto> {
-    const databaseUp = await this.db.pool.query('SELECT 1').then(
-      () => true,
-      () => false,
-    );
+    const databaseUp = await this.db.ping();
     const rollups = databaseUp ? await this.maintenance.rollupStatus().catch(() => null) : null;
     const mqtt = this.mqtt?.status() ?? null;
     const spool = this.ingest?.health() ?? null;

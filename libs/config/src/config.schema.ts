@@ -60,6 +60,14 @@ export const configSchema = z.object({
     .pipe(z.array(z.enum(SERVER_ROLES)).min(1, 'name at least one of ingest, api, realtime')),
   DATABASE_URL: url(/^postgres(ql)?$/, 'postgres://user:password@host:5432/db'),
   DATABASE_POOL_SIZE: positiveInt(10),
+  /** How long a request or a write waits for a connection (a free one of the pool, or a new one). */
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5000),
+  /** Longest statement of a request or an ingest write; 0: no limit. */
+  DATABASE_STATEMENT_TIMEOUT_MS: nonNegativeInt(10_000),
+  /** Longest statement of migrations and storage maintenance (rollups, partitions); 0: no limit. */
+  DATABASE_MAINTENANCE_TIMEOUT_MS: nonNegativeInt(3_600_000),
+  /** How long /api/health waits for the database before it reports it down. */
+  DATABASE_HEALTH_TIMEOUT_MS: positiveInt(1000),
   DATA_DIR: z.string().min(1).default('.data'),
   EMBEDDED_PG_PORT: port(54329),
   MQTT_URL: url(/^(mqtts?|wss?|tcp)$/, 'mqtt://host:1883'),

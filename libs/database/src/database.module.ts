@@ -15,6 +15,10 @@ import { Database } from './database';
           dataDir: config.DATA_DIR,
           embeddedPort: config.EMBEDDED_PG_PORT,
           poolSize: config.DATABASE_POOL_SIZE,
+          connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+          statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+          maintenanceTimeoutMs: config.DATABASE_MAINTENANCE_TIMEOUT_MS,
+          healthTimeoutMs: config.DATABASE_HEALTH_TIMEOUT_MS,
           log: (line) => logger.log(line),
           debug: (line) => logger.debug(line),
         });

@@ -49,8 +49,9 @@ export class StorageMaintenanceService implements OnModuleInit, OnModuleDestroy 
     @Inject(STORAGE_ENGINE) private readonly engine: StorageEngine,
   ) {
     this.settings = storageSettings(config);
-    const maintainer = new PartitionMaintainer(db.pool, this.settings);
-    const refresher = new RollupRefresher(db.pool, this.settings.rollupSettleMs);
+    // Rounds after a backfill run for minutes: the pool of long work, not that of requests.
+    const maintainer = new PartitionMaintainer(db.maintenancePool, this.settings);
+    const refresher = new RollupRefresher(db.maintenancePool, this.settings.rollupSettleMs);
     this.partitions = new Periodic(() =>
       maintainer
         .run()

@@ -24,7 +24,8 @@ import { StorageMaintenanceService } from './storage-maintenance.service';
       inject: [Database, APP_CONFIG],
       useFactory: (db: Database, config: AppConfig) => {
         const logger = new Logger('Storage');
-        return prepareStorage(db.pool, storageSettings(config), (line) => logger.log(line));
+        // Refreshing the TimescaleDB aggregates of a large history can take minutes.
+        return prepareStorage(db.maintenancePool, storageSettings(config), (line) => logger.log(line));
       },
     },
     StorageMaintenanceService,
