@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import type { DeadLetterDto, HealthDto } from '@ioc/contracts';
+import type { ApiErrorBody, DeadLetterDto, DeviceDto, HealthDto, MetricDto, ProvisionedDeviceDto } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { api, eventually, provisionDevice } from '../support/clients';
 
@@ -25,6 +25,17 @@ describe('SenML packs of RFC 8428 devices', () => {
     eventually(async () => {
       const res = await call<DeadLetterDto[]>('GET', `/api/dead-letters?deviceId=${deviceId}`);
       return res.body.length > 0 ? res.body : undefined;
+    });
+
+  /** What the database holds for the device: [metric, value] oldest first. */
+  const storedOf = (deviceId: string, count: number) =>
+    eventually(async () => {
+      const { rows } = await server.pool.query<{ metric: string; value: number }>(
+        `SELECT m.name AS metric, t.value FROM telemetry t JOIN devices d ON d.key = t.device_key JOIN metrics m ON m.id = t.metric_id
+          WHERE d.id = $1 ORDER BY t.time, m.name`,
+        [deviceId],
+      );
+      return rows.length >= count ? rows.map((r) => [r.metric, r.value]) : undefined;
     });
 
   async function device(id: string, kind: string, extra: Record<string, unknown> = {}): Promise<MqttClient> {
@@ -64,5 +75,123 @@ describe('SenML packs of RFC 8428 devices', () => {
     expect(stored).toEqual([27.5]);
     const letters = await deadLetters('mt-ws-02');
     expect(letters.map((l) => [l.reason, l.message])).toEqual([['unsupported', expect.stringMatching(/version 11 .*newer than 10/)]]);
+  });
+
+  describe('devices registered with their SenML names', () => {
+    it('registers, shows, changes and keeps unique the SenML names of devices', async () => {
+      const created = await call<ProvisionedDeviceDto>('POST', '/api/devices', {
+        id: 'mt-ws-10', kind: 'weather', name: 'mt-ws-10', ...place, senmlNames: ['urn:dev:ow:10e2073a01080010'],
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.device.senmlNames).toEqual(['urn:dev:ow:10e2073a01080010']);
+      expect((await call<DeviceDto>('GET', '/api/devices/mt-ws-10')).body.senmlNames).toEqual(['urn:dev:ow:10e2073a01080010']);
+
+      const clash = await call<ApiErrorBody>('PUT', '/api/devices/mt-ws-11', { kind: 'weather', name: 'x', ...place, senmlNames: ['urn:dev:ow:10e2073a01080010'] });
+      expect(clash.status).toBe(409);
+      expect(clash.body.message).toMatch(/senmlNames: urn:dev:ow:10e2073a01080010 is already the SenML name of device mt-ws-10/);
+
+      const patched = await call<DeviceDto>('PATCH', '/api/devices/mt-ws-10', { senmlNames: ['urn:dev:ow:10e2073a01080011', 'urn:dev:mac:0024befffe804ff1'] });
+      expect(patched.body.senmlNames).toEqual(['urn:dev:ow:10e2073a01080011', 'urn:dev:mac:0024befffe804ff1']);
+      // The name it gave up is free again.
+      const freed = await call<DeviceDto>('PUT', '/api/devices/mt-ws-11', { kind: 'weather', name: 'x', ...place, senmlNames: ['urn:dev:ow:10e2073a01080010'] });
+      expect(freed.status).toBe(200);
+      expect(freed.body.senmlNames).toEqual(['urn:dev:ow:10e2073a01080010']);
+    });
+
+    it.each([
+      [['urn dev ow'], /senmlNames\.0: RFC 8428 name characters/],
+      [['-starts-with-a-dash'], /senmlNames\.0: RFC 8428 name characters/],
+      [['x'.repeat(201)], /senmlNames\.0: RFC 8428 name characters/],
+      [['urn:dev:ow:1', 'urn:dev:ow:1'], /senmlNames: each name once/],
+      ['urn:dev:ow:1', /senmlNames/],
+    ])('refuses senmlNames %j with 400 naming the field', async (senmlNames, message) => {
+      const res = await call<ApiErrorBody>('POST', '/api/devices', { id: 'mt-ws-19', kind: 'weather', name: 'x', ...place, senmlNames });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(message);
+    });
+
+    it('stores RFC 8428 example 5.1.1 verbatim from the device that registered the name, as temperature, and K converted', async () => {
+      const client = await device('mt-ws-20', 'weather', { senmlNames: ['urn:dev:ow:10e2073a01080063'] });
+      await publish(client, 'mt-ws-20', [{ n: 'urn:dev:ow:10e2073a01080063', u: 'Cel', v: 23.1 }]);
+      await publish(client, 'mt-ws-20', [{ bn: 'urn:dev:ow:10e2073a01080063', t: 1, u: 'K', v: 300.15 }]);
+      expect(await storedOf('mt-ws-20', 2)).toEqual([
+        ['temperature', 23.1],
+        ['temperature', 27],
+      ]);
+    });
+
+    it("dead-letters records under another device's SenML name, against that device, as the ACL does", async () => {
+      const client = await device('mt-ws-21', 'weather');
+      await publish(client, 'mt-ws-21', [{ n: 'urn:dev:ow:10e2073a01080063', u: 'Cel', v: 99 }]);
+      const letters = await deadLetters('mt-ws-20');
+      expect(letters.map((l) => [l.reason, l.topic])).toEqual([['not_a_child', 'ioc/v1/mt-ws-21/telemetry']]);
+      expect(await storedOf('mt-ws-20', 2)).toHaveLength(2);
+    });
+  });
+
+  describe('the metric catalogue as data', () => {
+    const rfc512 = [
+      { bn: 'urn:dev:ow:10e2073a01080070:', n: 'voltage', u: 'V', v: 120.1 },
+      { n: 'current', u: 'A', v: 1.2 },
+    ];
+
+    it('lists the built-in metrics to everyone', async () => {
+      const viewer = (await server.session('viewer')).accessToken;
+      const res = await api<MetricDto[]>(server.baseUrl, 'GET', '/api/metrics', undefined, viewer);
+      expect(res.status).toBe(200);
+      expect(res.body.find((m) => m.name === 'temperature')).toEqual({
+        name: 'temperature', unit: '°C', precision: 1, builtIn: true, kinds: ['water_level', 'salinity', 'air_quality', 'weather', 'gateway'],
+      });
+    });
+
+    it('stores RFC 8428 example 5.1.2 once an administrator added voltage for the kind, and dead-letters current', async () => {
+      const client = await device('mt-sl-70', 'street_light', { senmlNames: ['urn:dev:ow:10e2073a01080070'] });
+      await publish(client, 'mt-sl-70', rfc512);
+      const before = await deadLetters('mt-sl-70');
+      expect(before.map((l) => l.reason).sort()).toEqual(['unknown_metric', 'unknown_metric']);
+
+      const supervisor = (await server.session('supervisor')).accessToken;
+      const refused = await api<ApiErrorBody>(server.baseUrl, 'POST', '/api/metrics', { name: 'voltage', unit: 'V' }, supervisor);
+      expect(refused.status).toBe(403);
+      const added = await call<MetricDto>('POST', '/api/metrics', { name: 'voltage', unit: 'V', precision: 1, kinds: ['street_light'] });
+      expect(added.status).toBe(201);
+      expect(added.body).toEqual({ name: 'voltage', unit: 'V', precision: 1, kinds: ['street_light'], builtIn: false });
+
+      await publish(client, 'mt-sl-70', rfc512);
+      expect(await storedOf('mt-sl-70', 1)).toEqual([['voltage', 120.1]]);
+      const after = await deadLetters('mt-sl-70');
+      expect(after[0]).toMatchObject({ reason: 'unknown_metric', message: expect.stringContaining('current is not in the metric catalogue') });
+      expect((await call<MetricDto[]>('GET', '/api/metrics')).body.map((m) => m.name)).toContain('voltage');
+    });
+
+    it('lets a kind send a metric once the administrator names the kind, converting mV', async () => {
+      const client = await device('mt-wl-71', 'water_level');
+      await publish(client, 'mt-wl-71', [{ n: 'voltage', u: 'mV', v: 3300 }]);
+      expect((await deadLetters('mt-wl-71'))[0].reason).toBe('metric_not_allowed');
+      const patched = await call<MetricDto>('PATCH', '/api/metrics/voltage', { kinds: ['street_light', 'water_level'] });
+      expect(patched.body.kinds).toEqual(['street_light', 'water_level']);
+      await publish(client, 'mt-wl-71', [{ n: 'voltage', u: 'mV', v: 3300 }]);
+      expect(await storedOf('mt-wl-71', 1)).toEqual([['voltage', 3.3]]);
+    });
+
+    it.each([
+      ['POST', '/api/metrics', { name: 'Voltage', unit: 'V' }, 400, /name: lower_snake_case/],
+      ['POST', '/api/metrics', { name: 'x1', unit: 'm s' }, 400, /unit: printable/],
+      ['POST', '/api/metrics', { name: 'x1', unit: 'V', precision: 9 }, 400, /precision/],
+      ['POST', '/api/metrics', { name: 'x1', unit: 'V', kinds: ['toaster'] }, 400, /kinds\.0/],
+      ['POST', '/api/metrics', { name: 'temperature', unit: '°C' }, 409, /metric temperature already exists/],
+      ['PATCH', '/api/metrics/temperature', { unit: 'K' }, 400, /unit: temperature is built in/],
+      ['PATCH', '/api/metrics/nothing_here', { precision: 1 }, 404, /metric nothing_here does not exist/],
+      ['PATCH', '/api/metrics/voltage', {}, 400, /nothing to update/],
+    ])('%s %s %j answers %d', async (method, path, body, status, message) => {
+      const res = await call<ApiErrorBody>(method, path, body);
+      expect(res.status).toBe(status);
+      expect(res.body.message).toMatch(message);
+    });
+
+    it('lets the administrator change a built-in metric\'s precision and kinds, not its unit', async () => {
+      const res = await call<MetricDto>('PATCH', '/api/metrics/battery', { unit: '%', precision: 1 });
+      expect(res.body).toMatchObject({ name: 'battery', unit: '%', precision: 1, builtIn: true });
+    });
   });
 });

@@ -7,7 +7,7 @@ import { CommandsController, CommandsModule } from '@ioc/commands';
 import { CommonModule } from '@ioc/common';
 import { ConfigModule, type AppConfig } from '@ioc/config';
 import { DatabaseModule } from '@ioc/database';
-import { BrokerHooksController, DevicesController, DevicesModule } from '@ioc/devices';
+import { BrokerHooksController, DevicesController, DevicesModule, MetricsController } from '@ioc/devices';
 import { IncidentsController, IncidentsModule } from '@ioc/incidents';
 import { DeadLettersController, DeadLettersModule, IngestModule } from '@ioc/ingest';
 import { RealtimeModule } from '@ioc/realtime';
@@ -43,6 +43,7 @@ export class AppModule {
         ConsoleConfigController,
         AreasController,
         DevicesController,
+        MetricsController,
         BrokerHooksController,
         CommandsController,
         RulesController,

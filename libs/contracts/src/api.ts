@@ -8,6 +8,9 @@ const longitude = z.number().min(-180).max(180);
 const metadata = z.record(z.string(), z.unknown());
 
 const deviceId = z.string().regex(DEVICE_ID_PATTERN, 'lower-case letters, digits, "-" and "_", at most 64');
+/** RFC 8428 section 4.5.1: a letter or digit, then letters, digits and `-:./_`. */
+export const SENML_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9\-:./_]{0,199}$/;
+const senmlName = z.string().regex(SENML_NAME_PATTERN, 'RFC 8428 name characters (A-Z a-z 0-9 - : . / _, starting with a letter or digit), at most 200');
 const deviceFields = {
   kind: z.enum(DEVICE_KINDS),
   name: z.string().trim().min(1).max(200),
@@ -16,6 +19,11 @@ const deviceFields = {
   metadata,
   /** The gateway that publishes for this device, if any (a device of kind `gateway`). */
   gatewayId: deviceId.nullable(),
+  /** Names its SenML records carry (bn + n), e.g. `urn:dev:ow:10e2073a01080063`; unique across devices. */
+  senmlNames: z
+    .array(senmlName)
+    .max(8)
+    .refine((names) => new Set(names).size === names.length, 'each name once'),
 };
 
 /** POST /api/devices — answers with the device's MQTT credentials, the only time they are shown. */
@@ -24,6 +32,7 @@ export const createDeviceSchema = z.strictObject({
   ...deviceFields,
   metadata: metadata.default({}),
   gatewayId: deviceFields.gatewayId.default(null),
+  senmlNames: deviceFields.senmlNames.default([]),
 });
 export type CreateDeviceInput = z.input<typeof createDeviceSchema>;
 export type CreateDevice = z.output<typeof createDeviceSchema>;
@@ -133,6 +142,7 @@ export interface DeviceDto {
   areas: AreaRef[];
   metadata: Record<string, unknown>;
   gatewayId: string | null;
+  senmlNames: string[];
   /** Whether the device can connect to the broker: no secret issued yet, one in force, or revoked. */
   credentials: { state: CredentialState; issuedAt: string | null };
   status: DeviceStatus | 'unknown';

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** What a device is. Every kind publishes its own set of metrics (see METRICS). */
 export const DEVICE_KINDS = [
   'water_level',
@@ -46,10 +48,49 @@ export function isMetricName(name: string): name is MetricName {
   return Object.prototype.hasOwnProperty.call(METRICS, name);
 }
 
+/** Names of the catalogue: what devices publish, in SenML names and native JSON alike. */
+export const METRIC_NAME_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
+
 /**
- * The metrics each kind of device may publish, by default; the server's INGEST_KIND_METRICS
- * setting overrides it per kind. Anything else from that kind is dead-lettered.
+ * One metric of the catalogue as it stands at runtime (GET /api/metrics): the built-in METRICS
+ * and those an administrator added. `kinds`: the kinds of device that may send it.
  */
+export interface MetricDto {
+  name: string;
+  unit: string;
+  precision: number;
+  kinds: DeviceKind[];
+  /** Built in: cannot be removed nor have its unit changed. */
+  builtIn: boolean;
+}
+
+const metricFields = {
+  /** A SenML unit (RFC 8428 section 12.1) or the catalogue's own spelling; empty for a count or a state. */
+  unit: z.string().max(32).regex(/^[^\s\p{C}]*$/u, 'printable, without spaces, at most 32 characters'),
+  precision: z.number().int().min(0).max(6),
+  kinds: z
+    .array(z.enum(DEVICE_KINDS))
+    .max(DEVICE_KINDS.length)
+    .refine((k) => new Set(k).size === k.length, 'each kind once'),
+};
+
+/** POST /api/metrics */
+export const createMetricSchema = z.strictObject({
+  name: z.string().regex(METRIC_NAME_PATTERN, 'lower_snake_case, starting with a letter, at most 48 characters'),
+  ...metricFields,
+  precision: metricFields.precision.default(1),
+  kinds: metricFields.kinds.default([]),
+});
+export type CreateMetricInput = z.input<typeof createMetricSchema>;
+export type CreateMetric = z.output<typeof createMetricSchema>;
+
+/** PATCH /api/metrics/:name — only the fields given change; a built-in metric keeps its unit. */
+export const updateMetricSchema = z
+  .strictObject(metricFields)
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+export type UpdateMetric = z.output<typeof updateMetricSchema>;
+
 /**
  * Seconds of silence after which a device of that kind is taken for offline: a few of its
  * reporting intervals. The server's INGEST_HEARTBEAT_S setting overrides it per kind.
@@ -66,6 +107,11 @@ export const DEFAULT_HEARTBEAT_S: Record<DeviceKind, number> = {
   gateway: 300,
 };
 
+/**
+ * The built-in metrics each kind of device may publish, the seed of the catalogue's kinds; the
+ * server's INGEST_KIND_METRICS setting overrides it per kind. Anything else from that kind is
+ * dead-lettered.
+ */
 export const DEFAULT_KIND_METRICS: Record<DeviceKind, readonly MetricName[]> = {
   water_level: ['water_level', 'temperature', 'battery'],
   salinity: ['salinity', 'water_level', 'temperature', 'battery'],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { METRIC_NAME_PATTERN } from './device-kinds';
 
 /** Timestamps: ISO-8601 text with an offset, or epoch milliseconds. */
 export const timestampSchema = z.union([
@@ -6,7 +7,6 @@ export const timestampSchema = z.union([
   z.number().int().nonnegative(),
 ]);
 
-export const METRIC_NAME_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
 const metricsSchema = z
   .record(z.string().regex(METRIC_NAME_PATTERN, 'metric names are lower_snake_case'), z.number())
   .refine((m) => Object.keys(m).length > 0, 'metrics must not be empty');

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DeviceKind, DeviceStatus, LatestValue, StatusReason } from '@ioc/contracts';
+import type { QueryResult, QueryResultRow } from 'pg';
 import { Database } from '@ioc/database';
 
 export interface DeviceRecord {
@@ -12,6 +13,7 @@ export interface DeviceRecord {
   areaIds: string[];
   metadata: Record<string, unknown>;
   gatewayId: string | null;
+  senmlNames: string[];
   secretHash: string | null;
   credentialsIssuedAt: Date | null;
   credentialsRevokedAt: Date | null;
@@ -21,7 +23,10 @@ export interface DeviceRecord {
   updatedAt: Date;
 }
 
-export type DeviceFields = Pick<DeviceRecord, 'kind' | 'name' | 'lat' | 'lng' | 'areaIds' | 'metadata' | 'gatewayId'>;
+export type DeviceFields = Pick<DeviceRecord, 'kind' | 'name' | 'lat' | 'lng' | 'areaIds' | 'metadata' | 'gatewayId' | 'senmlNames'>;
+
+/** A write gave a device a SenML name that another device has. */
+export class SenmlNameTaken extends Error {}
 
 interface DeviceRow {
   id: string;
@@ -33,6 +38,7 @@ interface DeviceRow {
   area_ids: string[];
   metadata: Record<string, unknown>;
   gateway_id: string | null;
+  senml_names: string[];
   secret_hash: string | null;
   credentials_issued_at: Date | null;
   credentials_revoked_at: Date | null;
@@ -42,7 +48,7 @@ interface DeviceRow {
   updated_at: Date;
 }
 
-const COLUMNS = `id, key, kind, name, lat, lng, area_ids, metadata, gateway_id, secret_hash, credentials_issued_at,
+const COLUMNS = `id, key, kind, name, lat, lng, area_ids, metadata, gateway_id, senml_names, secret_hash, credentials_issued_at,
   credentials_revoked_at, status, last_seen, created_at, updated_at`;
 
 const toRecord = (r: DeviceRow): DeviceRecord => ({
@@ -55,6 +61,7 @@ const toRecord = (r: DeviceRow): DeviceRecord => ({
   areaIds: r.area_ids,
   metadata: r.metadata,
   gatewayId: r.gateway_id,
+  senmlNames: r.senml_names,
   secretHash: r.secret_hash,
   credentialsIssuedAt: r.credentials_issued_at,
   credentialsRevokedAt: r.credentials_revoked_at,
@@ -73,43 +80,55 @@ export class DevicesRepository {
     return rows.map(toRecord);
   }
 
-  /** Inserts; null when the id is taken. */
+  /** Inserts; null when the id is taken. Throws SenmlNameTaken. */
   async insert(id: string, f: DeviceFields): Promise<DeviceRecord | null> {
-    const { rows } = await this.db.pool.query<DeviceRow>(
-      `INSERT INTO devices (id, kind, name, lat, lng, area_ids, metadata, gateway_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    const { rows } = await this.write<DeviceRow>(
+      `INSERT INTO devices (id, kind, name, lat, lng, area_ids, metadata, gateway_id, senml_names)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO NOTHING
        RETURNING ${COLUMNS}`,
-      [id, f.kind, f.name, f.lat, f.lng, f.areaIds, f.metadata, f.gatewayId],
+      [id, f.kind, f.name, f.lat, f.lng, f.areaIds, f.metadata, f.gatewayId, f.senmlNames],
     );
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  /** Creates or replaces the writable fields; the compact key, status and history stay. */
+  /** Creates or replaces the writable fields; the compact key, status and history stay. Throws SenmlNameTaken. */
   async upsert(id: string, f: DeviceFields): Promise<DeviceRecord> {
-    const { rows } = await this.db.pool.query<DeviceRow>(
-      `INSERT INTO devices (id, kind, name, lat, lng, area_ids, metadata, gateway_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    const { rows } = await this.write<DeviceRow>(
+      `INSERT INTO devices (id, kind, name, lat, lng, area_ids, metadata, gateway_id, senml_names)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO UPDATE
          SET kind = excluded.kind, name = excluded.name, lat = excluded.lat, lng = excluded.lng,
              area_ids = excluded.area_ids, metadata = excluded.metadata, gateway_id = excluded.gateway_id,
-             updated_at = now()
+             senml_names = excluded.senml_names, updated_at = now()
        RETURNING ${COLUMNS}`,
-      [id, f.kind, f.name, f.lat, f.lng, f.areaIds, f.metadata, f.gatewayId],
+      [id, f.kind, f.name, f.lat, f.lng, f.areaIds, f.metadata, f.gatewayId, f.senmlNames],
     );
     return toRecord(rows[0]);
   }
 
+  /** Throws SenmlNameTaken. */
   async update(id: string, f: DeviceFields): Promise<DeviceRecord | null> {
-    const { rows } = await this.db.pool.query<DeviceRow>(
+    const { rows } = await this.write<DeviceRow>(
       `UPDATE devices
           SET kind = $2, name = $3, lat = $4, lng = $5, area_ids = $6, metadata = $7, gateway_id = $8,
-              updated_at = now()
+              senml_names = $9, updated_at = now()
         WHERE id = $1
        RETURNING ${COLUMNS}`,
-      [id, f.kind, f.name, f.lat, f.lng, f.areaIds, f.metadata, f.gatewayId],
+      [id, f.kind, f.name, f.lat, f.lng, f.areaIds, f.metadata, f.gatewayId, f.senmlNames],
     );
     return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** A write of the registered fields; a SenML name another device holds (migration 0013's trigger) becomes SenmlNameTaken. */
+  private async write<R extends QueryResultRow>(text: string, values: unknown[]): Promise<QueryResult<R>> {
+    try {
+      return await this.db.pool.query<R>(text, values);
+    } catch (err) {
+      const { code, constraint } = err as { code?: string; constraint?: string };
+      if (code === '23505' && constraint === 'device_senml_names_pkey') throw new SenmlNameTaken((err as Error).message);
+      throw err;
+    }
   }
 
   async delete(id: string): Promise<boolean> {

@@ -13,7 +13,7 @@ import type {
 } from '@ioc/contracts';
 import { AreasService } from '@ioc/areas';
 import { ErrorCode, EventBus, IocError, randomSecret, secretMatches, sha256Hex } from '@ioc/common';
-import { DevicesRepository, type DeviceFields, type DeviceRecord } from './devices.repository';
+import { DevicesRepository, SenmlNameTaken, type DeviceFields, type DeviceRecord } from './devices.repository';
 import { mayPublish, maySubscribe } from './mqtt-acl';
 import { NewestValues } from './newest-values';
 
@@ -25,6 +25,8 @@ import { NewestValues } from './newest-values';
 export class DevicesService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DevicesService.name);
   private readonly byId = new Map<string, DeviceRecord>();
+  /** Each registered SenML name (RFC 8428 bn + n) and its device. */
+  private readonly bySenmlName = new Map<string, DeviceRecord>();
   private readonly newest = new NewestValues();
   private unsubscribe?: () => void;
 
@@ -35,7 +37,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    for (const device of await this.repository.findAll()) this.byId.set(device.id, device);
+    for (const device of await this.repository.findAll()) this.index(device);
     this.logger.log(`${this.byId.size} devices in the registry`);
     this.unsubscribe = this.bus.on('samples.accepted', (samples) => this.newest.add(samples));
   }
@@ -47,6 +49,11 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   /** Hot path: the registry entry of a device, or undefined for an unknown one. */
   get(id: string): DeviceRecord | undefined {
     return this.byId.get(id);
+  }
+
+  /** Hot path: the device registered under exactly this SenML name. */
+  withSenmlName(name: string): DeviceRecord | undefined {
+    return this.bySenmlName.get(name);
   }
 
   all(): IterableIterator<DeviceRecord> {
@@ -66,7 +73,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
 
   /** Registers a device and issues its MQTT secret, which this answer is the only one to show. */
   async create({ id, ...fields }: CreateDevice): Promise<ProvisionedDeviceDto> {
-    const created = await this.repository.insert(id, this.fields(id, fields));
+    const created = await senmlNamesUnique(this.repository.insert(id, this.fields(id, fields)));
     if (!created) throw new IocError(ErrorCode.Conflict, `device ${id} already exists`);
     await this.remember(created);
     const credentials = await this.issueCredentials(id);
@@ -115,7 +122,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   private readonly isChildOf = (childId: string, gatewayId: string) => this.byId.get(childId)?.gatewayId === gatewayId;
 
   async replace(id: string, fields: ReplaceDevice): Promise<DeviceDto> {
-    return this.remember(await this.repository.upsert(id, this.fields(id, fields)));
+    return this.remember(await senmlNamesUnique(this.repository.upsert(id, this.fields(id, fields))));
   }
 
   async update(id: string, patch: UpdateDevice): Promise<DeviceDto> {
@@ -127,15 +134,16 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
       lng: patch.lng ?? current.lng,
       metadata: patch.metadata ?? current.metadata,
       gatewayId: patch.gatewayId !== undefined ? patch.gatewayId : current.gatewayId,
+      senmlNames: patch.senmlNames ?? current.senmlNames,
     };
-    const updated = await this.repository.update(id, this.fields(id, merged));
+    const updated = await senmlNamesUnique(this.repository.update(id, this.fields(id, merged)));
     if (!updated) throw this.notFound(id);
     return this.remember(updated);
   }
 
   async remove(id: string): Promise<void> {
     if (!(await this.repository.delete(id))) throw this.notFound(id);
-    this.byId.delete(id);
+    this.unindex(id);
     this.newest.forget(id);
     this.bus.emit('device.credentials.revoked', id);
     this.bus.emit('device.removed', id);
@@ -180,6 +188,10 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
         throw new IocError(ErrorCode.Invalid, `gatewayId: ${input.gatewayId} is not a registered gateway`);
       }
     }
+    for (const name of input.senmlNames) {
+      const owner = this.bySenmlName.get(name);
+      if (owner && owner.id !== id) throw new IocError(ErrorCode.Conflict, `senmlNames: ${name} is already the SenML name of device ${owner.id}`);
+    }
     const areaIds = this.areas.containing(input.lat, input.lng).map((a) => a.id);
     return {
       kind: input.kind,
@@ -188,6 +200,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
       lng: input.lng,
       metadata: input.metadata,
       gatewayId: input.gatewayId,
+      senmlNames: input.senmlNames,
       areaIds,
     };
   }
@@ -199,11 +212,22 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
       record.status = known.status;
       record.lastSeen = known.lastSeen;
     }
-    this.byId.set(record.id, record);
+    this.index(record);
     const latest = await this.repository.latestValues([record.key]);
     const dto = this.toDto(record, latest.get(record.key));
     this.bus.emit('device.upserted', dto);
     return dto;
+  }
+
+  private index(record: DeviceRecord): void {
+    this.unindex(record.id);
+    this.byId.set(record.id, record);
+    for (const name of record.senmlNames) this.bySenmlName.set(name, record);
+  }
+
+  private unindex(id: string): void {
+    for (const name of this.byId.get(id)?.senmlNames ?? []) this.bySenmlName.delete(name);
+    this.byId.delete(id);
   }
 
   private require(id: string): DeviceRecord {
@@ -226,6 +250,7 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
       areas: this.areas.refs(d.areaIds),
       metadata: d.metadata,
       gatewayId: d.gatewayId,
+      senmlNames: d.senmlNames,
       credentials: {
         state: d.secretHash ? 'active' : d.credentialsRevokedAt ? 'revoked' : 'none',
         issuedAt: d.credentialsIssuedAt?.toISOString() ?? null,
@@ -236,5 +261,15 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
       createdAt: d.createdAt.toISOString(),
       updatedAt: d.updatedAt.toISOString(),
     };
+  }
+}
+
+/** Two writes racing for one SenML name: the database keeps it unique, the loser hears 409. */
+async function senmlNamesUnique<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (err instanceof SenmlNameTaken) throw new IocError(ErrorCode.Conflict, 'senmlNames: a name is already the SenML name of another device');
+    throw err;
   }
 }

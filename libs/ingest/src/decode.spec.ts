@@ -1,23 +1,38 @@
 import { loadConfig } from '@ioc/config';
-import { decodeMessage, type Decoded, type KnownDevice } from './decode';
+import { MetricCatalogue, builtInMetrics } from '@ioc/devices';
+import { decodeMessage, type Decoded, type IngestRegistry, type KnownDevice } from './decode';
 import { ingestLimits } from './limits';
 
 const NOW = Date.parse('2026-11-23T07:00:00Z');
 const limits = ingestLimits(
   loadConfig({ MQTT_MAX_PAYLOAD_BYTES: '1024', INGEST_MAX_FUTURE_S: '300', INGEST_MAX_AGE_S: '86400', INGEST_MAX_JSON_DEPTH: '6' }),
 );
-const registry: Record<string, KnownDevice> = {
-  'mt-wl-01': { kind: 'water_level', gatewayId: null },
-  'mt-cam-01': { kind: 'traffic_camera', gatewayId: null },
-  'gw-01': { kind: 'gateway', gatewayId: null },
-  'mt-aq-07': { kind: 'air_quality', gatewayId: 'gw-01' },
-  'mt-aq-08': { kind: 'air_quality', gatewayId: 'gw-02' },
+const devices: KnownDevice[] = [
+  { id: 'mt-wl-01', kind: 'water_level', gatewayId: null },
+  { id: 'mt-cam-01', kind: 'traffic_camera', gatewayId: null },
+  { id: 'gw-01', kind: 'gateway', gatewayId: null },
+  { id: 'mt-aq-07', kind: 'air_quality', gatewayId: 'gw-01' },
+  { id: 'mt-aq-08', kind: 'air_quality', gatewayId: 'gw-02' },
+  { id: 'mt-ws-01', kind: 'weather', gatewayId: null },
+  { id: 'mt-ws-02', kind: 'weather', gatewayId: 'gw-01' },
+];
+const senmlNames: Record<string, string> = {
+  'urn:dev:ow:10e2073a01080063': 'mt-ws-01',
+  'urn:dev:ow:10e2073a01080064': 'mt-ws-02',
+  'urn:dev:mac:0024befffe804ff1': 'mt-aq-08',
+};
+const catalogue = new MetricCatalogue(builtInMetrics().map((m, i) => ({ ...m, id: i + 1 })));
+const registry: IngestRegistry = {
+  device: (id) => devices.find((d) => d.id === id),
+  withSenmlName: (name) => devices.find((d) => d.id === senmlNames[name]),
+  unitOf: (metric) => catalogue.get(metric)?.unit,
+  metricsOf: (kind) => catalogue.metricsOf(kind),
 };
 const decode = (topic: string, payload: string | Buffer | object) =>
   decodeMessage(
     topic,
     Buffer.isBuffer(payload) ? payload : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)),
-    (id) => registry[id],
+    registry,
     limits,
     NOW,
   );
@@ -68,6 +83,26 @@ describe('decodeMessage: telemetry', () => {
     expect(rejectionsOf(d)).toEqual([['not_a_child', 'mt-aq-07']]);
   });
 
+  it('reads a record named by a registered SenML name, choosing the metric by its unit among those of the kind', () => {
+    const d = decode('ioc/v1/mt-ws-01/telemetry', [
+      { bn: 'urn:dev:ow:10e2073a01080063', bt: NOW / 1000, u: 'K', v: 296.25 },
+      { bn: 'urn:dev:ow:10e2073a01080063:', n: 'wind_speed', u: 'km/h', v: 18 },
+    ]);
+    expect(samplesOf(d)).toEqual([
+      ['mt-ws-01', 'temperature', 23.1, NOW],
+      ['mt-ws-01', 'wind_speed', 5, NOW],
+    ]);
+  });
+
+  it('keeps the ACL: a device may not publish records under the SenML name of another', () => {
+    const d = decode('ioc/v1/mt-wl-01/telemetry', [
+      { bt: NOW / 1000, n: 'water_level', v: 1.5 },
+      { n: 'urn:dev:ow:10e2073a01080063', u: 'Cel', v: 23.1 },
+    ]);
+    expect(samplesOf(d)).toEqual([['mt-wl-01', 'water_level', 1.5, NOW]]);
+    expect(rejectionsOf(d)).toEqual([['not_a_child', 'mt-ws-01']]);
+  });
+
   it('files a pack whose names resolve to no device under the device whose topic carried it', () => {
     const d = decode('ioc/v1/mt-wl-01/telemetry', [{ n: 'Not A Device/water_level', v: 1 }]);
     expect(d).toEqual({ kind: 'rejected', rejection: { reason: 'invalid_payload', message: expect.any(String), deviceId: 'mt-wl-01' } });
@@ -110,6 +145,15 @@ describe('decodeMessage: gateways', () => {
   it('takes a SenML pack naming its children', () => {
     const d = decode('ioc/v1/gateway/gw-01/telemetry', [{ bn: 'urn:dev:ioc:mt-aq-07:', bt: NOW / 1000, n: 'pm25', v: 12 }]);
     expect(samplesOf(d)).toEqual([['mt-aq-07', 'pm25', 12, NOW]]);
+  });
+
+  it('takes SenML names of its registered children, and refuses those of devices behind another gateway', () => {
+    const d = decode('ioc/v1/gateway/gw-01/telemetry', [
+      { bn: 'urn:dev:ow:10e2073a01080064', bt: NOW / 1000, u: 'Cel', v: 30 },
+      { bn: 'urn:dev:mac:0024befffe804ff1:', n: 'pm25', v: 12 },
+    ]);
+    expect(samplesOf(d)).toEqual([['mt-ws-02', 'temperature', 30, NOW]]);
+    expect(rejectionsOf(d)).toEqual([['not_a_child', 'mt-aq-08']]);
   });
 
   it('refuses a gateway topic from a device that is not a gateway', () => {

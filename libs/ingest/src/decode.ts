@@ -2,7 +2,6 @@ import {
   commandAckSchema,
   eventPayloadSchema,
   gatewayPayloadSchema,
-  isMetricName,
   parseTopic,
   statusPayloadSchema,
   telemetryPayloadSchema,
@@ -23,14 +22,24 @@ export interface IngestLimits {
   /** How old a reading may be. */
   maxAgeMs: number;
   maxJsonDepth: number;
-  /** Metrics each kind may publish. */
-  kindMetrics: Readonly<Record<DeviceKind, ReadonlySet<string>>>;
 }
 
 /** What decoding needs to know of a registered device. */
 export interface KnownDevice {
+  id: string;
   kind: DeviceKind;
   gatewayId: string | null;
+}
+
+/** The registry and the metric catalogue as they stand, asked without a database round trip. */
+export interface IngestRegistry {
+  device(id: string): KnownDevice | undefined;
+  /** The device registered under exactly this SenML name. */
+  withSenmlName(name: string): KnownDevice | undefined;
+  /** The unit of a metric of the catalogue; undefined for a metric it does not have. */
+  unitOf(metric: string): string | undefined;
+  /** The metrics a device of this kind may send. */
+  metricsOf(kind: DeviceKind): ReadonlySet<string>;
 }
 
 export interface Rejection {
@@ -46,8 +55,6 @@ export type Decoded =
   | { kind: 'ack'; deviceId: string; ack: CommandAck }
   | { kind: 'rejected'; rejection: Rejection };
 
-type Lookup = (deviceId: string) => KnownDevice | undefined;
-
 const rejection = (reason: DeadLetterReason, message: string, deviceId: string | null = null): Rejection => ({
   reason,
   message,
@@ -60,14 +67,14 @@ const reject = (reason: DeadLetterReason, message: string, deviceId: string | nu
 
 /**
  * Turns one MQTT message into samples, a status or an event, or says why not. Pure: the registry
- * is asked through `lookup`, the clock is `now`. A message that is partly valid keeps its valid
- * readings and reports each invalid one.
+ * and the metric catalogue are asked through `registry`, the clock is `now`. A message that is
+ * partly valid keeps its valid readings and reports each invalid one.
  */
-export function decodeMessage(topic: string, payload: Buffer, lookup: Lookup, limits: IngestLimits, now: number): Decoded {
+export function decodeMessage(topic: string, payload: Buffer, registry: IngestRegistry, limits: IngestLimits, now: number): Decoded {
   const parsed = parseTopic(topic);
   if (!parsed) return reject('bad_topic', `topic ${topic} is not an uplink topic of contract v1`);
   const sender = parsed.channel === 'gateway_telemetry' ? parsed.gatewayId : parsed.deviceId;
-  const device = lookup(sender);
+  const device = registry.device(sender);
   if (!device) return reject('unknown_device', `device ${sender} is not registered`, sender);
   if (payload.length > limits.maxPayloadBytes) {
     return reject('payload_too_large', `payload of ${payload.length} bytes is over the limit of ${limits.maxPayloadBytes}`, sender);
@@ -84,7 +91,7 @@ export function decodeMessage(topic: string, payload: Buffer, lookup: Lookup, li
     const ack = commandAckSchema.safeParse(json.value);
     return ack.success ? { kind: 'ack', deviceId: sender, ack: ack.data } : reject('invalid_payload', describe(ack.error), sender);
   }
-  const check = new ReadingCheck(lookup, limits, now);
+  const check = new ReadingCheck(registry, limits, now);
 
   switch (parsed.channel) {
     case 'event': {
@@ -107,7 +114,7 @@ export function decodeMessage(topic: string, payload: Buffer, lookup: Lookup, li
     }
     case 'gateway_telemetry': {
       if (device.kind !== 'gateway') return reject('not_a_child', `${sender} is not a gateway`, sender);
-      const isChild = (id: string) => lookup(id)?.gatewayId === sender;
+      const isChild = (id: string) => registry.device(id)?.gatewayId === sender;
       if (Array.isArray(json.value)) return check.senml(json.value, null, sender, isChild, `is not registered behind gateway ${sender}`);
       const gateway = gatewayPayloadSchema.safeParse(json.value);
       if (!gateway.success) return reject('invalid_payload', describe(gateway.error), sender);
@@ -128,7 +135,7 @@ export function decodeMessage(topic: string, payload: Buffer, lookup: Lookup, li
 /** Checks each reading against the registry, the kind's metrics and the time window. */
 class ReadingCheck {
   constructor(
-    private readonly lookup: Lookup,
+    private readonly registry: IngestRegistry,
     private readonly limits: IngestLimits,
     private readonly now: number,
   ) {}
@@ -153,13 +160,13 @@ class ReadingCheck {
       const notAllowed: string[] = [];
       const allowed = this.allowedMetrics(deviceId);
       for (const [metric, value] of Object.entries(metrics)) {
-        if (!isMetricName(metric)) unknown.push(metric);
+        if (this.registry.unitOf(metric) === undefined) unknown.push(metric);
         else if (!allowed.has(metric)) notAllowed.push(metric);
         else samples.push({ deviceId, metric, ts, value });
       }
       if (unknown.length > 0) rejections.push(rejection('unknown_metric', `unknown metrics dropped: ${unknown.join(', ')}`, deviceId));
       if (notAllowed.length > 0) {
-        const kind = this.lookup(deviceId)?.kind;
+        const kind = this.registry.device(deviceId)?.kind;
         rejections.push(rejection('metric_not_allowed', `metrics not allowed for a ${kind} device dropped: ${notAllowed.join(', ')}`, deviceId));
       }
     }
@@ -168,7 +175,13 @@ class ReadingCheck {
 
   /** `sender`: the device whose topic carried the pack, whose dead letters hold what names no device. */
   senml(pack: unknown[], topicDeviceId: string | null, sender: string, mayReport: (id: string) => boolean, refusal: string): Decoded {
-    const decoded = decodeSenml(pack, { topicDeviceId, now: this.now });
+    const decoded = decodeSenml(pack, {
+      topicDeviceId,
+      now: this.now,
+      deviceOfName: (name) => this.registry.withSenmlName(name)?.id,
+      unitOf: (metric) => this.registry.unitOf(metric),
+      metricsOf: (deviceId) => this.allowedMetrics(deviceId),
+    });
     const rejections: Rejection[] = decoded.rejections.map((r) => rejection(r.reason, `record ${r.index}: ${r.message}`, r.deviceId ?? sender));
     const byDevice = new Map<string, Sample[]>();
     for (const s of decoded.samples) {
@@ -184,7 +197,7 @@ class ReadingCheck {
       for (const s of list) {
         const late = this.timestamp(s.ts);
         if (late) rejections.push(rejection('bad_timestamp', `${s.metric}: ${late}`, deviceId));
-        else if (!allowed.has(s.metric)) rejections.push(rejection('metric_not_allowed', `${s.metric} is not allowed for a ${this.lookup(deviceId)?.kind} device`, deviceId));
+        else if (!allowed.has(s.metric)) rejections.push(rejection('metric_not_allowed', `${s.metric} is not allowed for a ${this.registry.device(deviceId)?.kind} device`, deviceId));
         else samples.push(s);
       }
     }
@@ -192,8 +205,8 @@ class ReadingCheck {
   }
 
   private allowedMetrics(deviceId: string): ReadonlySet<string> {
-    const kind = this.lookup(deviceId)?.kind;
-    return kind ? this.limits.kindMetrics[kind] : new Set();
+    const kind = this.registry.device(deviceId)?.kind;
+    return kind ? this.registry.metricsOf(kind) : new Set();
   }
 
   private result(samples: Sample[], rejections: Rejection[]): Decoded {

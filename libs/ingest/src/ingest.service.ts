@@ -8,11 +8,11 @@ import {
 import type { DeviceStatusUpdate, HealthDto, Sample } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { EventBus } from '@ioc/common';
-import { DevicesService, type DeviceRecord } from '@ioc/devices';
+import { DevicesService, MetricsService, type DeviceRecord } from '@ioc/devices';
 import { MQTT_TRANSPORT, type InboundMessage, type MqttTransport } from '@ioc/mqtt';
 import { join } from 'node:path';
 import type { DeadLetter } from './dead-letters.repository';
-import { decodeMessage, type Decoded, type IngestLimits, type Rejection } from './decode';
+import { decodeMessage, type Decoded, type IngestLimits, type IngestRegistry, type Rejection } from './decode';
 import { DurableWriter } from './durable-writer';
 import { heartbeatTimeouts, ingestLimits } from './limits';
 import { Spool } from './spool';
@@ -43,7 +43,13 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly limits: IngestLimits;
   private readonly spool: Spool;
   private readonly writer: DurableWriter;
-  private metricIds = new Map<string, number>();
+  /** The registry and the metric catalogue as they stand at each message: a change applies at once. */
+  private readonly registry: IngestRegistry = {
+    device: (id) => this.devices.get(id),
+    withSenmlName: (name) => this.devices.withSenmlName(name),
+    unitOf: (metric) => this.metrics.catalogue.get(metric)?.unit,
+    metricsOf: (kind) => this.metrics.catalogue.metricsOf(kind),
+  };
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly waiting: Waiting[] = [];
   private pausedSince: number | null = null;
@@ -64,6 +70,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly devices: DevicesService,
     private readonly bus: EventBus,
     private readonly telemetry: TelemetryRepository,
+    private readonly metrics: MetricsService,
   ) {
     this.limits = ingestLimits(config);
     const log = (line: string) => this.logger.warn(line);
@@ -88,7 +95,6 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.metricIds = await this.telemetry.metricIds();
     // What a previous run accepted goes in before anything new.
     await this.writer.replayBacklog();
     const timeouts = heartbeatTimeouts(this.config);
@@ -166,7 +172,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private dispatch({ topic, payload, receivedAt }: InboundMessage): void {
-    const decoded = decodeMessage(topic, payload, (id) => this.devices.get(id), this.limits, receivedAt);
+    const decoded = decodeMessage(topic, payload, this.registry, this.limits, receivedAt);
     const batch = emptyBatch();
     const rejections = decoded.kind === 'rejected' ? [decoded.rejection] : decoded.kind === 'samples' ? decoded.rejections : [];
     for (const r of rejections) batch.deadLetters.push(deadLetter(topic, payload, receivedAt, r));
@@ -241,10 +247,11 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   /** Samples come grouped by device: one registry lookup per device, not per sample. */
   private storedSamples(samples: readonly Sample[], receivedAt: number): StoredSample[] {
     const stored: StoredSample[] = [];
+    const { catalogue } = this.metrics;
     let last: DeviceRecord | undefined;
     for (const s of samples) {
       if (last?.id !== s.deviceId) last = this.devices.get(s.deviceId)!;
-      stored.push({ deviceKey: last.key, metricId: this.metricIds.get(s.metric)!, ts: s.ts, value: s.value, receivedAt });
+      stored.push({ deviceKey: last.key, metricId: catalogue.get(s.metric)!.id, ts: s.ts, value: s.value, receivedAt });
     }
     return stored;
   }

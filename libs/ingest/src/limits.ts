@@ -1,17 +1,14 @@
-import { DEFAULT_HEARTBEAT_S, DEFAULT_KIND_METRICS, DEVICE_KINDS, type DeviceKind } from '@ioc/contracts';
+import { DEFAULT_HEARTBEAT_S, DEVICE_KINDS, type DeviceKind } from '@ioc/contracts';
 import type { AppConfig } from '@ioc/config';
 import type { IngestLimits } from './decode';
 
 /** The ingest limits a configuration sets. */
 export function ingestLimits(config: AppConfig): IngestLimits {
-  const kindMetrics = {} as Record<DeviceKind, ReadonlySet<string>>;
-  for (const kind of DEVICE_KINDS) kindMetrics[kind] = new Set(config.INGEST_KIND_METRICS[kind] ?? DEFAULT_KIND_METRICS[kind]);
   return {
     maxPayloadBytes: config.MQTT_MAX_PAYLOAD_BYTES,
     maxFutureMs: config.INGEST_MAX_FUTURE_S * 1000,
     maxAgeMs: config.INGEST_MAX_AGE_S * 1000,
     maxJsonDepth: config.INGEST_MAX_JSON_DEPTH,
-    kindMetrics,
   };
 }
 

@@ -1,20 +1,42 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Sample } from '@ioc/contracts';
-import { decodeSenml, type SenmlRejection, type SenmlResult } from './senml';
+import type { DeviceKind, Sample } from '@ioc/contracts';
+import { MetricCatalogue, builtInMetrics } from '@ioc/devices';
+import { decodeSenml, type SenmlOptions, type SenmlRejection, type SenmlResult } from './senml';
 
 const NOW = Date.parse('2026-11-23T07:00:00Z');
 const RELATIVE_LIMIT = 2 ** 28;
+const catalogue = new MetricCatalogue(builtInMetrics().map((m, i) => ({ ...m, id: i + 1 })));
 
-const decode = (pack: unknown[], topicDeviceId: string | null = 'mt-wl-01', now = NOW): SenmlResult =>
-  decodeSenml(pack, { topicDeviceId, now });
+/** What a pack is read against: registered SenML names, the kinds of devices (any metric when unset), metrics added to the catalogue. */
+interface Registry {
+  senmlNames?: Record<string, string>;
+  kinds?: Record<string, DeviceKind>;
+  metrics?: Record<string, string>;
+}
+
+function options(topicDeviceId: string | null, now: number, registry: Registry = {}): SenmlOptions {
+  return {
+    topicDeviceId,
+    now,
+    deviceOfName: (name) => registry.senmlNames?.[name],
+    unitOf: (metric) => registry.metrics?.[metric] ?? catalogue.get(metric)?.unit,
+    metricsOf: (deviceId) => {
+      const kind = registry.kinds?.[deviceId];
+      return kind ? catalogue.metricsOf(kind) : catalogue.list().map((m) => m.name);
+    },
+  };
+}
+
+const decode = (pack: unknown[], topicDeviceId: string | null = 'mt-wl-01', now = NOW, registry?: Registry): SenmlResult =>
+  decodeSenml(pack, options(topicDeviceId, now, registry));
 /** Through JSON.parse, as the ingest does: the only way to meet 1e999 (Infinity). */
 const decodeText = (text: string, topicDeviceId: string | null = 'mt-wl-01'): SenmlResult =>
   decode(JSON.parse(text) as unknown[], topicDeviceId);
 const sample = (metric: string, value: number, ts = NOW, deviceId = 'mt-wl-01'): Sample => ({ deviceId, metric, ts, value });
 const reasons = (r: SenmlResult) => r.rejections.map(({ index, reason }) => [index, reason]);
 
-interface Fixture {
+interface Fixture extends Registry {
   description: string;
   now: number;
   topicDeviceId: string | null;
@@ -41,11 +63,11 @@ describe('decodeSenml: fixtures', () => {
   });
 
   it.each(ok)('ok/%s', (_file, f) => {
-    expect(decodeSenml(f.pack, { topicDeviceId: f.topicDeviceId, now: f.now })).toEqual({ samples: f.samples, rejections: [] });
+    expect(decodeSenml(f.pack, options(f.topicDeviceId, f.now, f))).toEqual({ samples: f.samples, rejections: [] });
   });
 
   it.each(notOk)('not-ok/%s', (_file, f) => {
-    const result = decodeSenml(f.pack, { topicDeviceId: f.topicDeviceId, now: f.now });
+    const result = decodeSenml(f.pack, options(f.topicDeviceId, f.now, f));
     expect(result.samples).toEqual(f.samples);
     expect(result.rejections).toEqual((f.rejections ?? []).map((r) => ({ ...r, message: expect.any(String) })));
     expect(f.rejections?.length).toBeGreaterThan(0);
@@ -119,6 +141,43 @@ describe('decodeSenml: names', () => {
       ['mt-aq-01', 'pm10', 20],
       ['mt-aq-02', 'pm25', 30],
       ['mt-wl-04', 'water_level', 0.7],
+    ]);
+  });
+});
+
+describe('decodeSenml: registered SenML names', () => {
+  const registry: Registry = {
+    senmlNames: { 'urn:dev:ow:10e2073a01080063': 'mt-ws-01', 'urn:dev:ow:10e2073a01080064:': 'mt-ws-02', 'mt-aq-01': 'mt-wl-01' },
+    kinds: { 'mt-ws-01': 'weather', 'mt-ws-02': 'weather', 'mt-aq-09': 'air_quality' },
+    metrics: { voltage: 'V' },
+  };
+  const read = (pack: unknown[]) => decode(pack, 'mt-ws-01', NOW, registry);
+
+  it.each([
+    ['the name alone, the metric chosen by the unit', { n: 'urn:dev:ow:10e2073a01080063', u: 'Cel', v: 23.1 }, 'mt-ws-01', 'temperature', 23.1],
+    ['the name alone in kelvin', { n: 'urn:dev:ow:10e2073a01080063', u: 'K', v: 300.15 }, 'mt-ws-01', 'temperature', 27],
+    ['bn with a trailing colon and n the metric', { bn: 'urn:dev:ow:10e2073a01080063:', n: 'voltage', u: 'V', v: 120.1 }, 'mt-ws-01', 'voltage', 120.1],
+    ['the name, a slash and the metric', { n: 'urn:dev:ow:10e2073a01080063/rainfall', u: 'mm', v: 2 }, 'mt-ws-01', 'rainfall', 2],
+    ['a name registered with its trailing colon', { n: 'urn:dev:ow:10e2073a01080064:humidity', u: '%RH', v: 70 }, 'mt-ws-02', 'humidity', 70],
+    ['a registered name that looks like a device id', { n: 'mt-aq-01/pm25', v: 3 }, 'mt-wl-01', 'pm25', 3],
+  ])('resolves %s', (_what, record, deviceId, metric, value) => {
+    expect(read([record])).toEqual({ samples: [sample(metric, value, NOW, deviceId)], rejections: [] });
+  });
+
+  it.each([
+    ['a unit no metric of the kind has', { n: 'urn:dev:ow:10e2073a01080063', u: 'V', v: 3.3 }, 'unknown_metric', /none that mt-ws-01 may send is measured in V/],
+    ['a unit that fits several metrics', { n: 'urn:dev:ow:10e2073a01080063', u: '%', v: 50 }, 'unknown_metric', /fits several .*humidity, battery/],
+    ['no unit at all', { n: 'urn:dev:ow:10e2073a01080063', v: 23.1 }, 'invalid_payload', /no unit to choose/],
+    ['a metric outside the catalogue', { bn: 'urn:dev:ow:10e2073a01080063:', n: 'current', u: 'A', v: 1.2 }, 'unknown_metric', /current is not in the metric catalogue/],
+    ['a unit that does not convert', { bn: 'urn:dev:ow:10e2073a01080063:', n: 'voltage', u: 'A', v: 1.2 }, 'unit_mismatch', /unit A is not V/],
+    ['a metric name of the wrong form', { bn: 'urn:dev:ow:10e2073a01080063:', n: 'Voltage', u: 'V', v: 1.2 }, 'invalid_payload', /Voltage is not a metric name/],
+  ])('rejects %s, with the device', (_what, record, reason, message) => {
+    expect(read([record])).toEqual({ samples: [], rejections: [{ index: 0, reason, message: expect.stringMatching(message), deviceId: 'mt-ws-01' }] });
+  });
+
+  it('does not take a name that only begins like a registered one', () => {
+    expect(read([{ n: 'urn:dev:ow:10e2073a010800631:temperature', u: 'Cel', v: 1 }]).rejections).toEqual([
+      { index: 0, reason: 'invalid_payload', message: expect.stringMatching(/neither a device id nor a registered SenML name/), deviceId: null },
     ]);
   });
 });
@@ -256,16 +315,35 @@ describe('decodeSenml: units', () => {
   });
 
   it.each([
-    ['water_level', 'cm', 'm'],
+    ['water_level', 'cm', 142, 1.42],
+    ['water_level', 'mm', 1420, 1.42],
+    ['temperature', 'K', 296.25, 23.1],
+    ['humidity', '/', 0.82, 82],
+    ['pm25', 'mg/m3', 0.035, 35],
+    ['salinity', '%', 0.42, 4.2],
+    ['salinity', 'g/kg', 4.2, 4.2],
+    ['power', 'kW', 1.5, 1500],
+    ['wind_speed', 'km/h', 36, 10],
+    ['stream_bitrate', 'Mbit/s', 2.5, 2500],
+  ])('converts %s in %s: %d is stored as %d', (metric, u, v, stored) => {
+    expect(decode([{ n: metric, u, v }])).toEqual({ samples: [sample(metric, stored)], rejections: [] });
+  });
+
+  it('converts bv + v, the value the record states', () => {
+    expect(decode([{ bu: 'K', bv: 273.15, n: 'temperature', v: 25 }]).samples).toEqual([sample('temperature', 25)]);
+  });
+
+  it.each([
     ['water_level', 'Cel', 'm'],
-    ['temperature', 'K', '°C'],
-    ['humidity', '/', '%'],
     ['dim_level', '%RH', '%'],
-    ['pm25', 'mg/m3', 'µg/m³'],
+    ['battery', '%RH', '%'],
+    ['humidity', '%EL', '%'],
     ['noise', 'Bspl', 'dBA'],
-    ['salinity', '%', '‰'],
-    ['salinity', 'g/kg', '‰'],
-    ['power', 'kW', 'W'],
+    ['temperature', '%', '°C'],
+    ['power', 'V', 'W'],
+    ['wind_speed', 'm', 'm/s'],
+    ['stream_bitrate', 'Hz', 'kbit/s'],
+    ['pm10', 'ppm', 'µg/m³'],
   ])('rejects %s in %s, naming both units', (metric, u, unit) => {
     const { samples, rejections } = decode([{ n: metric, u, v: 1 }]);
     expect(samples).toEqual([]);

@@ -1,17 +1,17 @@
-import {
-  DEVICE_ID_PATTERN,
-  METRIC_NAME_PATTERN,
-  METRICS,
-  isMetricName,
-  type MetricName,
-  type Sample,
-} from '@ioc/contracts';
+import { DEVICE_ID_PATTERN, METRIC_NAME_PATTERN, type Sample } from '@ioc/contracts';
+import { conversion, type Conversion } from './units';
 
 export interface SenmlOptions {
   /** The device the MQTT topic names (ioc/v1/{deviceId}/telemetry), or null for a gateway topic. */
   topicDeviceId: string | null;
   /** Server clock, epoch ms: base for relative times. */
   now: number;
+  /** The device registered under exactly this SenML name, if any. */
+  deviceOfName(name: string): string | undefined;
+  /** The unit of a metric of the catalogue as it stands; undefined for a metric it does not have. */
+  unitOf(metric: string): string | undefined;
+  /** The metrics a device may send: a record whose name names no metric is read by its unit among them. */
+  metricsOf(deviceId: string): Iterable<string>;
 }
 
 export interface SenmlRejection {
@@ -34,21 +34,13 @@ const RELATIVE_TIME_LIMIT = 2 ** 28;
 const NAME_PREFIX = 'urn:dev:ioc:';
 
 /**
- * Units a record may state for a metric besides the catalogue's own unit (always accepted): symbols
- * of the SenML registries (RFC 8428 section 12.1, RFC 8798 secondary units) and spellings in common
- * use. Only units that need no conversion: `/` (a ratio, 0..1) for `%`, `bit/s` for `kbit/s` or
- * `Bspl` for `dBA` would need scaling, so they are mismatches.
+ * SenML units that mean one metric's unit and no other, so they convert for that metric only
+ * (units that convert for any metric are in ./units).
  */
-const UNIT_ALIASES: Partial<Record<MetricName, readonly string[]>> = {
-  salinity: ['ppt', '/1000'],
-  pm25: ['ug/m3'],
-  pm10: ['ug/m3'],
-  temperature: ['Cel'],
+const METRIC_UNIT_ALIASES: Readonly<Record<string, readonly string[]>> = {
   humidity: ['%RH'],
   // SenML has no A-weighted level; a sound meter reporting for this catalogue says dB for dB(A).
   noise: ['dB'],
-  vehicle_count: ['1/min'],
-  stream_fps: ['1/s'],
   // %EL is SenML's "remaining battery energy level".
   battery: ['%EL'],
 };
@@ -170,26 +162,62 @@ function decodeRecord(raw: unknown, index: number, state: PackState, options: Se
 
   const { bases } = state;
   const name = bases.bn + (record.n ?? '');
-  const resolved = resolveName(name, options.topicDeviceId);
+  const resolved = resolveName(name, options);
   if ('reason' in resolved) return resolved;
-  const { deviceId, metric } = resolved;
+  const { deviceId } = resolved;
 
   if (valueFields.length > 1) return invalid(`${name} has more than one value field (${valueFields.join(', ')})`, deviceId);
   const unstored = record.s !== undefined ? 'a sum (s)' : record.vs !== undefined ? 'a string value (vs)' : record.vd !== undefined ? 'a data value (vd)' : null;
   if (unstored) return { reason: 'unsupported', message: `${name}: ${unstored} is not stored, only v and vb are`, deviceId };
-  if (!isMetricName(metric)) return { reason: 'unknown_metric', message: `${name}: ${metric} is not in the metric catalogue`, deviceId };
 
   const unit = record.u ?? bases.bu;
-  if (unit !== undefined && !isUnitOf(metric, unit)) {
-    return { reason: 'unit_mismatch', message: `${name}: unit ${unit} is not ${METRICS[metric].unit}, the unit of ${metric}`, deviceId };
-  }
+  const measured = resolved.metric === null ? metricOfUnit(name, deviceId, unit, options) : metricNamed(name, deviceId, resolved.metric, unit, options);
+  if ('reason' in measured) return measured;
+  const { metric, convert } = measured;
 
-  const value = record.vb === undefined ? bases.bv + (record.v ?? 0) : Number(record.vb);
+  const value = record.vb === undefined ? convert(bases.bv + (record.v ?? 0)) : Number(record.vb);
   if (!Number.isFinite(value)) return invalid(`${name}: bv + v is not a finite number`, deviceId);
   const seconds = bases.bt + (record.t ?? 0);
   if (!Number.isFinite(seconds)) return invalid(`${name}: bt + t is not a finite number`, deviceId);
   const ts = seconds < RELATIVE_TIME_LIMIT ? Math.round(options.now + seconds * 1000) : Math.round(seconds * 1000);
   return { deviceId, metric, ts, value };
+}
+
+type Measured = { metric: string; convert: Conversion } | Rejected;
+
+const unchanged: Conversion = (value) => value;
+
+/** A record naming its metric: the metric must be in the catalogue, and the unit the metric's or one that converts to it. */
+function metricNamed(name: string, deviceId: string, metric: string, unit: string | undefined, options: SenmlOptions): Measured {
+  const metricUnit = options.unitOf(metric);
+  if (metricUnit === undefined) return { reason: 'unknown_metric', message: `${name}: ${metric} is not in the metric catalogue`, deviceId };
+  const convert = unit === undefined ? unchanged : unitConversion(metric, metricUnit, unit);
+  if (!convert) {
+    return { reason: 'unit_mismatch', message: `${name}: unit ${unit} is not ${metricUnit}, the unit of ${metric}, nor converts to it`, deviceId };
+  }
+  return { metric, convert };
+}
+
+/** A record whose name is only its device's: the unit chooses among the metrics the device may send. */
+function metricOfUnit(name: string, deviceId: string, unit: string | undefined, options: SenmlOptions): Measured {
+  if (unit === undefined) return invalid(`${name} names no metric, and has no unit to choose one by`, deviceId);
+  const fits: { metric: string; convert: Conversion }[] = [];
+  for (const metric of options.metricsOf(deviceId)) {
+    const metricUnit = options.unitOf(metric);
+    const convert = metricUnit === undefined ? null : unitConversion(metric, metricUnit, unit);
+    if (convert) fits.push({ metric, convert });
+  }
+  if (fits.length === 1) return fits[0];
+  const message =
+    fits.length === 0
+      ? `${name} names no metric, and none that ${deviceId} may send is measured in ${unit}`
+      : `${name} names no metric, and ${unit} fits several that ${deviceId} may send (${fits.map((f) => f.metric).join(', ')}): name it`;
+  return { reason: 'unknown_metric', message, deviceId };
+}
+
+function unitConversion(metric: string, metricUnit: string, unit: string): Conversion | null {
+  if (METRIC_UNIT_ALIASES[metric]?.includes(unit)) return unchanged;
+  return conversion(unit, metricUnit);
 }
 
 /** Checks the types of the known fields; `_`-suffixed fields are RFC 8428's "must understand". */
@@ -211,27 +239,37 @@ function parseFields(raw: Record<string, unknown>): SenmlRecord | Omit<Rejected,
   return record as SenmlRecord;
 }
 
-/** Splits a resolved name into device and metric: `[urn:dev:ioc:]{deviceId}{/ or :}{metric}`, or a bare metric of the topic's device. */
-function resolveName(name: string, topicDeviceId: string | null): { deviceId: string; metric: string } | Rejected {
+/**
+ * Splits a resolved name into device and metric. A registered SenML name alone (the metric then
+ * comes from the unit), or followed by a separator and the metric; otherwise
+ * `[urn:dev:ioc:]{deviceId}{/ or :}{metric}`, or a bare metric of the topic's device.
+ */
+function resolveName(name: string, options: SenmlOptions): { deviceId: string; metric: string | null } | Rejected {
   if (name === '') return invalid('has no name (bn + n is empty)');
+  const registered = options.deviceOfName(name);
+  if (registered !== undefined) return { deviceId: registered, metric: null };
+  const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf(':'));
+  if (cut > 0) {
+    const owner = options.deviceOfName(name.slice(0, cut)) ?? options.deviceOfName(name.slice(0, cut + 1));
+    if (owner !== undefined) return withMetric(name, owner, name.slice(cut + 1));
+  }
   const local = name.startsWith(NAME_PREFIX) ? name.slice(NAME_PREFIX.length) : name;
-  const cut = Math.max(local.lastIndexOf('/'), local.lastIndexOf(':'));
-  const metric = local.slice(cut + 1);
+  const localCut = Math.max(local.lastIndexOf('/'), local.lastIndexOf(':'));
   let deviceId: string;
-  if (cut >= 0) {
-    deviceId = local.slice(0, cut);
-    if (!DEVICE_ID_PATTERN.test(deviceId)) return invalid(`name ${name}: ${deviceId || '(empty)'} is not a device id`);
-  } else if (topicDeviceId === null) {
+  if (localCut >= 0) {
+    deviceId = local.slice(0, localCut);
+    if (!DEVICE_ID_PATTERN.test(deviceId)) return invalid(`name ${name}: ${deviceId || '(empty)'} is neither a device id nor a registered SenML name`);
+  } else if (options.topicDeviceId === null) {
     return invalid(`name ${name} names no device: a gateway pack names each device in its names`);
   } else {
-    deviceId = topicDeviceId;
+    deviceId = options.topicDeviceId;
   }
-  if (!METRIC_NAME_PATTERN.test(metric)) return invalid(`name ${name}: ${metric || '(empty)'} is not a metric name`, deviceId);
-  return { deviceId, metric };
+  return withMetric(name, deviceId, local.slice(localCut + 1));
 }
 
-function isUnitOf(metric: MetricName, unit: string): boolean {
-  return unit === METRICS[metric].unit || (UNIT_ALIASES[metric]?.includes(unit) ?? false);
+function withMetric(name: string, deviceId: string, metric: string): { deviceId: string; metric: string } | Rejected {
+  if (!METRIC_NAME_PATTERN.test(metric)) return invalid(`name ${name}: ${metric || '(empty)'} is not a metric name`, deviceId);
+  return { deviceId, metric };
 }
 
 /** The device a rejected record was about, when its name still resolves: dead letters are filed by device. */
@@ -239,7 +277,7 @@ function guessDeviceId(raw: Record<string, unknown>, state: PackState, options: 
   const bn = Object.hasOwn(raw, 'bn') ? raw.bn : state.lost.has('bn') ? undefined : state.bases.bn;
   const n = raw.n ?? '';
   if (typeof bn !== 'string' || typeof n !== 'string') return null;
-  const resolved = resolveName(bn + n, options.topicDeviceId);
+  const resolved = resolveName(bn + n, options);
   return 'reason' in resolved ? null : resolved.deviceId;
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { METRIC_NAMES, type DeviceStatus, type StatusReason } from '@ioc/contracts';
+import type { DeviceStatus, StatusReason } from '@ioc/contracts';
 import { Database } from '@ioc/database';
 import { DeadLettersRepository } from './dead-letters.repository';
 import type { Newest, WriteBatch } from './write-batch';
@@ -39,16 +39,6 @@ export class TelemetryRepository {
     private readonly db: Database,
     private readonly deadLetters: DeadLettersRepository,
   ) {}
-
-  /** The compact id of each metric of the catalogue, registering the ones not yet in the table. */
-  async metricIds(): Promise<Map<string, number>> {
-    await this.db.pool.query(
-      'INSERT INTO metrics (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING',
-      [METRIC_NAMES],
-    );
-    const { rows } = await this.db.pool.query<{ id: number; name: string }>('SELECT id, name FROM metrics');
-    return new Map(rows.map((r) => [r.name, r.id]));
-  }
 
   /** Everything a batch holds, and the newest values when given, in one transaction: all of it is stored, or none. */
   async write(batch: WriteBatch, newest: Newest | null = null): Promise<void> {
