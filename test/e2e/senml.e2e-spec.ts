@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import type { ApiErrorBody, DeadLetterDto, DeviceDto, HealthDto, MetricDto, ProvisionedDeviceDto } from '@ioc/contracts';
+import type { ApiErrorBody, DeadLetterDto, DeviceDto, HealthDto, MetricDto, ProvisionedDeviceDto, RuleDto } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { api, eventually, provisionDevice } from '../support/clients';
 
@@ -192,6 +192,25 @@ describe('SenML packs of RFC 8428 devices', () => {
     it('lets the administrator change a built-in metric\'s precision and kinds, not its unit', async () => {
       const res = await call<MetricDto>('PATCH', '/api/metrics/battery', { unit: '%', precision: 1 });
       expect(res.body).toMatchObject({ name: 'battery', unit: '%', precision: 1, builtIn: true });
+    });
+  });
+
+  describe('rules on the catalogue', () => {
+    const rule = { name: 'Điện áp thấp', kind: 'threshold', operator: '<', threshold: 110 };
+
+    it('refuses a rule on a metric outside the catalogue with 400 naming the field', async () => {
+      const created = await call<ApiErrorBody>('POST', '/api/rules', { ...rule, metric: 'flux_capacitor' });
+      expect(created.status).toBe(400);
+      expect(created.body.message).toMatch(/^metric: flux_capacitor is not in the metric catalogue/);
+      const ok = await call<RuleDto>('POST', '/api/rules', { ...rule, metric: 'water_level' });
+      const patched = await call<ApiErrorBody>('PATCH', `/api/rules/${ok.body.id}`, { metric: 'flux_capacitor' });
+      expect(patched.status).toBe(400);
+      expect(patched.body.message).toMatch(/^metric: flux_capacitor/);
+    });
+
+    it('takes a rule on a metric an administrator added', async () => {
+      await call('POST', '/api/metrics', { name: 'current', unit: 'A', kinds: ['street_light'] });
+      expect((await call('POST', '/api/rules', { ...rule, metric: 'current' })).status).toBe(201);
     });
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { AlertDto, CreateRule, ListAlertsQuery, RuleDto, Sample, UpdateRule } from '@ioc/contracts';
 import { ErrorCode, EventBus, IocError } from '@ioc/common';
-import { DevicesService } from '@ioc/devices';
+import { DevicesService, MetricsService } from '@ioc/devices';
 import { RulesRepository } from './rules.repository';
 import { applies, evaluateThreshold } from './threshold.rule';
 
@@ -26,6 +26,7 @@ export class RulesService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly repository: RulesRepository,
     private readonly devices: DevicesService,
+    private readonly metrics: MetricsService,
     private readonly bus: EventBus,
   ) {}
 
@@ -49,6 +50,7 @@ export class RulesService implements OnModuleInit, OnModuleDestroy {
   }
 
   async create(input: CreateRule): Promise<RuleDto> {
+    this.requireMetric(input.metric);
     const rule = await this.repository.insertRule(input);
     this.index([...this.rules, rule]);
     return rule;
@@ -57,6 +59,7 @@ export class RulesService implements OnModuleInit, OnModuleDestroy {
   async update(id: number, patch: UpdateRule): Promise<RuleDto> {
     const current = this.rules.find((r) => r.id === id);
     if (!current) throw notFound(id);
+    if (patch.metric !== undefined) this.requireMetric(patch.metric);
     const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = current;
     const updated = await this.repository.updateRule(id, { ...fields, ...patch });
     if (!updated) throw notFound(id);
@@ -121,6 +124,13 @@ export class RulesService implements OnModuleInit, OnModuleDestroy {
       pending.push(this.states.get(k)!.alertId);
     }
     await Promise.all(pending);
+  }
+
+  /** A rule on a metric outside the catalogue could never fire. */
+  private requireMetric(metric: string): void {
+    if (!this.metrics.catalogue.get(metric)) {
+      throw new IocError(ErrorCode.Invalid, `metric: ${metric} is not in the metric catalogue (GET /api/metrics)`);
+    }
   }
 
   private guard(p: Promise<number | null>, what: string): Promise<number | null> {
