@@ -53,6 +53,20 @@ describe('bad input answers 4xx naming the field, and is audited', () => {
   });
 
   it.each([
+    ['GET', '/api/devices/a%00b'],
+    ['PATCH', '/api/devices/a%00b'],
+    ['GET', '/api/devices/a%00b/commands'],
+    ['GET', '/api/history/devices/a%00b?from=2026-01-01T00:00:00Z'],
+    ['GET', '/api/history/areas/a%00b?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z'],
+    ['GET', '/api/incidents/a%00b'],
+    ['PATCH', '/api/users/1%00'],
+  ])('answers a NUL in a path with 4xx, not 500: %s %s', async (method, path) => {
+    const res = await call(method, path, method === 'PATCH' ? { name: 'x' } : undefined);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  });
+
+  it.each([
     ['POST', '/api/devices', { id: 'nul-name', ...station, name: 'Trạm\u0000Cầu' }, 'name'],
     ['PUT', '/api/devices/nul-meta', { ...station, metadata: { note: 'a\u0000b' } }, 'metadata.note'],
     ['PUT', '/api/devices/nul-key', { ...station, metadata: { 'bad\u0000key': 1 } }, 'metadata'],
@@ -91,6 +105,14 @@ describe('bad input answers 4xx naming the field, and is audited', () => {
     const entry = await audited(400, (d) => d?.id === 'nul-audited');
     expect(entry.actor?.username).toBe('admin');
     expect(entry.details).toMatchObject({ metadata: { note: 'ab' } });
+  });
+
+  it('audits a change refused for a NUL in its path', async () => {
+    expect((await call('DELETE', '/api/devices/gone%00away')).status).toBe(400);
+    await eventually(async () => {
+      const { body } = await call<AuditEntryDto[]>('GET', '/api/audit?targetType=devices');
+      return body.find((e) => e.action === 'DELETE /api/devices/:id' && e.targetId === 'goneaway');
+    });
   });
 
   it('answers 413 to a body over 256 kB, and audits the attempt', async () => {
