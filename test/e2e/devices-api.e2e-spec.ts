@@ -73,6 +73,8 @@ describe('device registry and rules over REST', () => {
     ['GET', '/api/devices/NOT%20VALID', undefined, 400, /id: lower-case/],
     ['POST', '/api/rules', { name: 'x', kind: 'threshold', metric: 'salinity', operator: '=>', threshold: 1 }, 400, /operator/],
     ['POST', '/api/rules', { name: 'x', kind: 'rate', metric: 'salinity', operator: '>', threshold: 1 }, 400, /kind/],
+    ['POST', '/api/rules', { name: 'x', kind: 'threshold', metric: 'flux_capacitor', operator: '>', threshold: 1 }, 400, /^metric: flux_capacitor is not in the metric catalogue/],
+    ['POST', '/api/devices', { id: 'x1', ...station, senmlNames: ['urn dev'] }, 400, /senmlNames\.0: RFC 8428 name characters/],
     ['PATCH', '/api/rules/abc', { threshold: 1 }, 400, /numeric/],
     ['PATCH', '/api/rules/999', { threshold: 1 }, 404, /rule 999 does not exist/],
     ['GET', '/api/alerts?state=maybe', undefined, 400, /state/],

@@ -31,6 +31,7 @@ const DEVICES = [
   { id: 'gw-01', kind: 'gateway' },
   { id: 'mt-aq-07', kind: 'air_quality', gatewayId: 'gw-01' },
   { id: 'mt-aq-08', kind: 'air_quality', gatewayId: 'gw-01' },
+  { id: 'mt-ws-05', kind: 'weather', senmlNames: ['urn:dev:ow:10e2073a01080063'] },
 ];
 
 describe('every example of docs/mqtt.md, published verbatim to the real server', () => {
@@ -43,6 +44,8 @@ describe('every example of docs/mqtt.md, published verbatim to the real server',
     // The examples carry fixed dates: let them stay acceptable for years.
     server = await startTestServer({ INGEST_MAX_AGE_S: String(10 * 365 * 24 * 3600) });
     token = (await server.session('admin')).accessToken;
+    const metric = await api(server.baseUrl, 'POST', '/api/metrics', { name: 'voltage', unit: 'V', precision: 2, kinds: ['weather'] }, token);
+    expect(metric.status).toBe(201);
     for (const d of DEVICES) {
       const res = await api<ProvisionedDeviceDto>(server.baseUrl, 'POST', '/api/devices', { ...d, name: d.id, lat: 10.36, lng: 106.36 }, token);
       expect(res.status).toBe(201);
@@ -55,7 +58,7 @@ describe('every example of docs/mqtt.md, published verbatim to the real server',
   });
 
   it('finds the examples', () => {
-    expect(examples().length).toBeGreaterThanOrEqual(12);
+    expect(examples().length).toBeGreaterThanOrEqual(15);
   });
 
   it.each(examples().map((e) => [`${e.expect}${e.reason ? `=${e.reason}` : ''} ${e.topic}: ${e.payload.slice(0, 60)}`, e]))('%s', async (_name, example) => {
@@ -85,5 +88,20 @@ describe('every example of docs/mqtt.md, published verbatim to the real server',
         expect((after.rejected[reason!] ?? 0) - (before.rejected[reason!] ?? 0)).toBe(1);
         expect(stored(after)).toBe(stored(before));
     }
+  });
+
+  it("stored the RFC 8428 style packs under the device of the SenML name, in the catalogue's units", async () => {
+    const { rows } = await server.pool.query<{ metric: string; value: number }>(
+      `SELECT m.name AS metric, t.value FROM telemetry t JOIN devices d ON d.key = t.device_key JOIN metrics m ON m.id = t.metric_id
+        WHERE d.id = 'mt-ws-05' ORDER BY m.name, t.time`,
+    );
+    expect(rows.map((r) => [r.metric, r.value])).toEqual([
+      ['humidity', 81],
+      ['temperature', 27.9],
+      ['temperature', 28.1],
+      ['voltage', 3.29],
+      ['voltage', 3.281],
+      ['voltage', 120.1],
+    ]);
   });
 });
