@@ -133,6 +133,17 @@ describe('bad input answers 4xx naming the field, and is audited', () => {
     await audited(400, (d) => d === null);
   });
 
+  it('answers 415 to a body in a charset it cannot read, and audits the attempt', async () => {
+    const res = await fetch(`${server.baseUrl}/api/devices`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=klingon' },
+      body: JSON.stringify({ id: 'klingon', ...station }),
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as ApiErrorBody).message).toContain('KLINGON');
+    await audited(415);
+  });
+
   it('still takes a good device after all that', async () => {
     const res = await call<ProvisionedDeviceDto>('POST', '/api/devices', { id: 'fine', ...station, metadata: { note: 'line one\nline two\ttabbed' } });
     expect(res.status).toBe(201);
