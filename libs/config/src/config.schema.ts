@@ -179,6 +179,8 @@ export const configSchema = z.object({
   STORAGE_RETENTION_DAYS: z.coerce.number({ error: 'must be a number of days' }).int().min(0).default(0),
   /** TimescaleDB only: telemetry chunks older than this many days are compressed. */
   STORAGE_COMPRESS_AFTER_DAYS: positiveInt(7),
+  /** Plain PostgreSQL: telemetry partitions this many days old are packed; 0 never; unset: a day past INGEST_MAX_AGE_S. */
+  STORAGE_PACK_AFTER_DAYS: z.coerce.number({ error: 'must be a number of days' }).int().min(0).optional(),
   /** How often partitions are made ahead and old ones dropped. */
   STORAGE_MAINTENANCE_S: positiveInt(3600),
   /** Plain PostgreSQL: how often the rollups take in the newest samples and recompute late samples' buckets. */
@@ -198,6 +200,14 @@ const checkedSchema = configSchema.superRefine((c, ctx) => {
   if ((c.IOC_ADMIN_USERNAME === undefined) !== (c.IOC_ADMIN_PASSWORD === undefined)) {
     const missing = c.IOC_ADMIN_USERNAME === undefined ? 'IOC_ADMIN_USERNAME' : 'IOC_ADMIN_PASSWORD';
     ctx.addIssue({ code: 'custom', path: [missing], message: 'set IOC_ADMIN_USERNAME and IOC_ADMIN_PASSWORD together' });
+  }
+  // Nor may packing take a partition that a late sample can still be written into.
+  if (c.STORAGE_PACK_AFTER_DAYS && c.STORAGE_PACK_AFTER_DAYS * 86_400 < c.INGEST_MAX_AGE_S + 86_400) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['STORAGE_PACK_AFTER_DAYS'],
+      message: `must be 0 (never) or at least a day beyond INGEST_MAX_AGE_S (${Math.ceil(c.INGEST_MAX_AGE_S / 86_400) + 1} days or more)`,
+    });
   }
   // Late samples are accepted for INGEST_MAX_AGE_S: retention must not drop what may still arrive.
   if (c.STORAGE_RETENTION_DAYS > 0 && c.STORAGE_RETENTION_DAYS * 86_400 <= c.INGEST_MAX_AGE_S + 86_400) {

@@ -3,6 +3,7 @@ import type { HealthDto } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { Database } from '@ioc/database';
 import { PartitionMaintainer } from './engine/partition-maintainer';
+import { packSettings, TelemetryPacker } from './engine/packer';
 import { RollupRefresher } from './engine/rollup-refresher';
 import { STORAGE_ENGINE, type StorageEngine } from './engine/storage-engine';
 import { storageSettings, type StorageSettings } from './engine/storage-settings';
@@ -52,6 +53,7 @@ export class StorageMaintenanceService implements OnModuleInit, OnModuleDestroy 
     // Rounds after a backfill run for minutes: the pool of long work, not that of requests.
     const maintainer = new PartitionMaintainer(db.maintenancePool, this.settings);
     const refresher = new RollupRefresher(db.maintenancePool, this.settings.rollupSettleMs);
+    const packer = new TelemetryPacker(db.maintenancePool, packSettings(config));
     this.partitions = new Periodic(() =>
       maintainer
         .run()
@@ -60,7 +62,12 @@ export class StorageMaintenanceService implements OnModuleInit, OnModuleDestroy 
             this.logger.log(`partitions made: ${report.created.join(', ') || 'none'}; dropped: ${report.dropped.join(', ') || 'none'}`);
           }
         })
-        .catch((err: Error) => this.logger.error(`partition maintenance failed: ${err.message}`)),
+        .catch((err: Error) => this.logger.error(`partition maintenance failed: ${err.message}`))
+        .then(() => packer.run())
+        .then((report) => {
+          if (report.packed.length > 0) this.logger.log(`packed: ${report.packed.join(', ')} (${report.samples} samples)`);
+        })
+        .catch((err: Error) => this.logger.error(`packing failed: ${err.message}`)),
     );
     // A database outage fails every round: one line when it starts failing, one when it is over.
     this.rollups = new Periodic(() =>

@@ -9,8 +9,8 @@ const PARTITIONED = [
   { table: 'device_events', key: 'time' },
 ] as const;
 
-// Any constant works; it only has to be the same on every node.
-const MAINTENANCE_LOCK = 4_771_205;
+// Any constant works; it only has to be the same on every node. The packer takes it too.
+export const MAINTENANCE_LOCK = 4_771_205;
 
 export interface MaintenanceReport {
   created: string[];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { BucketResolution, DeviceKind, MetricName } from '@ioc/contracts';
 import { Database } from '@ioc/database';
+import { PACKED_TIME, PACKED_VALUE, UNNEST_PACKED } from '../engine/packer';
 
 /** Microsecond text: exact keyset positions for cursors. */
 const CURSOR_TIME = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
@@ -8,17 +9,21 @@ const CURSOR_TIME = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /**
- * History reads. They name only `telemetry`, `telemetry_latest`, `telemetry_1m`, `telemetry_1h`,
- * `telemetry_area_1h` and `telemetry_rollup_state`: partitioned tables and rollup tables kept by
- * the server on plain PostgreSQL; hypertables, continuous aggregates (and a view over one) on
- * TimescaleDB. The same SQL on both engines.
+ * History reads. They name only `telemetry`, `telemetry_packed`, `telemetry_latest`,
+ * `telemetry_1m`, `telemetry_1h`, `telemetry_area_1h`, `telemetry_rollup_state` and
+ * `telemetry_pack_state`: partitioned tables and rollup tables kept by the server on plain
+ * PostgreSQL; hypertables, continuous aggregates (and a view over one) on TimescaleDB, where
+ * nothing is packed. The same SQL on both engines.
  *
  * A rollup holds the samples before `materialized` (migration 0010); the samples from then on are
  * read from `telemetry` as rollup rows of one sample each, so a read sees every stored sample. On
- * TimescaleDB `materialized` is 'infinity': its aggregates are real-time already.
+ * TimescaleDB `materialized` is 'infinity': its aggregates are real-time already. Old samples may
+ * be packed (migration 0014): raw reads take them from `telemetry_packed` too, and minutes of a
+ * packed range come from the packed samples, their 1-minute rollup being gone.
  */
 const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
 const MATERIALIZED = '(SELECT materialized FROM telemetry_rollup_state)';
+const PACKED = '(SELECT packed FROM telemetry_pack_state)';
 // $3 from, $4 to, $5 the time zone (days only). Days are local midnight to local midnight,
 // stepped on local time so a DST day has its 23 or 25 hours.
 const FIRST_BUCKET: Record<BucketResolution, string> = {
@@ -54,12 +59,31 @@ const AREA_DEVICE_KEYS = (alias: string) =>
 const IN_RANGE = (alias: string, time: string, resolution: BucketResolution) =>
   `${alias}.metric_id IN (SELECT id FROM wanted) AND ${alias}.${time} >= ${FIRST_BUCKET[resolution]} AND ${alias}.${time} < $4::timestamptz`;
 
-/** Rows of a per-device rollup (telemetry_1m, telemetry_1h), then the newer samples as rows of one sample. */
+/**
+ * Packed samples with their time and value, of the hours that hold [$3 or `after`, $4): the
+ * caller bounds the times exactly.
+ */
+const packedSamples = (where: (alias: string) => string, metrics: string, after = '$3::timestamptz') => `
+  SELECT p.device_key, p.metric_id, ${PACKED_TIME('p', 's')} AS time, ${PACKED_VALUE('p', 's')} AS value
+    FROM telemetry_packed p CROSS JOIN LATERAL ${UNNEST_PACKED('p', 's')}
+   WHERE ${where('p')} AND p.metric_id IN (${metrics})
+     AND p.hour >= date_bin(INTERVAL '1 hour', ${after}, ${ORIGIN}) AND p.hour < $4::timestamptz`;
+
+/**
+ * Rows of a per-device rollup (telemetry_1m, telemetry_1h), then the newer samples as rows of one
+ * sample. Minutes of a packed range: the packed samples as rows of one sample, and no row of
+ * telemetry_1m (one left behind until the packer drops it would count twice).
+ */
 const deviceRollupRows = (table: string, where: (alias: string) => string) => (resolution: BucketResolution) => `
   SELECT r.bucket, r.device_key, r.metric_id, r.min, r.max, r.sum, r.count, r.last, r.last_time
     FROM ${table} r
    WHERE ${where('r')} AND ${IN_RANGE('r', 'bucket', resolution)} AND r.bucket < ${MATERIALIZED}
-  UNION ALL
+     ${resolution === '1m' ? `AND NOT r.bucket <@ ${PACKED}` : ''}
+  UNION ALL${resolution === '1m' ? `
+  SELECT date_bin(INTERVAL '1 minute', u.time, ${ORIGIN}), u.device_key, u.metric_id, u.value, u.value, u.value, 1, u.value, u.time
+    FROM (${packedSamples(where, 'SELECT id FROM wanted')}) u
+   WHERE u.time >= ${FIRST_BUCKET['1m']} AND u.time < $4::timestamptz
+  UNION ALL` : ''}
   SELECT date_bin(${ROLLUP_STEP[resolution]}, t.time, ${ORIGIN}), t.device_key, t.metric_id, t.value, t.value, t.value, 1, t.value, t.time
     FROM telemetry t
    WHERE ${where('t')} AND ${IN_RANGE('t', 'time', resolution)} AND t.time >= ${MATERIALIZED}`;
@@ -179,11 +203,17 @@ export class HistoryRepository {
     limit: number,
   ): Promise<RawRow[]> {
     const { rows } = await this.db.pool.query<RawRow>(
-      `SELECT to_char(t.time AT TIME ZONE 'UTC', ${ISO_MS}) AS t,
+      `WITH wanted AS (SELECT id, name FROM metrics WHERE name = ANY ($2::text[]))
+       SELECT to_char(t.time AT TIME ZONE 'UTC', ${ISO_MS}) AS t,
               to_char(t.time AT TIME ZONE 'UTC', ${CURSOR_TIME}) AS cursor_time,
               m.name AS metric, t.metric_id, t.value
-         FROM telemetry t JOIN metrics m ON m.id = t.metric_id
-        WHERE t.device_key = $1 AND m.name = ANY ($2::text[]) AND t.time >= $3 AND t.time < $4
+         FROM (SELECT time, metric_id, value FROM telemetry
+                WHERE device_key = $1::int AND metric_id IN (SELECT id FROM wanted)
+               UNION ALL
+               SELECT time, metric_id, value FROM (${packedSamples(DEVICE_KEY, 'SELECT id FROM wanted', 'greatest($3::timestamptz, $5::timestamptz)')}) u
+              ) t
+         JOIN wanted m ON m.id = t.metric_id
+        WHERE t.time >= $3::timestamptz AND t.time < $4::timestamptz
           AND ($5::timestamptz IS NULL OR (t.time, t.metric_id) > ($5::timestamptz, $6::smallint))
         ORDER BY t.time, t.metric_id
         LIMIT $7`,
