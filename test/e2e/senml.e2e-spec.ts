@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { ApiErrorBody, DeadLetterDto, DeviceDto, HealthDto, MetricDto, ProvisionedDeviceDto, RuleDto } from '@ioc/contracts';
-import { startTestServer, type TestServer } from '../support/test-server';
-import { api, eventually, provisionDevice } from '../support/clients';
+import { createScratchDatabase, startTestServer, type TestServer } from '../support/test-server';
+import { api, connectDevice, eventually, provisionDevice } from '../support/clients';
 
 jest.setTimeout(60_000);
 
@@ -212,5 +212,45 @@ describe('SenML packs of RFC 8428 devices', () => {
       await call('POST', '/api/metrics', { name: 'current', unit: 'A', kinds: ['street_light'] });
       expect((await call('POST', '/api/rules', { ...rule, metric: 'current' })).status).toBe(201);
     });
+  });
+});
+
+describe('the metric catalogue and SenML names across a restart', () => {
+  it('keeps an added metric and the SenML names of devices, and ingest uses them at once after the start', async () => {
+    const database = await createScratchDatabase();
+    try {
+      let server = await startTestServer({}, { database });
+      let token = (await server.session('admin')).accessToken;
+      await api(server.baseUrl, 'POST', '/api/metrics', { name: 'voltage', unit: 'V', kinds: ['street_light'] }, token);
+      const created = await api<ProvisionedDeviceDto>(
+        server.baseUrl, 'POST', '/api/devices',
+        { id: 'mt-sl-80', kind: 'street_light', name: 'x', lat: 10.36, lng: 106.36, senmlNames: ['urn:dev:ow:10e2073a01080080'] }, token,
+      );
+      await server.close();
+
+      server = await startTestServer({}, { database });
+      try {
+        token = (await server.session('admin')).accessToken;
+        const metrics = await api<MetricDto[]>(server.baseUrl, 'GET', '/api/metrics', undefined, token);
+        expect(metrics.body.find((m) => m.name === 'voltage')).toEqual({ name: 'voltage', unit: 'V', precision: 1, kinds: ['street_light'], builtIn: false });
+        const clash = await api(server.baseUrl, 'PUT', '/api/devices/mt-sl-81', { kind: 'street_light', name: 'x', lat: 10.36, lng: 106.36, senmlNames: ['urn:dev:ow:10e2073a01080080'] }, token);
+        expect(clash.status).toBe(409);
+        const { username, password } = created.body.credentials;
+        const client = await connectDevice(server.mqttUrl, 'mt-sl-80', { username, password });
+        await client.publishAsync('ioc/v1/mt-sl-80/telemetry', JSON.stringify([{ bn: 'urn:dev:ow:10e2073a01080080:', n: 'voltage', u: 'V', v: 229.5 }]), { qos: 1 });
+        await client.endAsync();
+        const value = await eventually(async () => {
+          const { rows } = await server.pool.query<{ value: number }>(
+            `SELECT t.value FROM telemetry t JOIN metrics m ON m.id = t.metric_id WHERE m.name = 'voltage'`,
+          );
+          return rows[0]?.value;
+        });
+        expect(value).toBe(229.5);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await database.drop();
+    }
   });
 });
