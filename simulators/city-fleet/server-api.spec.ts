@@ -11,7 +11,7 @@ const log = pino({ level: 'silent' });
 const HEALTH: HealthDto = {
   status: 'ok',
   version: 'test',
-  database: { mode: 'embedded', up: true, engine: 'PostgreSQL 17', timescaledb: false, timescaledbVersion: null, partitioning: 'declarative', rollups: null },
+  database: { mode: 'embedded', up: true, engine: 'PostgreSQL 17', timescaledb: false, timescaledbVersion: null, partitioning: 'declarative', rollups: null, failingJobs: null },
   ingest: { messages: 0, accepted: 0, refused: 0, samples: 0, events: 0, rejected: {}, pauses: 0 },
   spool: null,
   mqtt: { mode: 'embedded', connected: true, port: 1883, wsPort: 8883 },

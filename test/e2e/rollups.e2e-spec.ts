@@ -1,9 +1,10 @@
 import { Pool } from 'pg';
 import type { DeviceSeriesDto } from '@ioc/contracts';
-import { RollupRefresher } from '../../libs/storage/src/engine/rollup-refresher';
+import { readRollupState, RollupRefresher } from '../../libs/storage/src/engine/rollup-refresher';
 import { createScratchDatabase, startTestServer, type ScratchDatabase, type TestServer } from '../support/test-server';
 import { api } from '../support/clients';
 import { insertSamples } from '../support/samples';
+import { describePlain } from '../support/engine';
 
 jest.setTimeout(90_000);
 
@@ -44,7 +45,8 @@ async function compare(pool: Pool): Promise<Record<keyof typeof TRUTH, { rows: n
   return result;
 }
 
-describe('rollups materialized off the write path (plain PostgreSQL)', () => {
+// TimescaleDB keeps its rollups as continuous aggregates: timescale.e2e-spec.ts.
+describePlain('rollups materialized off the write path (plain PostgreSQL)', () => {
   let database: ScratchDatabase;
   let server: TestServer;
   let pool: Pool;
@@ -52,8 +54,10 @@ describe('rollups materialized off the write path (plain PostgreSQL)', () => {
   let token: string;
   let start: number;
 
-  const state = async () =>
-    (await pool.query<{ threshold: Date; materialized: Date }>('SELECT threshold, materialized FROM telemetry_rollup_state')).rows[0];
+  const state = async () => {
+    const { threshold, materialized } = await readRollupState(pool);
+    return { threshold: threshold!, materialized: materialized! };
+  };
   /** Two rounds at `now`: the first raises the threshold, the second materializes up to it. */
   const refreshAt = async (now: number) => {
     await refresher.run(now);

@@ -5,6 +5,7 @@ import { createScratchDatabase, startTestServer, type ScratchDatabase, type Test
 import { api, connectDevice, eventually } from '../support/clients';
 import { relationsRead } from '../support/query-plans';
 import { insertSamples } from '../support/samples';
+import { describePlain, itPlain } from '../support/engine';
 
 jest.setTimeout(90_000);
 
@@ -21,7 +22,8 @@ async function partitions(pool: Pool, table: string): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-describe('time-series storage on plain PostgreSQL', () => {
+// What TimescaleDB does instead of partitions, a refresher and retention rounds: timescale.e2e-spec.ts.
+describe('time-series storage', () => {
   let server: TestServer;
   let token: string;
   let device: MqttClient;
@@ -38,7 +40,7 @@ describe('time-series storage on plain PostgreSQL', () => {
     await server?.close();
   });
 
-  it('says which engine and layout it uses', async () => {
+  itPlain('says which engine and layout it uses', async () => {
     const health = (await api<HealthDto>(server.baseUrl, 'GET', '/api/health')).body;
     expect(health.database).toMatchObject({ timescaledb: false, timescaledbVersion: null, partitioning: 'declarative' });
     expect(health.database.engine).toMatch(/^PostgreSQL \d+/);
@@ -47,7 +49,23 @@ describe('time-series storage on plain PostgreSQL', () => {
     expect(Date.now() - Date.parse(health.database.rollups!.upTo)).toBeLessThan(60_000);
   });
 
-  it('makes partitions ahead and writes and reads through the one that holds the time', async () => {
+  itPlain('is degraded while the rollup refresh fails, and ok again once it works', async () => {
+    const health = async () => (await api<HealthDto>(server.baseUrl, 'GET', '/api/health')).body;
+    // Every round raises the threshold: a trigger that refuses the update fails the rounds.
+    await server.pool.query(`CREATE FUNCTION refuse_threshold() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'threshold refused by the test'; END $$`);
+    await server.pool.query('CREATE TRIGGER refuse BEFORE UPDATE ON telemetry_rollup_state FOR EACH ROW EXECUTE FUNCTION refuse_threshold()');
+    try {
+      const failing = await eventually(async () => ((await health()).database.rollups?.failing ? health() : undefined));
+      expect(failing.status).toBe('degraded');
+    } finally {
+      await server.pool.query('DROP TRIGGER refuse ON telemetry_rollup_state');
+    }
+    const working = await eventually(async () => ((await health()).database.rollups?.failing === false ? health() : undefined));
+    expect(working.status).toBe('ok');
+  });
+
+  itPlain('makes partitions ahead and writes and reads through the one that holds the time', async () => {
     const now = Date.now();
     const ahead = [0, 1, 2, 3].map((d) => partitionOf('telemetry', now + d * DAY));
     for (const table of ['telemetry', 'telemetry_1m', 'device_events']) {
@@ -113,7 +131,7 @@ describe('time-series storage on plain PostgreSQL', () => {
     expect(Number(rows[0].count)).toBeGreaterThanOrEqual(4);
   });
 
-  it('moves samples that landed in the default partition into a partition of their own', async () => {
+  itPlain('moves samples that landed in the default partition into a partition of their own', async () => {
     const old = dayStart(Date.now()) - 5 * DAY + 3_600_000;
     await insertSamples(server.pool, 'mt-wl-st', 'water_level', [[old, 0.5]]);
     const name = partitionOf('telemetry', old);
@@ -126,7 +144,7 @@ describe('time-series storage on plain PostgreSQL', () => {
   });
 });
 
-describe('retention on plain PostgreSQL', () => {
+describePlain('retention on plain PostgreSQL', () => {
   const settings = { STORAGE_RETENTION_DAYS: '3', INGEST_MAX_AGE_S: '3600' };
   let database: ScratchDatabase;
   let server: TestServer;

@@ -24,11 +24,14 @@ export class HealthController {
   async health(): Promise<HealthDto> {
     const databaseUp = await this.db.ping();
     const rollups = databaseUp ? await this.maintenance.rollupStatus().catch(() => null) : null;
+    const failingJobs = databaseUp ? await this.maintenance.failingJobs().catch(() => null) : null;
+    // Rollups that stopped refreshing, or a TimescaleDB job that failed, leave reads stale or storage growing.
+    const storageKept = !rollups?.failing && !failingJobs?.length;
     const mqtt = this.mqtt?.status() ?? null;
     const spool = this.ingest?.health() ?? null;
     const writing = spool ? spool.databaseWritable && !spool.paused : true;
     return {
-      status: databaseUp && writing && (mqtt?.connected ?? true) ? 'ok' : 'degraded',
+      status: databaseUp && writing && storageKept && (mqtt?.connected ?? true) ? 'ok' : 'degraded',
       version,
       database: {
         mode: this.db.info.mode,
@@ -38,6 +41,7 @@ export class HealthController {
         timescaledbVersion: this.storage.timescaledbVersion,
         partitioning: this.storage.partitioning,
         rollups,
+        failingJobs,
       },
       ingest: this.ingest?.counters ?? null,
       spool,

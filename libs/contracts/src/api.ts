@@ -302,9 +302,24 @@ export interface HealthDto {
       upTo: string;
       /** Late samples stored and not yet recomputed into the rollups, one entry per device and write. */
       lateWaiting: number;
-      /** The last refresh round failed (the error is logged). */
+      /** The last refresh round failed (the error is logged); the status is degraded. */
       failing: boolean;
     } | null;
+    /**
+     * TimescaleDB: the storage's background jobs (aggregate refresh, compression, retention)
+     * whose last scheduled run failed; any makes the status degraded. Null on plain PostgreSQL.
+     */
+    failingJobs: {
+      id: number;
+      /** e.g. "policy_refresh_continuous_aggregate" */
+      job: string;
+      /** The table or continuous aggregate it works on. */
+      relation: string;
+      /** ISO-8601: when the failed run started. */
+      failedAt: string | null;
+      /** The error of its last failed run. */
+      error: string | null;
+    }[] | null;
   };
   /** Messages handled since start, and dead letters by reason; null without the ingest role. */
   ingest: {

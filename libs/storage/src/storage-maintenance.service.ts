@@ -4,9 +4,10 @@ import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { Database } from '@ioc/database';
 import { PartitionMaintainer } from './engine/partition-maintainer';
 import { packSettings, TelemetryPacker } from './engine/packer';
-import { RollupRefresher } from './engine/rollup-refresher';
+import { readRollupState, RollupRefresher } from './engine/rollup-refresher';
 import { STORAGE_ENGINE, type StorageEngine } from './engine/storage-engine';
 import { storageSettings, type StorageSettings } from './engine/storage-settings';
+import { failingJobs } from './engine/timescale-layout';
 
 /** One background job: a round at a time, a round already under way is awaited instead. */
 class Periodic {
@@ -93,10 +94,14 @@ export class StorageMaintenanceService implements OnModuleInit, OnModuleDestroy 
   /** How far the rollups are materialized; null where the engine keeps them itself. */
   async rollupStatus(): Promise<HealthDto['database']['rollups']> {
     if (this.engine.timescaledb) return null;
-    const { rows } = await this.db.pool.query<{ materialized: Date; late: number }>(
-      `SELECT materialized, (SELECT count(*)::int FROM telemetry_rollup_invalidations) AS late FROM telemetry_rollup_state`,
-    );
-    return { upTo: rows[0].materialized.toISOString(), lateWaiting: rows[0].late, failing: this.rollupsFailing };
+    const state = await readRollupState(this.db.pool);
+    if (!state.materialized) return null;
+    return { upTo: state.materialized.toISOString(), lateWaiting: state.lateWaiting, failing: this.rollupsFailing };
+  }
+
+  /** TimescaleDB: the storage's jobs whose last scheduled run failed; null on plain PostgreSQL. */
+  async failingJobs(): Promise<HealthDto['database']['failingJobs']> {
+    return this.engine.timescaledb ? failingJobs(this.db.pool) : null;
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -117,8 +117,30 @@ const REDO_AREA_HOURS = `
   ON CONFLICT (area_id, metric_id, bucket) DO UPDATE
     SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count, devices = excluded.devices`;
 
+/**
+ * A timestamptz that may be 'infinity': pg gives ±infinity as the numbers ±Infinity, not as
+ * Dates. Null for those.
+ */
+export const finiteTime = (value: Date | number): Date | null => (typeof value === 'number' ? null : value);
+
+export interface RollupState {
+  /** Samples stored before this are late. Null on TimescaleDB, whose aggregates need no refresher. */
+  threshold: Date | null;
+  /** Samples before this are in the rollups. Null on TimescaleDB. */
+  materialized: Date | null;
+  /** Late samples not yet recomputed, one entry per device and write. */
+  lateWaiting: number;
+}
+
+export async function readRollupState(db: Pool | PoolClient): Promise<RollupState> {
+  const { rows } = await db.query<{ threshold: Date | number; materialized: Date | number; late: number }>(
+    `SELECT threshold, materialized, (SELECT count(*)::int FROM telemetry_rollup_invalidations) AS late FROM telemetry_rollup_state`,
+  );
+  return { threshold: finiteTime(rows[0].threshold), materialized: finiteTime(rows[0].materialized), lateWaiting: rows[0].late };
+}
+
 export interface RefreshReport {
-  /** False when another node holds the refresh. */
+  /** False when another node holds the refresh, or the engine keeps the rollups itself. */
   ran: boolean;
   /** Samples before this are in the rollups. */
   materialized: Date | null;
@@ -145,6 +167,7 @@ export class RollupRefresher {
       if (!rows[0].locked) return { ran: false, materialized: null, recomputedDevices: 0 };
       try {
         const materialized = await this.materialize(client);
+        if (!materialized) return { ran: false, materialized: null, recomputedDevices: 0 };
         const recomputedDevices = await this.recompute(client, materialized);
         await this.raiseThreshold(client, now);
         return { ran: true, materialized, recomputedDevices };
@@ -156,10 +179,11 @@ export class RollupRefresher {
     }
   }
 
-  private async materialize(client: PoolClient): Promise<Date> {
+  /** How far the rollups are materialized now; null where nothing is (TimescaleDB's layout). */
+  private async materialize(client: PoolClient): Promise<Date | null> {
     // Settled: every transaction running when the snapshot was taken has ended. The first test
     // needs no per-transaction status (which an old snapshot could no longer give).
-    const { rows } = await client.query<{ threshold: Date; materialized: Date; settled: boolean }>(
+    const { rows } = await client.query<{ threshold: Date | number; materialized: Date | number; settled: boolean }>(
       `SELECT threshold, materialized,
               snapshot_of = threshold AND CASE
                 WHEN pg_snapshot_xmax(threshold_snapshot) <= pg_snapshot_xmin(pg_current_snapshot()) THEN true
@@ -168,18 +192,19 @@ export class RollupRefresher {
               END AS settled
          FROM telemetry_rollup_state`,
     );
-    const state = rows[0];
-    if (!state.settled || state.materialized >= state.threshold) return state.materialized;
-    await this.summarizeNewPages(client, state.materialized);
+    const [threshold, materialized] = [finiteTime(rows[0].threshold), finiteTime(rows[0].materialized)];
+    if (!threshold || !materialized) return null;
+    if (!rows[0].settled || materialized >= threshold) return materialized;
+    await this.summarizeNewPages(client, materialized);
     await inTransaction(client, async () => {
       await client.query(ONE_PROCESS);
       // The range is the newest seconds of a table in time order: the BRIN index finds their
       // pages, where a fresh partition without statistics would be read whole.
       await client.query('SET LOCAL enable_seqscan = off');
-      await client.query(MATERIALIZE, [state.materialized, state.threshold]);
-      await client.query('UPDATE telemetry_rollup_state SET materialized = $1', [state.threshold]);
+      await client.query(MATERIALIZE, [materialized, threshold]);
+      await client.query('UPDATE telemetry_rollup_state SET materialized = $1', [threshold]);
     });
-    return state.threshold;
+    return threshold;
   }
 
   /**

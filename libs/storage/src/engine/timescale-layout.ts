@@ -1,9 +1,10 @@
 import type { Pool } from 'pg';
+import type { HealthDto } from '@ioc/contracts';
 import { interval, type StorageSettings } from './storage-settings';
 
 /**
  * The TimescaleDB layout, made from the plain one of migration 0006 at start-up and re-applied
- * at every start (policies follow the settings): hypertables instead of partitioned tables,
+ * at every start (policies follow the settings, and keep their jobs): hypertables instead of partitioned tables,
  * continuous aggregates under the rollups' names instead of tables kept by the server, and the
  * area rollup (migration 0008) as a view over the hourly aggregate.
  */
@@ -78,12 +79,16 @@ export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings
     }
     // The refresh window reaches back as far as late samples are accepted, and stays inside the
     // retention (the configuration checks it), so dropping raw chunks never empties old buckets.
-    await pool.query('SELECT remove_continuous_aggregate_policy($1::regclass, if_exists => true)', [r.view]);
-    await pool.query(
-      `SELECT add_continuous_aggregate_policy($1::regclass, start_offset => $2::interval,
-              end_offset => $3::interval, schedule_interval => $4::interval)`,
-      [r.view, interval(settings.lateWindowMs + 3 * r.endOffsetMs), interval(r.endOffsetMs), interval(r.scheduleMs)],
-    );
+    const window = { start: interval(settings.lateWindowMs + 3 * r.endOffsetMs), end: interval(r.endOffsetMs) };
+    await ensurePolicy(pool, 'policy_refresh_continuous_aggregate', r.view, {
+      add: [
+        `SELECT add_continuous_aggregate_policy($1::regclass, start_offset => $2::interval,
+                end_offset => $3::interval, schedule_interval => $4::interval)`,
+        [r.view, window.start, window.end, interval(r.scheduleMs)],
+      ],
+      config: { start_offset: window.start, end_offset: window.end },
+      schedule: interval(r.scheduleMs),
+    });
   }
   const { rows: area } = await pool.query<{ relkind: string }>(
     `SELECT relkind FROM pg_class WHERE relname = 'telemetry_area_1h' AND relnamespace = 'public'::regnamespace`,
@@ -104,20 +109,75 @@ export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings
                                   timescaledb.compress_orderby = 'time DESC')`,
     );
   }
-  await pool.query(`SELECT remove_compression_policy('telemetry', if_exists => true)`);
-  await pool.query(`SELECT add_compression_policy('telemetry', compress_after => $1::interval)`, [
-    interval(settings.compressAfterDays * 86_400_000),
-  ]);
+  const compressAfter = interval(settings.compressAfterDays * 86_400_000);
+  await ensurePolicy(pool, 'policy_compression', 'telemetry', {
+    add: [`SELECT add_compression_policy('telemetry', compress_after => $1::interval)`, [compressAfter]],
+    config: { compress_after: compressAfter },
+  });
 
   for (const relation of ['telemetry', 'device_events', 'telemetry_1m']) {
-    await pool.query('SELECT remove_retention_policy($1::regclass, if_exists => true)', [relation]);
-    if (settings.retentionDays > 0) {
-      await pool.query('SELECT add_retention_policy($1::regclass, drop_after => $2::interval)', [
-        relation,
-        interval(settings.retentionDays * 86_400_000),
-      ]);
+    if (settings.retentionDays === 0) {
+      await pool.query('SELECT remove_retention_policy($1::regclass, if_exists => true)', [relation]);
+      continue;
     }
+    const dropAfter = interval(settings.retentionDays * 86_400_000);
+    await ensurePolicy(pool, 'policy_retention', relation, {
+      add: ['SELECT add_retention_policy($1::regclass, drop_after => $2::interval)', [relation, dropAfter]],
+      config: { drop_after: dropAfter },
+    });
   }
+}
+
+interface PolicySpec {
+  /** The statement that adds the policy, and its parameters. */
+  add: [string, unknown[]];
+  /** Intervals of the job's config, by key. */
+  config: Record<string, string>;
+  schedule?: string;
+}
+
+/**
+ * Adds a policy only when the relation has none, and otherwise brings the job's settings to the
+ * configured ones with alter_job: the job keeps its id and run history, and no start leaves a
+ * relation without its policy.
+ */
+async function ensurePolicy(pool: Pool, proc: string, relation: string, spec: PolicySpec): Promise<void> {
+  const { rows } = await pool.query<{ id: number }>(
+    `SELECT job_id AS id FROM timescaledb_information.jobs
+      WHERE proc_name = $1 AND hypertable_schema = 'public' AND hypertable_name = $2`,
+    [proc, relation],
+  );
+  if (rows.length === 0) {
+    await pool.query(...spec.add);
+    return;
+  }
+  // Built in SQL, so the intervals have the text form TimescaleDB stores and an unchanged job is left alone.
+  await pool.query(
+    `WITH wanted AS (
+       SELECT j.job_id, j.config || (SELECT jsonb_object_agg(k, v::interval) FROM unnest($2::text[], $3::text[]) AS x(k, v)) AS config,
+              coalesce($4::interval, j.schedule_interval) AS schedule
+         FROM timescaledb_information.jobs j WHERE j.job_id = $1
+     )
+     SELECT alter_job(w.job_id, config => w.config, schedule_interval => w.schedule)
+       FROM wanted w JOIN timescaledb_information.jobs j USING (job_id)
+      WHERE w.config <> j.config OR w.schedule <> j.schedule_interval`,
+    [rows[0].id, Object.keys(spec.config), Object.values(spec.config), spec.schedule ?? null],
+  );
+}
+
+/** The storage's jobs whose last scheduled run failed, with the error of that run. */
+export async function failingJobs(pool: Pool): Promise<NonNullable<HealthDto['database']['failingJobs']>> {
+  const { rows } = await pool.query<{ id: number; job: string; relation: string; failed_at: string | null; error: string | null }>(
+    `SELECT j.job_id AS id, j.proc_name AS job, j.hypertable_name AS relation,
+            to_char(s.last_run_started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS failed_at,
+            (SELECT e.err_message FROM timescaledb_information.job_errors e
+              WHERE e.job_id = j.job_id ORDER BY e.start_time DESC LIMIT 1) AS error
+       FROM timescaledb_information.jobs j
+       JOIN timescaledb_information.job_stats s ON s.job_id = j.job_id
+      WHERE j.hypertable_schema = 'public' AND s.last_run_status = 'Failed'
+      ORDER BY j.job_id`,
+  );
+  return rows.map((r) => ({ id: r.id, job: r.job, relation: r.relation, failedAt: r.failed_at, error: r.error }));
 }
 
 /** A partitioned table of the plain layout becomes a hypertable of the same name, rows kept. */
