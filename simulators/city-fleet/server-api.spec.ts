@@ -14,7 +14,7 @@ const HEALTH: HealthDto = {
   database: { mode: 'embedded', up: true, engine: 'PostgreSQL 17', timescaledb: false, timescaledbVersion: null, partitioning: 'declarative', rollups: null, failingJobs: null },
   ingest: { messages: 0, accepted: 0, refused: 0, samples: 0, events: 0, rejected: {}, pauses: 0 },
   spool: null,
-  mqtt: { mode: 'embedded', connected: true, port: 1883, wsPort: 8883 },
+  mqtt: { mode: 'embedded', connected: true, port: 1883, wsPort: 8883, refused: { logins: 0, publishes: 0, oversize: 0 } },
   roles: ['ingest', 'api', 'realtime'],
 };
 

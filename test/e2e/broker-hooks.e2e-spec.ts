@@ -1,4 +1,4 @@
-import type { BrokerHookResult, ProvisionedDeviceDto } from '@ioc/contracts';
+import type { BrokerHookResult, HealthDto, ProvisionedDeviceDto } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { api } from '../support/clients';
 
@@ -54,9 +54,43 @@ describe('HTTP authentication and authorization for an external broker', () => {
     expect((await hook('auth', { clientid: 'a' }, '')).status).toBe(401);
   });
 
-  it('refuses a malformed question with 400', async () => {
+  it.each([
+    ['auth', { clientid: 42 }],
+    ['acl', { clientid: 'mt-noise-01', topic: 'x', action: 'delete' }],
+    ['acl', 'not json at all'],
+  ])('answers a caller without the token 401 before looking at its question (%s, %j)', async (path, body) => {
+    for (const token of ['', 'wrong-token']) {
+      const res = await hook(path, body, token);
+      expect(res).toMatchObject({ status: 401, body: { message: 'broker hook token missing or wrong' } });
+    }
+  });
+
+  it('refuses a malformed question from the broker with 400', async () => {
     const res = await hook('acl', { clientid: 'mt-noise-01', topic: 'x', action: 'delete' });
     expect(res.status).toBe(400);
     expect(res.body.message).toMatch(/action/);
+    const notJson = await hook('auth', 'not json at all');
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.message).toMatch(/not valid JSON/);
+  });
+});
+
+describe('with an external broker, the refusals the hooks answer are counted in the health', () => {
+  let server: TestServer;
+  const hook = (path: string, body: unknown) => api<BrokerHookResult>(server.baseUrl, 'POST', `/api/mqtt/${path}`, body, HOOK_TOKEN);
+  const refused = async () => (await api<HealthDto>(server.baseUrl, 'GET', '/api/health')).body.mqtt?.refused;
+
+  beforeAll(async () => {
+    // Every role, connected to the machine's Mosquitto (as in external-broker.e2e-spec.ts).
+    server = await startTestServer({ MQTT_HOOK_TOKEN: HOOK_TOKEN, MQTT_URL: process.env.TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883' });
+  });
+  afterAll(() => server?.close());
+
+  it('counts denied logins and denied publishes, not subscriptions', async () => {
+    expect(await refused()).toEqual({ logins: 0, publishes: 0, oversize: 0 });
+    expect((await hook('auth', { clientid: 'nobody', username: 'nobody', password: 'x' })).body).toEqual({ result: 'deny' });
+    expect((await hook('acl', { clientid: 'nobody', username: 'nobody', topic: 'ioc/v1/mt-wl-01/telemetry', action: 'publish' })).body).toEqual({ result: 'deny' });
+    expect((await hook('acl', { clientid: 'nobody', username: 'nobody', topic: '#', action: 'subscribe' })).body).toEqual({ result: 'deny' });
+    expect(await refused()).toEqual({ logins: 1, publishes: 1, oversize: 0 });
   });
 });

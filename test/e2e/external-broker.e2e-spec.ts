@@ -25,7 +25,7 @@ describe('with MQTT_URL set, the server is a client of that broker', () => {
 
   it('reports the external broker in its health', async () => {
     const { body } = await call<HealthDto>('GET', '/api/health');
-    expect(body.mqtt).toEqual({ mode: 'external', connected: true, port: null, wsPort: null });
+    expect(body.mqtt).toEqual({ mode: 'external', connected: true, port: null, wsPort: null, refused: { logins: 0, publishes: 0, oversize: 0 } });
   });
 
   it('stores what a device publishes to the external broker, and its status', async () => {

@@ -30,8 +30,9 @@ export class AuditMiddleware implements NestMiddleware {
 
   use(request: AuthenticatedRequest, response: Response, next: NextFunction): void {
     if (!READS.has(request.method) && !request.originalUrl.startsWith(BROKER_HOOKS)) response.once('finish', () => this.record(request, response.statusCode));
-    // A body the parser refused (too large, not JSON) is answered only now, once it will be audited.
-    next(takeBodyError(request));
+    // A body the parser refused (too large, not JSON) is answered only now, once it will be audited;
+    // on the broker hooks only after the caller proved it is the broker (their guard answers it).
+    next(request.originalUrl.startsWith(BROKER_HOOKS) ? undefined : takeBodyError(request));
   }
 
   private record(request: AuthenticatedRequest, status: number): void {

@@ -281,6 +281,18 @@ export const listDeadLettersQuerySchema = z.strictObject({
 });
 export type ListDeadLettersQuery = z.output<typeof listDeadLettersQuerySchema>;
 
+/**
+ * Since the server started: refused MQTT logins, connections closed for publishing where they may
+ * not, and connections closed for declaring a packet over the size limit. With an external broker,
+ * the refusals the server answered to its hooks (POST /api/mqtt/auth, /api/mqtt/acl); oversize
+ * packets are then the broker's to count.
+ */
+export interface MqttRefusalCounts {
+  logins: number;
+  publishes: number;
+  oversize: number;
+}
+
 export interface HealthDto {
   status: 'ok' | 'degraded';
   version: string;
@@ -355,7 +367,13 @@ export interface HealthDto {
     waiting: number;
   } | null;
   /** null in a process without the ingest role. */
-  mqtt: { mode: 'embedded' | 'external'; connected: boolean; port: number | null; wsPort: number | null } | null;
+  mqtt: {
+    mode: 'embedded' | 'external';
+    connected: boolean;
+    port: number | null;
+    wsPort: number | null;
+    refused: MqttRefusalCounts;
+  } | null;
   roles: string[];
 }
 

@@ -1,6 +1,5 @@
-import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import type { Request } from 'express';
 import {
   brokerAclRequestSchema,
   brokerAuthRequestSchema,
@@ -11,7 +10,9 @@ import {
 } from '@ioc/contracts';
 import { Public } from '@ioc/auth';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
-import { ErrorCode, IocError, secretMatches, sha256Hex, ApiZodBody, ZodValidationPipe } from '@ioc/common';
+import { secretMatches, sha256Hex, ApiZodBody, ZodValidationPipe } from '@ioc/common';
+import { BrokerHookGuard } from './broker-hook.guard';
+import { BrokerRefusals } from './broker-refusals';
 import { DevicesService } from './devices.service';
 
 const allow: BrokerHookResult = { result: 'allow' };
@@ -24,11 +25,13 @@ const deny: BrokerHookResult = { result: 'deny' };
  */
 @Controller('api/mqtt')
 @SkipThrottle()
+@UseGuards(BrokerHookGuard)
 export class BrokerHooksController {
   private readonly server: { username: string; passwordHash: string } | null;
 
   constructor(
     private readonly devices: DevicesService,
+    private readonly refusals: BrokerRefusals,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     const url = config.MQTT_URL ? new URL(config.MQTT_URL) : null;
@@ -41,24 +44,24 @@ export class BrokerHooksController {
   @HttpCode(200)
   @Public()
   @ApiZodBody(brokerAuthRequestSchema)
-  authenticate(
-    @Req() request: Request,
-    @Body(new ZodValidationPipe(brokerAuthRequestSchema)) body: BrokerAuthRequest,
-  ): BrokerHookResult {
-    this.checkBroker(request);
+  authenticate(@Body(new ZodValidationPipe(brokerAuthRequestSchema)) body: BrokerAuthRequest): BrokerHookResult {
     if (this.isServer(body.username, body.password)) return { result: 'allow', is_superuser: true };
-    return this.devices.authenticate(body.clientid, body.username, body.password) ? allow : deny;
+    if (this.devices.authenticate(body.clientid, body.username, body.password)) return allow;
+    this.refusals.count('logins');
+    return deny;
   }
 
   @Post('acl')
   @HttpCode(200)
   @Public()
   @ApiZodBody(brokerAclRequestSchema)
-  authorize(
-    @Req() request: Request,
-    @Body(new ZodValidationPipe(brokerAclRequestSchema)) body: BrokerAclRequest,
-  ): BrokerHookResult {
-    this.checkBroker(request);
+  authorize(@Body(new ZodValidationPipe(brokerAclRequestSchema)) body: BrokerAclRequest): BrokerHookResult {
+    const answer = this.decide(body);
+    if (answer === deny && body.action === 'publish') this.refusals.count('publishes');
+    return answer;
+  }
+
+  private decide(body: BrokerAclRequest): BrokerHookResult {
     if (this.server && body.username === this.server.username) {
       // Plain or shared ($share/<group>/...) subscriptions to the uplink topics, nothing else.
       const filter = body.topic.replace(/^\$share\/[^/]+\//, '');
@@ -73,15 +76,5 @@ export class BrokerHooksController {
 
   private isServer(username: string | undefined, password: string | undefined): boolean {
     return this.server !== null && username === this.server.username && password !== undefined && secretMatches(password, this.server.passwordHash);
-  }
-
-  /** Only the broker, holding MQTT_HOOK_TOKEN, may ask. */
-  private checkBroker(request: Request): void {
-    const expected = this.config.MQTT_HOOK_TOKEN;
-    if (!expected) throw new IocError(ErrorCode.NotFound, 'broker hooks are off: set MQTT_HOOK_TOKEN');
-    const header = request.headers.authorization ?? '';
-    if (!header.startsWith('Bearer ') || !secretMatches(header.slice(7), sha256Hex(expected))) {
-      throw new IocError(ErrorCode.Unauthenticated, 'broker hook token missing or wrong');
-    }
   }
 }

@@ -1,7 +1,11 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
+import type { Duplex } from 'node:stream';
 import Aedes from 'aedes';
-import { createServer as createWsServer } from 'aedes-server-factory';
+import WebSocket from 'ws';
+import type { BrokerRefusals } from '@ioc/devices';
 import type { BrokerAuth, InboundHandler, MqttTransport, TransportStatus } from './mqtt-transport';
+import { limitPacketSizes, type PacketSizeLimits } from './packet-size-limit';
 
 export interface EmbeddedBrokerOptions {
   host: string;
@@ -9,8 +13,16 @@ export interface EmbeddedBrokerOptions {
   /** MQTT over WebSocket; 0 picks a free port. */
   wsPort: number;
   auth: BrokerAuth;
+  /** Packets declaring more are refused before they are read: the connection is closed. */
+  limits: PacketSizeLimits;
+  refusals: BrokerRefusals;
   log: (line: string) => void;
 }
+
+/** ws's close code for a message over maxPayload. */
+const WS_MESSAGE_TOO_BIG = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+/** A fixed header is at most 5 bytes: the type byte and a 4-byte remaining length. */
+const MAX_FIXED_HEADER_BYTES = 5;
 
 const BAD_USERNAME_OR_PASSWORD = 4;
 
@@ -26,11 +38,12 @@ export class EmbeddedBroker implements MqttTransport {
   private handler: InboundHandler | null = null;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
-    const { auth, log } = options;
+    const { auth, refusals, log } = options;
     this.broker = new Aedes({
       id: 'ioc',
       authenticate: (client, username, password, done) => {
         if (auth.authenticate(client.id, username, password?.toString('utf8'))) return done(null, true);
+        refusals.count('logins');
         log(`connection of ${JSON.stringify(client.id)} refused: unknown device or wrong credentials`);
         done(Object.assign(new Error('bad username or password'), { returnCode: BAD_USERNAME_OR_PASSWORD }), false);
       },
@@ -38,6 +51,7 @@ export class EmbeddedBroker implements MqttTransport {
       // here, before aedes sends PUBACK, so the acknowledgement means the message is ours.
       authorizePublish: (client, packet, done) => {
         if (!client || !auth.mayPublish(client.id, packet.topic)) {
+          refusals.count('publishes');
           log(`${client?.id ?? 'a client'} may not publish on ${packet.topic}: disconnected`);
           return done(new Error(`not allowed to publish on ${packet.topic}`));
         }
@@ -58,12 +72,41 @@ export class EmbeddedBroker implements MqttTransport {
     this.handler = handler;
     this.broker.on('clientError', (client, err) => this.options.log(`client ${client.id}: ${err.message}`));
     this.broker.on('connectionError', (_client, err) => this.options.log(`connection refused: ${err.message}`));
-    this.tcp = createTcpServer(this.broker.handle);
+    this.tcp = createTcpServer((socket) => this.accept(socket));
     await listen(this.tcp, this.options.port, this.options.host, 'MQTT_PORT');
-    this.ws = createWsServer(this.broker, { ws: true }) as Server;
+    this.ws = this.createWsServer();
     await listen(this.ws, this.options.wsPort, this.options.host, 'MQTT_WS_PORT');
     const status = this.status();
     this.options.log(`embedded MQTT broker on port ${status.port}, WebSocket on ${status.wsPort}`);
+  }
+
+  /** Hands a connection to aedes, closing it at the first packet over the size limits. */
+  private accept(stream: Duplex): void {
+    this.broker.handle(stream);
+    // After handle(): aedes's 'readable' listener then keeps the stream paused, so this 'data'
+    // listener sees each chunk as aedes reads it, and does not start the flow itself.
+    limitPacketSizes(stream, this.options.limits, () => this.refuseOversize());
+  }
+
+  /**
+   * MQTT over WebSocket. ws holds a whole message before handing it on, so its maxPayload bounds
+   * what is read before the packet scanner sees a header (ws's default is 100 MiB).
+   */
+  private createWsServer(): Server {
+    const http = createHttpServer();
+    const wss = new WebSocket.Server({ server: http, maxPayload: this.options.limits.packetBytes + MAX_FIXED_HEADER_BYTES });
+    wss.on('connection', (socket) => {
+      socket.on('error', (err: Error & { code?: string }) => {
+        if (err.code === WS_MESSAGE_TOO_BIG) this.refuseOversize();
+      });
+      this.accept(WebSocket.createWebSocketStream(socket));
+    });
+    return http;
+  }
+
+  private refuseOversize(): void {
+    this.options.refusals.count('oversize');
+    this.options.log('connection closed: a packet declared more than the size limit');
   }
 
   async stop(): Promise<void> {
@@ -91,6 +134,7 @@ export class EmbeddedBroker implements MqttTransport {
       connected: this.tcp?.listening ?? false,
       port: portOf(this.tcp),
       wsPort: portOf(this.ws),
+      refused: this.options.refusals.snapshot(),
     };
   }
 }

@@ -1,5 +1,6 @@
 import { connect, type MqttClient } from 'mqtt';
 import { SERVER_SUBSCRIPTIONS } from '@ioc/contracts';
+import type { BrokerRefusals } from '@ioc/devices';
 import type { InboundHandler, MqttTransport, TransportStatus } from './mqtt-transport';
 
 export interface ExternalBrokerOptions {
@@ -9,6 +10,8 @@ export interface ExternalBrokerOptions {
   sharedGroup?: string;
   /** How long the broker keeps the session (and queues for it) while the server is away. */
   sessionExpiryS: number;
+  /** Counted by the hooks the broker calls (POST /api/mqtt/auth, /api/mqtt/acl). */
+  refusals: BrokerRefusals;
   log: (line: string) => void;
 }
 
@@ -75,7 +78,13 @@ export class ExternalBroker implements MqttTransport {
   disconnect(): void {}
 
   status(): TransportStatus {
-    return { mode: 'external', connected: this.client?.connected ?? false, port: null, wsPort: null };
+    return {
+      mode: 'external',
+      connected: this.client?.connected ?? false,
+      port: null,
+      wsPort: null,
+      refused: this.options.refusals.snapshot(),
+    };
   }
 }
 

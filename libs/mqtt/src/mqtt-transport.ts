@@ -1,3 +1,5 @@
+import type { MqttRefusalCounts } from '@ioc/contracts';
+
 /** A message a device published, as the server receives it. */
 export interface InboundMessage {
   topic: string;
@@ -18,6 +20,7 @@ export interface TransportStatus {
   connected: boolean;
   port: number | null;
   wsPort: number | null;
+  refused: MqttRefusalCounts;
 }
 
 /** Where device messages come from: the embedded broker, or a subscription to an external one. */
