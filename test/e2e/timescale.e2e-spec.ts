@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, type Pool } from 'pg';
 import type { AreaSeriesDto, DeviceSeriesDto, HealthDto } from '@ioc/contracts';
+import type { Database } from '@ioc/database';
 import { readRollupState, RollupRefresher } from '../../libs/storage/src/engine/rollup-refresher';
+import { HistoryRepository } from '../../libs/storage/src/history/history.repository';
 import { createScratchDatabase, startTestServer, type ScratchDatabase, type TestServer } from '../support/test-server';
 import { api, eventually } from '../support/clients';
-import { describeTimescale, onTimescale } from '../support/engine';
+import { describeTimescale, itTimescale, onTimescale } from '../support/engine';
+import { relationsRead } from '../support/query-plans';
 import { insertSamples } from '../support/samples';
 
 jest.setTimeout(120_000);
@@ -148,6 +151,22 @@ describe(`the same history answers on both engines (${onTimescale ? 'TimescaleDB
       for (const view of ['telemetry_1m', 'telemetry_1h']) expect(await materializedRows(server.pool, view)).toBeGreaterThan(0);
       expect(await answers()).toEqual(expected);
     }
+  });
+
+  itTimescale('reads the hours of an area from the materialized hourly aggregate once it is refreshed', async () => {
+    await refreshAggregates(server.pool, new Date(T0), new Date(T0 + DAY));
+    const queries: { sql: string; params: unknown[] }[] = [];
+    const capture = { pool: { query: async (sql: string, params: unknown[]) => (queries.push({ sql, params }), { rows: [] }) } };
+    await new HistoryRepository(capture as unknown as Database).buckets({ areaId: 'cho-gao' }, ['pm25'], '1h', new Date(T0), new Date(T0 + 3 * HOUR), 'UTC');
+    const plan = await relationsRead(server.pool, queries[0].sql, queries[0].params);
+    const { rows } = await server.pool.query<{ name: string }>(
+      `SELECT c.chunk_name AS name FROM timescaledb_information.chunks c
+         JOIN timescaledb_information.continuous_aggregates a
+           ON a.materialization_hypertable_schema = c.hypertable_schema AND a.materialization_hypertable_name = c.hypertable_name
+        WHERE a.view_name = 'telemetry_1h'`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    expect(plan).toEqual(expect.arrayContaining([rows[0].name, 'devices']));
   });
 });
 
