@@ -85,7 +85,8 @@ export class Database {
     const url = options.url ?? embedded!.url;
     const { connectTimeoutMs, healthTimeoutMs, log } = options;
     const pool = openPool({ url, max: options.poolSize, connectTimeoutMs, statementTimeoutMs: options.statementTimeoutMs, log });
-    const maintenancePool = openPool({ url, max: 2, connectTimeoutMs, statementTimeoutMs: options.maintenanceTimeoutMs, log });
+    // A connection for each background job (partitions, rollups, packing): none waits for another.
+    const maintenancePool = openPool({ url, max: 3, connectTimeoutMs, statementTimeoutMs: options.maintenanceTimeoutMs, log });
     const probe = openPool({ url, max: 1, connectTimeoutMs: healthTimeoutMs, statementTimeoutMs: healthTimeoutMs, log });
     const pools = [pool, maintenancePool, probe];
     try {
