@@ -2,8 +2,10 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Pool } from 'pg';
 import { z } from 'zod';
 import type { HealthDto } from '@ioc/contracts';
+import { TelemetryPacker } from '../libs/storage/src/engine/packer';
 import { missingRanges, partitionName, type TimeRange } from '../libs/storage/src/engine/partitions';
 import { deviceIds, provision, REPO_ROOT, startServer, type BenchServer } from './ioc-server';
 import { dropAllScratches, openPostgresTarget, withClient, type PostgresTarget } from './postgres-target';
@@ -12,6 +14,8 @@ import { dropAllScratches, openPostgresTarget, withClient, type PostgresTarget }
  * History reads over real HTTP on a week of minute samples: loads the samples straight into a
  * scratch database (batches of unnest, as the ingest writer does), waits until the server's
  * rollups hold them, then times the API's typical reads and measures bytes on disk per sample.
+ * On plain PostgreSQL it then packs the whole days older than a day (as STORAGE_PACK_AFTER_DAYS
+ * would older ones), measures again and times the reads again.
  */
 const OPTIONS = z.object({
   BENCH_QUERY_DEVICES: z.coerce.number().int().min(1).max(10_000).default(500),
@@ -28,6 +32,52 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const WARMUP = 10;
+
+interface Sizes {
+  telemetry: number;
+  packed: number;
+  rollup1m: number;
+  rollup1h: number;
+  area: number;
+}
+
+/** Bytes on disk (tables, indexes, TOAST) of raw and packed telemetry and of each rollup. */
+async function measure(url: string, timescaledb: boolean): Promise<Sizes> {
+  return withClient(url, async (c) => {
+    await c.query('VACUUM ANALYZE');
+    const size = async (relation: string) => {
+      const sql = timescaledb
+        ? `SELECT coalesce(hypertable_size($1::regclass), pg_total_relation_size($1::regclass))::float8 AS bytes`
+        : `SELECT coalesce(sum(pg_total_relation_size(relid)), pg_total_relation_size($1::regclass))::float8 AS bytes
+             FROM pg_partition_tree($1::regclass)`;
+      return (await c.query<{ bytes: number }>(sql, [relation])).rows[0].bytes;
+    };
+    // On TimescaleDB the area rollup is a view over telemetry_1h: no bytes of its own.
+    const area = timescaledb ? 0 : await size('telemetry_area_1h');
+    return {
+      telemetry: await size('telemetry'),
+      packed: await size('telemetry_packed'),
+      rollup1m: await size('telemetry_1m'),
+      rollup1h: await size('telemetry_1h'),
+      area,
+    };
+  });
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+/** Bytes a sample: raw (and packed) telemetry alone, and with every rollup. */
+function perSample(sizes: Sizes, samples: number) {
+  const stored = sizes.telemetry + sizes.packed;
+  return {
+    telemetryBytes: sizes.telemetry,
+    packedBytes: sizes.packed,
+    rollup1mBytes: sizes.rollup1m,
+    rollup1hBytes: sizes.rollup1h,
+    areaBytes: sizes.area,
+    bytesPerSample: round1(stored / samples),
+    withRollupsBytesPerSample: round1((stored + sizes.rollup1m + sizes.rollup1h + sizes.area) / samples),
+  };
+}
 
 interface Timing {
   name: string;
@@ -202,7 +252,7 @@ async function main(): Promise<void> {
     const rollupsS = (performance.now() - rollupsStarted) / 1000;
     log(`[load] ${samples} samples in ${loadS.toFixed(1)} s; the server's rollups took them in ${rollupsS.toFixed(1)} s after that`);
     const maintainStarted = performance.now();
-    const sizes = await withClient(scratch.url, async (c) => {
+    await withClient(scratch.url, async (c) => {
       // The newest value per (device, metric), as the ingest writer keeps it.
       await c.query(
         `INSERT INTO telemetry_latest (device_key, metric_id, time, value)
@@ -215,16 +265,8 @@ async function main(): Promise<void> {
         await c.query(`CALL refresh_continuous_aggregate('telemetry_1m', NULL, NULL)`);
         await c.query(`CALL refresh_continuous_aggregate('telemetry_1h', NULL, NULL)`);
       }
-      await c.query('VACUUM ANALYZE');
-      const size = async (relation: string) => {
-        const sql = health.database.timescaledb
-          ? `SELECT coalesce(hypertable_size($1::regclass), pg_total_relation_size($1::regclass))::float8 AS bytes`
-          : `SELECT coalesce(sum(pg_total_relation_size(relid)), pg_total_relation_size($1::regclass))::float8 AS bytes
-               FROM pg_partition_tree($1::regclass)`;
-        return (await c.query<{ bytes: number }>(sql, [relation])).rows[0].bytes;
-      };
-      return { telemetry: await size('telemetry'), rollup1m: await size('telemetry_1m'), rollup1h: await size('telemetry_1h') };
     });
+    const sizes = await measure(scratch.url, health.database.timescaledb);
     const maintainS = (performance.now() - maintainStarted) / 1000;
     log(`[load] then ${maintainS.toFixed(1)} s of latest values and VACUUM ANALYZE`);
 
@@ -233,14 +275,35 @@ async function main(): Promise<void> {
     const iso = (t: number) => new Date(t).toISOString();
     const all = METRICS.join(',');
     log(`[queries] ${n} of each after ${WARMUP} warm-up requests, one at a time`);
-    const timings = [
-      await time(server, 'one device, 24 h at 1 min, pm25', () => `/api/history/devices/${device()}?metrics=pm25&resolution=1m&from=${iso(end - DAY)}&to=${iso(end)}`, n),
-      await time(server, 'one device, 24 h at 1 min, 4 metrics', () => `/api/history/devices/${device()}?metrics=${all}&resolution=1m&from=${iso(end - DAY)}&to=${iso(end)}`, n),
-      await time(server, 'one device, 30 days at 1 h, 4 metrics', () => `/api/history/devices/${device()}?metrics=${all}&resolution=1h&from=${iso(end - 30 * DAY)}&to=${iso(end)}`, n),
-      await time(server, 'latest values of all devices', () => '/api/history/latest', n),
-      await time(server, 'area (all devices), 30 days at 1 h, pm25', () => `/api/history/areas/tien-giang?metrics=pm25&resolution=1h&from=${iso(end - 30 * DAY)}&to=${iso(end)}`, n),
-      await time(server, 'area (all devices), 30 days at 1 h, 4 metrics', () => `/api/history/areas/tien-giang?metrics=${all}&resolution=1h&from=${iso(end - 30 * DAY)}&to=${iso(end)}`, n),
+    const reads = (bench: BenchServer) => [
+      () => time(bench, 'one device, 24 h at 1 min, pm25', () => `/api/history/devices/${device()}?metrics=pm25&resolution=1m&from=${iso(end - DAY)}&to=${iso(end)}`, n),
+      () => time(bench, 'one device, 24 h at 1 min 3 days ago, 4 metrics', () => `/api/history/devices/${device()}?metrics=${all}&resolution=1m&from=${iso(end - 4 * DAY)}&to=${iso(end - 3 * DAY)}`, n),
+      () => time(bench, 'one device, 2 h raw 3 days ago, 4 metrics', () => `/api/history/devices/${device()}?metrics=${all}&resolution=raw&limit=1000&from=${iso(end - 3 * DAY)}&to=${iso(end - 3 * DAY + 2 * HOUR)}`, n),
+      () => time(bench, 'one device, 24 h at 1 min, 4 metrics', () => `/api/history/devices/${device()}?metrics=${all}&resolution=1m&from=${iso(end - DAY)}&to=${iso(end)}`, n),
+      () => time(bench, 'one device, 30 days at 1 h, 4 metrics', () => `/api/history/devices/${device()}?metrics=${all}&resolution=1h&from=${iso(end - 30 * DAY)}&to=${iso(end)}`, n),
+      () => time(bench, 'latest values of all devices', () => '/api/history/latest', n),
+      () => time(bench, 'area (all devices), 30 days at 1 h, pm25', () => `/api/history/areas/tien-giang?metrics=pm25&resolution=1h&from=${iso(end - 30 * DAY)}&to=${iso(end)}`, n),
+      () => time(bench, 'area (all devices), 30 days at 1 h, 4 metrics', () => `/api/history/areas/tien-giang?metrics=${all}&resolution=1h&from=${iso(end - 30 * DAY)}&to=${iso(end)}`, n),
     ];
+    const timeAll = async (bench: BenchServer) => {
+      const done: Timing[] = [];
+      for (const read of reads(bench)) done.push(await read());
+      return done;
+    };
+    const timings = await timeAll(server);
+
+    // Plain PostgreSQL: whole days older than a day packed, as the server does past STORAGE_PACK_AFTER_DAYS.
+    let packed: { partitions: number; samples: number; seconds: number; disk: ReturnType<typeof perSample>; timings: Timing[] } | null = null;
+    if (health.database.partitioning === 'declarative') {
+      log('[pack] packing the days older than a day');
+      const pool = new Pool({ connectionString: scratch.url, max: 1 });
+      const packStarted = performance.now();
+      const report = await new TelemetryPacker(pool, { packAfterMs: DAY, retentionDays: 0 }).run().finally(() => pool.end());
+      const seconds = round1((performance.now() - packStarted) / 1000);
+      log(`[pack] ${report.packed.length} partitions, ${report.samples} samples in ${seconds} s`);
+      const disk = perSample(await measure(scratch.url, false), samples);
+      packed = { partitions: report.packed.length, samples: report.samples, seconds, disk, timings: await timeAll(server) };
+    }
 
     // ThingsBoard's published figure: about 4.8 GB a day at 3,333 data points a second.
     const thingsboardBytesPerPoint = 4.8e9 / (3333 * 86_400);
@@ -266,15 +329,9 @@ async function main(): Promise<void> {
         rollupSeconds: Math.round(rollupsS * 10) / 10,
         maintainSeconds: Math.round(maintainS * 10) / 10,
       },
-      disk: {
-        telemetryBytes: sizes.telemetry,
-        bytesPerSample: Math.round((sizes.telemetry / samples) * 10) / 10,
-        rollup1mBytes: sizes.rollup1m,
-        rollup1hBytes: sizes.rollup1h,
-        withRollupsBytesPerSample: Math.round(((sizes.telemetry + sizes.rollup1m + sizes.rollup1h) / samples) * 10) / 10,
-        thingsboardBytesPerPoint: Math.round(thingsboardBytesPerPoint * 10) / 10,
-      },
+      disk: { ...perSample(sizes, samples), thingsboardBytesPerPoint: round1(thingsboardBytesPerPoint) },
       timings,
+      packed,
     };
     const file = resolve(REPO_ROOT, options.BENCH_RESULTS);
     await mkdir(dirname(file), { recursive: true });
@@ -285,12 +342,21 @@ async function main(): Promise<void> {
         '',
         `load: ${samples.toLocaleString('en')} samples in ${results.load.seconds} s (${results.load.samplesPerSecond.toLocaleString('en')}/s), ` +
           `then ${results.load.rollupSeconds} s until the server's rollups held them`,
-        `disk: telemetry ${mb(sizes.telemetry)} = ${results.disk.bytesPerSample} B/sample (table + indexes); rollups 1m ${mb(sizes.rollup1m)}, 1h ${mb(sizes.rollup1h)}; ` +
+        `disk: telemetry ${mb(sizes.telemetry)} = ${results.disk.bytesPerSample} B/sample (table + indexes); rollups 1m ${mb(sizes.rollup1m)}, ` +
+          `1h ${mb(sizes.rollup1h)}, area ${mb(sizes.area)}: ${results.disk.withRollupsBytesPerSample} B/sample in all; ` +
           `ThingsBoard's published ~${results.disk.thingsboardBytesPerPoint} B/point`,
+        ...(packed
+          ? [
+              `packed: ${packed.partitions} partitions, ${packed.samples.toLocaleString('en')} samples in ${packed.seconds} s; then telemetry ${mb(packed.disk.telemetryBytes)} ` +
+                `+ packed ${mb(packed.disk.packedBytes)} = ${packed.disk.bytesPerSample} B/sample; rollups 1m ${mb(packed.disk.rollup1mBytes)}, 1h ${mb(packed.disk.rollup1hBytes)}, ` +
+                `area ${mb(packed.disk.areaBytes)}: ${packed.disk.withRollupsBytesPerSample} B/sample in all`,
+            ]
+          : []),
         '',
         '| query | p50 ms | p99 ms | max ms | bytes |',
         '| --- | ---: | ---: | ---: | ---: |',
         ...timings.map((t) => `| ${t.name} | ${t.p50Ms} | ${t.p99Ms} | ${t.maxMs} | ${t.bytes} |`),
+        ...(packed ? packed.timings.map((t) => `| ${t.name}, after packing | ${t.p50Ms} | ${t.p99Ms} | ${t.maxMs} | ${t.bytes} |`) : []),
         '',
         `appended to ${file}`,
       ].join('\n'),
