@@ -81,7 +81,7 @@ export class Database {
     if (!options.url) options.log(`starting the embedded PostgreSQL in ${options.dataDir}`);
     const embedded = options.url
       ? null
-      : await startEmbeddedPostgres(options.dataDir, options.embeddedPort, options.debug);
+      : await startEmbeddedPostgres(options.dataDir, options.embeddedPort, options.debug, options.log);
     const url = options.url ?? embedded!.url;
     const { connectTimeoutMs, healthTimeoutMs, log } = options;
     const pool = openPool({ url, max: options.poolSize, connectTimeoutMs, statementTimeoutMs: options.statementTimeoutMs, log });
