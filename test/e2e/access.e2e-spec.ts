@@ -132,6 +132,20 @@ describe('who may do what', () => {
     expect((await refresh(carriedOn.body.refreshToken)).status).toBe(200);
   });
 
+  it('keeps the session of a page reloaded while its refresh was on the way, whichever request the server takes first', async () => {
+    const session = await server.session('viewer');
+    // The new page's refresh is taken first and answered; the old page's copy of the same request comes after, unanswered.
+    const newPage = await refresh(session.refreshToken);
+    expect(newPage.status).toBe(200);
+    const lateCopy = await refresh(session.refreshToken);
+    expect(lateCopy.status).toBe(200);
+    // The new page carries on with the token it holds; the answer nobody received is then dead.
+    const carriedOn = await refresh(newPage.body.refreshToken);
+    expect(carriedOn.status).toBe(200);
+    expect((await refresh(carriedOn.body.refreshToken)).status).toBe(200);
+    expect(await refresh(lateCopy.body.refreshToken)).toMatchObject(SESSION_GONE);
+  });
+
   it('ends the whole session when a replaced refresh token is presented past its grace', async () => {
     const session = await server.session('viewer');
     const next = await refresh(session.refreshToken);

@@ -21,7 +21,8 @@ interface UserRow {
  * The session's refresh token is `$1`: the current one, or the one the last rotation replaced while
  * its grace lasts and its successor is unused (cleared once retried or once the successor is used).
  */
-const PRESENTED_TOKEN_GOOD = `(refresh_token_hash = $1 OR (previous_token_hash = $1 AND previous_token_until > now()))`;
+const PRESENTED_TOKEN_GOOD = `(refresh_token_hash = $1 OR sibling_token_hash = $1
+  OR (previous_token_hash = $1 AND previous_token_until > now()))`;
 
 const USER_COLUMNS =
   'id, username, display_name, role, team_id, password_hash, disabled, created_at';
@@ -214,26 +215,34 @@ export class IdentityRepository {
   }
 
   /**
-   * Swaps the session's refresh token for a new one when `oldHash` is the current one, or, once, the
-   * one the last rotation replaced, while its grace lasts and its successor is unused (a retry after a
-   * lost answer: the unused successor is dropped). The token swapped out joins the session's retired
-   * ones. Returns the session, or null when the token is unknown, retired, revoked or expired.
+   * Swaps the session's refresh token for a new one. The presented token may be:
+   * - the current one, or the unused sibling a retry left (below): it is replaced and stays good
+   *   for a retry within its grace; the other of the two is retired;
+   * - the replaced one, within its grace, retried once because its answer was lost: the current
+   *   token, still unused, becomes the sibling, as the client may hold it after all (a reload that
+   *   raced its own refresh).
+   * Replaced tokens are kept as retired: presenting one again is reuse (`revokeSessionOfRetiredToken`).
+   * Returns the session, or null when the token is none of these, or the session revoked or expired.
    */
   async rotateSession(oldHash: string, newHash: string, expiresAt: Date, graceSeconds: number): Promise<SessionRow | null> {
     const { rows } = await this.db.pool.query<SessionRow>(
-      // The locked row is read as a concurrent rotation left it: its token, not the snapshot's, is swapped out.
+      // The locked row is read as a concurrent rotation left it: its tokens, not the snapshot's, are swapped out.
       `WITH presented AS (
-         SELECT id, refresh_token_hash AS replaced, refresh_token_hash = $1 AS current FROM sessions
+         SELECT id, refresh_token_hash AS current_hash, sibling_token_hash AS sibling_hash,
+                refresh_token_hash = $1 OR sibling_token_hash = $1 AS live
+           FROM sessions
           WHERE ${PRESENTED_TOKEN_GOOD}
             AND revoked_at IS NULL AND expires_at > now()
             FOR UPDATE
        ), retired AS (
          INSERT INTO session_retired_tokens (token_hash, session_id)
-         SELECT replaced, id FROM presented
+         SELECT token, id FROM presented, unnest(ARRAY[current_hash, sibling_hash]) AS token
+          WHERE live AND token IS NOT NULL
        )
        UPDATE sessions s
-          SET previous_token_hash = CASE WHEN p.current THEN p.replaced END,
-              previous_token_until = CASE WHEN p.current THEN now() + make_interval(secs => $4) END,
+          SET previous_token_hash = CASE WHEN p.live THEN $1 END,
+              previous_token_until = CASE WHEN p.live THEN now() + make_interval(secs => $4) END,
+              sibling_token_hash = CASE WHEN p.live THEN NULL ELSE p.current_hash END,
               refresh_token_hash = $2, refreshed_at = now(), expires_at = $3
          FROM presented p
         WHERE s.id = p.id
