@@ -20,8 +20,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const outcome = (a: Answer) => `${a.status} ${a.body.message?.replace(/after \d{4}-[\d-]+T[\d:.]+Z$/, 'after <time>')}`;
 const lockEnd = (a: Answer) => Date.parse(/after (\S+)$/.exec(a.body.message)![1]);
 
-/** Logs in over a connection from `localAddress` (any of 127.0.0.0/8 reaches the server on 127.0.0.1). */
-function loginFrom(server: TestServer, localAddress: string, username: string, password: string): Promise<Answer> {
+/**
+ * Logs in over a connection from `localAddress` (any of 127.0.0.0/8 reaches the server on 127.0.0.1),
+ * saying it was forwarded for `forwardedFor` when given, as a reverse proxy does.
+ */
+function loginFrom(server: TestServer, localAddress: string, username: string, password: string, forwardedFor?: string): Promise<Answer> {
   const url = new URL('/api/auth/login', server.baseUrl);
   const payload = JSON.stringify({ username, password });
   return new Promise((resolve, reject) => {
@@ -34,7 +37,11 @@ function loginFrom(server: TestServer, localAddress: string, username: string, p
         method: 'POST',
         localAddress,
         agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -213,5 +220,33 @@ describe('login lock growing with each failure', () => {
     await sleep(second.fromAnswered + 100);
     expect((await loginFrom(server, '127.0.0.6', 'tang.dan', 'mat-khau-tang-dan')).status).toBe(200);
     expect(outcome(await loginFrom(server, '127.0.0.6', 'tang.dan', 'sai-lai'))).toBe('401 wrong username or password');
+  });
+});
+
+describe('login throttling behind a reverse proxy', () => {
+  let server: TestServer;
+  afterEach(() => server?.close());
+
+  it('ignores X-Forwarded-For unless TRUST_PROXY says so: a stranger cannot dodge the lock with the header', async () => {
+    server = await throttled();
+    await createUser(server, (await server.session('admin')).accessToken, 'gia.mao', 'mat-khau-gia-mao');
+    for (let i = 0; i < MAX_FAILURES; i++) await loginFrom(server, '127.0.0.7', 'gia.mao', `sai-${i}`, `203.0.113.${i}`);
+    expect((await loginFrom(server, '127.0.0.7', 'gia.mao', 'mat-khau-gia-mao', '198.51.100.7')).status).toBe(429);
+  });
+
+  it('counts per forwarded address when the proxy is trusted, and audits that address', async () => {
+    server = await throttled({ TRUST_PROXY: 'loopback' });
+    const admin = (await server.session('admin')).accessToken;
+    await createUser(server, admin, 'sau.proxy', 'mat-khau-sau-proxy');
+    const tries: number[] = [];
+    for (let i = 0; i < MAX_FAILURES; i++) tries.push((await loginFrom(server, '127.0.0.8', 'sau.proxy', `sai-${i}`, '203.0.113.9')).status);
+    expect(tries).toEqual([401, 401, 429]);
+    // The owner comes through the same proxy from elsewhere.
+    expect((await loginFrom(server, '127.0.0.8', 'sau.proxy', 'mat-khau-sau-proxy', '198.51.100.7')).status).toBe(200);
+    const locked = await eventually(async () => {
+      const { body } = await api<AuditEntryDto[]>(server.baseUrl, 'GET', '/api/audit?targetType=auth', undefined, admin);
+      return body.find((e) => e.action === 'login locked' && e.targetId === 'sau.proxy');
+    });
+    expect(locked.ip).toBe('203.0.113.9');
   });
 });

@@ -38,6 +38,8 @@ export async function startServer(config: AppConfig): Promise<RunningServer> {
     bodyParser: false,
     abortOnError: false,
   });
+  // The client's address (login throttling, rate limits, the audit log) is the TCP peer unless a proxy is trusted.
+  if (config.TRUST_PROXY !== undefined) app.set('trust proxy', config.TRUST_PROXY);
   app.useBodyParser('json', { limit: '256kb' });
   // A refused body (413, 400) is answered after the audit hook has seen the request.
   app.use(deferBodyError);

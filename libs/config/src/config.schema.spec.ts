@@ -48,8 +48,16 @@ describe('loadConfig', () => {
     ['JWT_SECRET', 'short', /JWT_SECRET="short": must be at least 32 characters/],
     ['CORS_ORIGINS', 'ioc.example.vn', /CORS_ORIGINS="ioc.example.vn": must be a comma-separated list of origins/],
     ['CONSOLE_TILE_URL', 'tiles/{z}/{x}/{y}.png', /CONSOLE_TILE_URL=.*must be a tile URL template/],
+    ['TRUST_PROXY', 'everyone', /TRUST_PROXY="everyone": must be a number of hops or a comma-separated list/],
+    ['TRUST_PROXY', '10.0.0.0/33', /TRUST_PROXY="10.0.0.0\/33": must be a number of hops/],
   ])('checks %s', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('reads which proxies to trust: none by default, hops, or addresses, subnets and names', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBeUndefined();
+    expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
   });
 
   it('names every wrong variable at once', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEVICE_KINDS, isMetricName } from '@ioc/contracts';
 
@@ -19,6 +20,17 @@ const url = (protocols: RegExp, expected: string) =>
   z
     .url({ protocol: protocols, error: `must be a URL like ${expected}` })
     .optional();
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, a subnet (address/bits) or one of express's names for a range. */
+function isProxyAddress(part: string): boolean {
+  if (PROXY_NAMES.has(part)) return true;
+  const [address, bits, ...rest] = part.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+}
 
 function safeUrl(text: string): URL | null {
   try {
@@ -153,6 +165,27 @@ export const configSchema = z.object({
     .default('')
     .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(z.url({ error: 'must be a comma-separated list of origins like https://ioc.example.vn' }))),
+  /**
+   * Which proxies in front of the server to believe about the client's address (X-Forwarded-For):
+   * a number of hops, or addresses, subnets and express's names. Unset: none, the TCP peer is the client.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((s) => (s?.trim() ? s.trim() : undefined))
+    .pipe(
+      z
+        .union([
+          z.string().regex(/^\d{1,2}$/).transform(Number),
+          z
+            .string()
+            .transform((s) => s.split(',').map((p) => p.trim()))
+            .refine((parts) => parts.every(isProxyAddress), {
+              error: 'must be a number of hops or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal',
+            }),
+        ])
+        .optional(),
+    ),
   /** GeoJSON FeatureCollection of areas; unset: the bundled pilot outlines. */
   AREAS_FILE: z.string().min(1).optional(),
   CONSOLE_DIR: z.string().min(1).default('dist/console'),
@@ -167,17 +200,21 @@ export const configSchema = z.object({
   CONSOLE_CENTER_LAT: z.coerce.number().min(-90).max(90).default(10.36),
   CONSOLE_CENTER_LNG: z.coerce.number().min(-180).max(180).default(106.52),
   CONSOLE_ZOOM: z.coerce.number().int().min(1).max(19).default(11),
-  /** Time span of one telemetry partition (TimescaleDB: chunk), e.g. 12h or 1d. */
+  /** Time span of one telemetry partition (TimescaleDB: chunk), e.g. 12h or 1d; auto: from STORAGE_SAMPLES_PER_S and STORAGE_DATABASE_MEMORY_MB. */
   STORAGE_PARTITION_INTERVAL: z
     .string()
-    .regex(/^[1-9]\d{0,3}[hd]$/, 'must be hours or days like 12h or 1d')
-    .default('1d')
-    .transform((s) => Number(s.slice(0, -1)) * (s.endsWith('d') ? 86_400_000 : 3_600_000)),
+    .regex(/^(auto|[1-9]\d{0,3}[hd])$/, 'must be auto, or hours or days like 12h or 1d')
+    .default('auto')
+    .transform((s) => (s === 'auto' ? s : Number(s.slice(0, -1)) * (s.endsWith('d') ? 86_400_000 : 3_600_000))),
+  /** Samples per second expected from all devices together: sizes the partitions when STORAGE_PARTITION_INTERVAL is auto. */
+  STORAGE_SAMPLES_PER_S: z.coerce.number({ error: 'must be a number of samples per second' }).positive().default(50),
+  /** Memory of the database server: sizes the partitions when STORAGE_PARTITION_INTERVAL is auto. */
+  STORAGE_DATABASE_MEMORY_MB: positiveInt(4096),
   /** Partitions made ahead of the current one (plain PostgreSQL). */
   STORAGE_PARTITIONS_AHEAD: positiveInt(3),
   /** Days raw telemetry, 1-minute rollups and device events are kept; 0 keeps them forever. Hourly rollups are kept. */
   STORAGE_RETENTION_DAYS: z.coerce.number({ error: 'must be a number of days' }).int().min(0).default(0),
-  /** TimescaleDB only: telemetry chunks older than this many days are compressed. */
+  /** TimescaleDB only: telemetry and device-event chunks older than this many days are compressed (late samples are still written into them). */
   STORAGE_COMPRESS_AFTER_DAYS: positiveInt(7),
   /** Plain PostgreSQL: telemetry partitions this many days old are packed; 0 never; unset: a day past INGEST_MAX_AGE_S. */
   STORAGE_PACK_AFTER_DAYS: z.coerce.number({ error: 'must be a number of days' }).int().min(0).optional(),
