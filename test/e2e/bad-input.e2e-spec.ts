@@ -1,6 +1,6 @@
-import type { ApiErrorBody, AuditEntryDto, HealthDto, ProvisionedDeviceDto } from '@ioc/contracts';
+import type { ApiErrorBody, AuditEntryDto, DeadLetterDto, DeviceEventPageDto, HealthDto, ProvisionedDeviceDto } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
-import { api, eventually } from '../support/clients';
+import { api, eventually, provisionDevice } from '../support/clients';
 
 jest.setTimeout(60_000);
 
@@ -148,5 +148,33 @@ describe('bad input answers 4xx naming the field, and is audited', () => {
     const res = await call<ProvisionedDeviceDto>('POST', '/api/devices', { id: 'fine', ...station, metadata: { note: 'line one\nline two\ttabbed' } });
     expect(res.status).toBe(201);
     expect(res.body.device.metadata).toEqual({ note: 'line one\nline two\ttabbed' });
+  });
+
+  it('files a device message holding NUL as a dead letter naming the field, and stores the next one', async () => {
+    const camera = await provisionDevice(server, token, { id: 'cam-nul', kind: 'traffic_camera', name: 'Camera Ấp Bắc', lat: 10.36, lng: 106.35 });
+    try {
+      const event = (attributes: Record<string, string>, ts: string) => JSON.stringify({ ts, type: 'congestion', confidence: 0.9, attributes });
+      await camera.publishAsync('ioc/v1/cam-nul/event', event({ lane: 'a\u0000b' }, '2026-12-03T01:00:00Z'), { qos: 1 });
+      await camera.publishAsync('ioc/v1/cam-nul/event', event({ 'la\u0000ne': '2' }, '2026-12-03T01:00:01Z'), { qos: 1 });
+      await camera.publishAsync('ioc/v1/cam-nul/command/ack', JSON.stringify({ id: '8a1c8f5e-2b8e-4f3c-9d1a-6f1b2c3d4e5f', status: 'error', message: 'x\u0000' }), { qos: 1 });
+      await camera.publishAsync('ioc/v1/cam-nul/event', event({ lane: '2' }, '2026-12-03T01:00:02Z'), { qos: 1 });
+      const letters = await eventually(async () => {
+        const { body } = await call<DeadLetterDto[]>('GET', '/api/dead-letters?deviceId=cam-nul');
+        return body.length === 3 ? body : undefined;
+      });
+      expect(letters.map((l) => l.reason)).toEqual(['invalid_payload', 'invalid_payload', 'invalid_payload']);
+      expect(letters.map((l) => l.message).sort()).toEqual([
+        expect.stringMatching(/attributes\.la.+ne/),
+        expect.stringMatching(/attributes\.lane.*NUL/),
+        expect.stringMatching(/message.*NUL/),
+      ].sort());
+      const stored = await eventually(async () => {
+        const { body } = await call<DeviceEventPageDto>('GET', '/api/events?deviceId=cam-nul&type=congestion');
+        return body.events.length > 0 ? body.events : undefined;
+      });
+      expect(stored.map((e) => e.attributes)).toEqual([{ lane: '2' }]);
+    } finally {
+      await camera.endAsync();
+    }
   });
 });

@@ -57,7 +57,10 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-const attributeValue = z.union([z.string().max(500), z.number(), z.boolean(), z.null()]);
+/** Text a device sends that is stored as it is: PostgreSQL text and jsonb cannot hold NUL. */
+const deviceText = (max: number) => z.string().max(max).regex(/^[^\u0000]*$/, 'must not contain NUL (\\u0000)');
+
+const attributeValue = z.union([deviceText(500), z.number(), z.boolean(), z.null()]);
 
 /** `ioc/v1/{deviceId}/event` */
 export const eventPayloadSchema = z.strictObject({
@@ -67,7 +70,7 @@ export const eventPayloadSchema = z.strictObject({
   confidence: z.number().min(0).max(1).optional(),
   snapshotUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
   /** Flat key -> value: lane, direction, vehicle class, stream fps and bitrate... */
-  attributes: z.record(z.string().max(64), attributeValue).optional(),
+  attributes: z.record(deviceText(64), attributeValue).optional(),
 });
 export type EventPayload = z.infer<typeof eventPayloadSchema>;
 
@@ -102,7 +105,7 @@ export interface CommandPayload {
 export const commandAckSchema = z.strictObject({
   id: z.uuid(),
   status: z.enum(['ok', 'error']),
-  message: z.string().max(500).optional(),
+  message: deviceText(500).optional(),
   ts: timestampSchema.optional(),
 });
 export type CommandAck = z.infer<typeof commandAckSchema>;
