@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, type Pool } from 'pg';
-import type { AreaSeriesDto, DeviceSeriesDto, HealthDto } from '@ioc/contracts';
+import { topics, type AreaSeriesDto, type DeviceSeriesDto, type HealthDto } from '@ioc/contracts';
 import type { Database } from '@ioc/database';
 import { readRollupState, RollupRefresher } from '../../libs/storage/src/engine/rollup-refresher';
 import { HistoryRepository } from '../../libs/storage/src/history/history.repository';
 import { createScratchDatabase, startTestServer, type ScratchDatabase, type TestServer } from '../support/test-server';
-import { api, eventually } from '../support/clients';
+import { api, eventually, provisionDevice } from '../support/clients';
 import { describeTimescale, itTimescale, onTimescale } from '../support/engine';
 import { relationsRead } from '../support/query-plans';
 import { insertSamples } from '../support/samples';
@@ -44,6 +44,32 @@ async function materializedRows(pool: Pool, view: string): Promise<number> {
   );
   const { rows: counted } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${rows[0].schema}.${rows[0].name}`);
   return counted[0].n;
+}
+
+/** The relation the hourly aggregate is made from. */
+async function sourceOfHours(pool: Pool): Promise<string> {
+  const { rows } = await pool.query<{ source: string }>(
+    `SELECT coalesce(m.view_name, h.hypertable_name) AS source
+       FROM timescaledb_information.continuous_aggregates h
+       LEFT JOIN timescaledb_information.continuous_aggregates m ON m.materialization_hypertable_name = h.hypertable_name
+      WHERE h.view_name = 'telemetry_1h'`,
+  );
+  return rows[0].source;
+}
+
+/** The chunks of a hypertable or of an aggregate's materialization hypertable. */
+async function chunksOf(pool: Pool, relation: string) {
+  const { rows } = await pool.query<{ name: string; compressed: boolean; start: Date; end: Date; loose: number }>(
+    `SELECT c.chunk_name AS name, c.is_compressed AS compressed, c.range_start AS start, c.range_end AS end,
+            -- rows written beside the compressed ones (a partially compressed chunk)
+            (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM ONLY %I.%I', c.chunk_schema, c.chunk_name), false, true, '')))[1]::text::int AS loose
+       FROM timescaledb_information.chunks c
+      WHERE c.hypertable_name = coalesce(
+              (SELECT materialization_hypertable_name FROM timescaledb_information.continuous_aggregates WHERE view_name = $1), $1)
+      ORDER BY c.range_start`,
+    [relation],
+  );
+  return rows;
 }
 
 /** The buckets of `step` the samples fill, as the history API gives them. */
@@ -223,6 +249,7 @@ describeTimescale('storage on TimescaleDB', () => {
       `SELECT view_name AS name FROM timescaledb_information.continuous_aggregates ORDER BY 1`,
     );
     expect(views.map((v) => v.name)).toEqual(['telemetry_1h', 'telemetry_1m']);
+    expect(await sourceOfHours(server.pool)).toBe('telemetry_1m');
   });
 
   it('leaves the rollups to the aggregates: no refresher state to read or to run', async () => {
@@ -294,7 +321,10 @@ describeTimescale('storage on TimescaleDB', () => {
       ).rows;
     const before = await jobs();
     expect(before.map((j) => `${j.proc} ${j.relation}`).sort()).toEqual([
+      'policy_compression device_events',
       'policy_compression telemetry',
+      'policy_compression telemetry_1h',
+      'policy_compression telemetry_1m',
       'policy_refresh_continuous_aggregate telemetry_1h',
       'policy_refresh_continuous_aggregate telemetry_1m',
       'policy_retention device_events',
@@ -306,12 +336,20 @@ describeTimescale('storage on TimescaleDB', () => {
     expect(await jobs()).toEqual(before);
 
     await server.close();
-    server = await startTestServer({ ...settings, STORAGE_COMPRESS_AFTER_DAYS: '2', STORAGE_RETENTION_DAYS: '5' }, { database });
+    const config = (list: typeof before, proc: string, relation: string) => list.find((j) => j.proc === proc && j.relation === relation)!.config;
+    // An aggregate is compressed a day after its refresh window (INGEST_MAX_AGE_S plus three buckets) has passed.
+    expect(config(before, 'policy_compression', 'telemetry_1m')).toMatchObject({ compress_after: '25:03:00' });
+    expect(config(before, 'policy_compression', 'telemetry_1h')).toMatchObject({ compress_after: '28:00:00' });
+    server = await startTestServer(
+      { ...settings, STORAGE_COMPRESS_AFTER_DAYS: '2', STORAGE_RETENTION_DAYS: '5', INGEST_MAX_AGE_S: '7200' },
+      { database },
+    );
     const changed = await jobs();
     expect(changed.map((j) => j.id)).toEqual(before.map((j) => j.id));
-    const config = (proc: string, relation: string) => changed.find((j) => j.proc === proc && j.relation === relation)!.config;
-    expect(config('policy_compression', 'telemetry')).toMatchObject({ compress_after: '48:00:00' });
-    expect(config('policy_retention', 'telemetry')).toMatchObject({ drop_after: '120:00:00' });
+    expect(config(changed, 'policy_compression', 'telemetry')).toMatchObject({ compress_after: '48:00:00' });
+    expect(config(changed, 'policy_compression', 'device_events')).toMatchObject({ compress_after: '48:00:00' });
+    expect(config(changed, 'policy_compression', 'telemetry_1m')).toMatchObject({ compress_after: '26:03:00' });
+    expect(config(changed, 'policy_retention', 'telemetry')).toMatchObject({ drop_after: '120:00:00' });
   });
 
   it('reports a failing job as degraded, with its error', async () => {
@@ -408,5 +446,268 @@ describeTimescale('a plain PostgreSQL database moved to TimescaleDB', () => {
     );
     expect(rows[0]).toEqual({ n: 30, hyper: true });
     expect(await series(server, (await server.session('admin')).accessToken)).toEqual(before);
+  });
+});
+
+describeTimescale('compression inside the late-sample window', () => {
+  // Raw chunks compressed after a day, while samples are accepted 30 days late (the default).
+  const settings = { STORAGE_COMPRESS_AFTER_DAYS: '1' };
+  let server: TestServer;
+  let token: string;
+  const compress = async (relation: string) =>
+    server.pool.query(`CALL run_job(${await jobId(server.pool, 'policy_compression', relation)})`);
+  const stored = async (time: number) =>
+    (
+      await server.pool.query<{ value: number }>(
+        `SELECT t.value FROM telemetry t JOIN devices d ON d.key = t.device_key WHERE d.id = 'late-wl' AND t.time = $1`,
+        [new Date(time)],
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    server = await startTestServer(settings);
+    token = (await server.session('admin')).accessToken;
+    // The test runs the jobs itself: a scheduled run at the same moment would compress a chunk under it.
+    await server.pool.query(`SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_schema = 'public'`);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('stores a late sample published into a compressed chunk once, reads it back, and ignores its redelivery', async () => {
+    const device = await provisionDevice(server, token, { id: 'late-wl', kind: 'water_level', name: 'Trạm trễ', lat: 10.35, lng: 106.36 });
+    try {
+      const hour = Math.floor((Date.now() - 3 * DAY) / HOUR) * HOUR;
+      await insertSamples(server.pool, 'late-wl', 'water_level', Array.from({ length: 60 }, (_, i): [number, number] => [hour + i * 60_000, 1]));
+      await compress('telemetry');
+      const chunk = (await chunksOf(server.pool, 'telemetry')).find((c) => c.start.getTime() <= hour && c.end.getTime() > hour)!;
+      expect(chunk).toMatchObject({ compressed: true, loose: 0 });
+
+      // Between two stored minutes, then again with another value (a gateway's redelivery), then a
+      // sample of now: once that is stored, the two before it have been written.
+      const late = hour + 30 * 60_000 + 30_000;
+      const publish = (ts: number, value: number) =>
+        device.publishAsync(topics.telemetry('late-wl'), JSON.stringify({ ts, metrics: { water_level: value } }), { qos: 1 });
+      await publish(late, 2.5);
+      await eventually(async () => ((await stored(late)).length === 1 ? true : undefined));
+      await publish(late, 9);
+      const now = Date.now();
+      await publish(now, 3);
+      await eventually(async () => ((await stored(now)).length === 1 ? true : undefined));
+      expect(await stored(late)).toEqual([{ value: 2.5 }]);
+
+      const raw = await api<DeviceSeriesDto>(
+        server.baseUrl,
+        'GET',
+        `/api/history/devices/late-wl?metrics=water_level&resolution=raw&from=${new Date(hour).toISOString()}&to=${new Date(hour + HOUR).toISOString()}`,
+        undefined,
+        token,
+      );
+      expect(raw.status).toBe(200);
+      const samples = raw.body.resolution === 'raw' ? raw.body.samples : [];
+      expect(samples).toHaveLength(61);
+      expect(samples.filter((x) => x.t === new Date(late).toISOString())).toEqual([
+        { t: new Date(late).toISOString(), metric: 'water_level', value: 2.5 },
+      ]);
+
+      // The late row waits beside the compressed ones until the policy compresses the chunk again.
+      expect((await chunksOf(server.pool, 'telemetry')).find((c) => c.name === chunk.name)!.loose).toBe(1);
+      await compress('telemetry');
+      expect((await chunksOf(server.pool, 'telemetry')).find((c) => c.name === chunk.name)).toMatchObject({ compressed: true, loose: 0 });
+      expect(await stored(late)).toEqual([{ value: 2.5 }]);
+      await refreshAggregates(server.pool, new Date(hour), new Date(hour + HOUR));
+      const hours = await api<DeviceSeriesDto>(
+        server.baseUrl,
+        'GET',
+        `/api/history/devices/late-wl?metrics=water_level&resolution=1h&from=${new Date(hour).toISOString()}&to=${new Date(hour + HOUR).toISOString()}`,
+        undefined,
+        token,
+      );
+      expect(hours.body.resolution === 'raw' ? [] : hours.body.series[0].points).toEqual([
+        { t: new Date(hour).toISOString(), min: 1, max: 2.5, avg: 62.5 / 61, last: 1, count: 61 },
+      ]);
+    } finally {
+      await device.endAsync();
+    }
+  });
+
+  it('compresses device events and both aggregates, the aggregates once their refresh window has passed them', async () => {
+    for (const [id, kind] of [['old-cam', 'traffic_camera'], ['old-wl', 'water_level']]) {
+      expect((await api(server.baseUrl, 'PUT', `/api/devices/${id}`, { kind, name: id, lat: 10.35, lng: 106.36 }, token)).status).toBe(200);
+    }
+    const old = Math.floor((Date.now() - 60 * DAY) / HOUR) * HOUR;
+    await insertSamples(server.pool, 'old-wl', 'water_level', Array.from({ length: 180 }, (_, i): [number, number] => [old + i * 60_000, i % 7]));
+    const storeEvents = (times: number[], confidence: number) =>
+      // As the ingest writer stores them: a redelivered event is skipped.
+      server.pool.query(
+        `INSERT INTO device_events (time, device_key, type, confidence)
+         SELECT t, d.key, 'congestion', $2 FROM unnest($1::timestamptz[]) AS t, devices d WHERE d.id = 'old-cam'
+         ON CONFLICT DO NOTHING`,
+        [times.map((t) => new Date(t)), confidence],
+      );
+    await storeEvents(Array.from({ length: 20 }, (_, i) => old + i * 5 * 60_000), 0.5);
+    await refreshAggregates(server.pool, new Date(old), new Date(old + 4 * HOUR));
+    const hours = async () =>
+      (
+        await api<DeviceSeriesDto>(
+          server.baseUrl,
+          'GET',
+          `/api/history/devices/old-wl?metrics=water_level&resolution=1h&from=${new Date(old).toISOString()}&to=${new Date(old + 3 * HOUR).toISOString()}`,
+          undefined,
+          token,
+        )
+      ).body;
+    const before = await hours();
+
+    for (const relation of ['telemetry', 'device_events', 'telemetry_1m', 'telemetry_1h']) {
+      await compress(relation);
+      const chunk = (await chunksOf(server.pool, relation)).find((c) => c.start.getTime() <= old && c.end.getTime() > old);
+      expect({ relation, compressed: chunk?.compressed }).toEqual({ relation, compressed: true });
+    }
+    expect(await hours()).toEqual(before);
+
+    // A late event into the compressed chunk, and its redelivery.
+    await storeEvents([old + 7 * 60_000], 0.9);
+    await storeEvents([old + 7 * 60_000, old + 5 * 60_000], 0.1);
+    const { rows } = await server.pool.query<{ n: number; late: number[] }>(
+      `SELECT count(*)::int AS n, array_agg(confidence) FILTER (WHERE time = $1) AS late FROM device_events WHERE time < $2`,
+      [new Date(old + 7 * 60_000), new Date(old + DAY)],
+    );
+    expect(rows[0]).toEqual({ n: 21, late: [0.9] });
+  });
+});
+
+describeTimescale('an hourly aggregate that an earlier release made from the raw rows', () => {
+  let database: ScratchDatabase;
+  let server: TestServer;
+  let token: string;
+
+  beforeAll(async () => {
+    database = await createScratchDatabase();
+    server = await startTestServer({}, { database });
+    token = (await server.session('admin')).accessToken;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('is rebuilt on the 1-minute aggregate at start, with the same answers, the hours whose minutes retention dropped included', async () => {
+    await api(server.baseUrl, 'PUT', '/api/devices/hr-wl', { kind: 'water_level', name: 'Trạm giờ', lat: 10.35, lng: 106.36 }, token);
+    const areaId = (await api<{ areas: { id: string }[] }>(server.baseUrl, 'GET', '/api/devices/hr-wl', undefined, token)).body.areas[0].id;
+    const old = Math.floor((Date.now() - 40 * DAY) / HOUR) * HOUR;
+    const recent = Math.floor((Date.now() - 2 * DAY) / HOUR) * HOUR;
+    const minutes = (from: number, n: number) => Array.from({ length: n }, (_, i): [number, number] => [from + i * 60_000 + 5_000, (i % 9) * 0.5]);
+    await insertSamples(server.pool, 'hr-wl', 'water_level', [...minutes(old, 150), ...minutes(recent, 150)]);
+    await refreshAggregates(server.pool, new Date(old - HOUR), new Date(recent + 4 * HOUR));
+
+    // As the earlier release built it, then its retention: the old minutes and raw rows are gone, their hours stay.
+    await server.pool.query(`DROP VIEW telemetry_area_1h; DROP MATERIALIZED VIEW telemetry_1h`);
+    await server.pool.query(
+      `CREATE MATERIALIZED VIEW telemetry_1h WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+       SELECT time_bucket(INTERVAL '1 hour', time) AS bucket, device_key, metric_id,
+              min(value) AS min, max(value) AS max, sum(value) AS sum, count(*) AS count,
+              last(value, time) AS last, max(time) AS last_time
+         FROM telemetry GROUP BY 1, 2, 3 WITH NO DATA`,
+    );
+    await server.pool.query(`CALL refresh_continuous_aggregate('telemetry_1h', NULL, NULL)`);
+    await server.pool.query(`CREATE VIEW telemetry_area_1h AS
+      SELECT h.bucket, a.area_id, h.metric_id, min(h.min) AS min, max(h.max) AS max, sum(h.sum) AS sum,
+             sum(h.count)::bigint AS count, count(*)::int AS devices
+        FROM telemetry_1h h JOIN devices d ON d.key = h.device_key CROSS JOIN LATERAL unnest(d.area_ids) AS a(area_id)
+       GROUP BY h.bucket, a.area_id, h.metric_id`);
+    expect(await sourceOfHours(server.pool)).toBe('telemetry');
+    for (const relation of ['telemetry', 'telemetry_1m']) {
+      await server.pool.query(`SELECT drop_chunks($1::regclass, older_than => now() - INTERVAL '20 days')`, [relation]);
+    }
+    const { rows: gone } = await server.pool.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM telemetry WHERE time < $1) + (SELECT count(*) FROM telemetry_1m WHERE bucket < $1) AS n`,
+      [new Date(old + DAY)],
+    );
+    expect(Number(gone[0].n)).toBe(0);
+
+    const answers = async () => {
+      const range = (from: number) => `from=${new Date(from).toISOString()}&to=${new Date(from + 4 * HOUR).toISOString()}`;
+      const read = async <T>(path: string) => {
+        const res = await api<T>(server.baseUrl, 'GET', path, undefined, token);
+        expect(res.status).toBe(200);
+        return res.body;
+      };
+      const device = (from: number) =>
+        read<DeviceSeriesDto>(`/api/history/devices/hr-wl?metrics=water_level&resolution=1h&${range(from)}`).then((b) =>
+          b.resolution === 'raw' ? [] : b.series[0].points,
+        );
+      const area = (from: number) =>
+        read<AreaSeriesDto>(`/api/history/areas/${areaId}?metrics=water_level&resolution=1h&${range(from)}`).then((b) => b.series[0].points);
+      return { old: await device(old), recent: await device(recent), oldArea: await area(old), recentArea: await area(recent) };
+    };
+    const before = await answers();
+    expect(before.old.reduce((n, p) => n + (p.count ?? 0), 0)).toBe(150);
+    expect(before.recent.reduce((n, p) => n + (p.count ?? 0), 0)).toBe(150);
+
+    await server.close();
+    server = await startTestServer({}, { database });
+    token = (await server.session('admin')).accessToken;
+    expect(await sourceOfHours(server.pool)).toBe('telemetry_1m');
+    expect(await materializedRows(server.pool, 'telemetry_1h')).toBe(6);
+    const { rows: left } = await server.pool.query(`SELECT 1 FROM pg_class WHERE relname = 'telemetry_1h_previous'`);
+    expect(left).toEqual([]);
+    expect(await answers()).toEqual(before);
+
+    // A sample stored since reaches the hours through the minutes.
+    await insertSamples(server.pool, 'hr-wl', 'water_level', [[recent + 30_000, 20]]);
+    await refreshAggregates(server.pool, new Date(recent), new Date(recent + HOUR));
+    const after = await answers();
+    expect(after.recent[0]).toMatchObject({ max: 20, count: 61 });
+  });
+});
+
+describe(`partitions sized from the expected ingest rate (${onTimescale ? 'TimescaleDB chunks' : 'plain PostgreSQL partitions'} here)`, () => {
+  let database: ScratchDatabase;
+  let server: TestServer | undefined;
+
+  beforeAll(async () => {
+    database = await createScratchDatabase();
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  /** Hours spanned by the telemetry partition (TimescaleDB: chunk) holding `time`, once a sample is stored there. */
+  const spanAt = async (s: TestServer, time: number) => {
+    await insertSamples(s.pool, 'rate-wl', 'water_level', [[time, 1]]);
+    if (onTimescale) {
+      const { rows } = await s.pool.query<{ h: number }>(
+        `SELECT extract(epoch FROM range_end - range_start)::float8 / 3600 AS h FROM timescaledb_information.chunks
+          WHERE hypertable_name = 'telemetry' AND range_start <= $1 AND range_end > $1`,
+        [new Date(time)],
+      );
+      return rows[0].h;
+    }
+    const { rows } = await s.pool.query<{ h: number }>(
+      `SELECT extract(epoch FROM upper - lower)::float8 / 3600 AS h
+         FROM (SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\) TO \\(''([^'']+)''\\)')) AS b
+                 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'telemetry'::regclass) p,
+              LATERAL (SELECT b[1]::timestamptz AS lower, b[2]::timestamptz AS upper) r
+        WHERE p.b IS NOT NULL AND lower <= $1 AND upper > $1`,
+      [new Date(time)],
+    );
+    return rows[0].h;
+  };
+
+  it('follows STORAGE_SAMPLES_PER_S by default, and an explicit interval after a restart', async () => {
+    server = await startTestServer({ STORAGE_SAMPLES_PER_S: '1000' }, { database });
+    const token = (await server.session('admin')).accessToken;
+    await api(server.baseUrl, 'PUT', '/api/devices/rate-wl', { kind: 'water_level', name: 'Trạm', lat: 10.35, lng: 106.36 }, token);
+    // 1000 samples a second: two partitions of 100 bytes a sample fill a quarter of 4 GB in 1.5 h.
+    expect(await spanAt(server, Date.now())).toBe(1);
+    await server.close();
+    server = undefined;
+
+    server = await startTestServer({ STORAGE_SAMPLES_PER_S: '1000', STORAGE_PARTITION_INTERVAL: '12h' }, { database });
+    expect(await spanAt(server, Date.now() + DAY)).toBe(12);
+    // The partitions made before keep their span.
+    expect(await spanAt(server, Date.now())).toBe(1);
   });
 });

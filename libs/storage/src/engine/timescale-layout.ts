@@ -1,12 +1,16 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { HealthDto } from '@ioc/contracts';
+import { inTransaction } from '@ioc/database';
 import { interval, type StorageSettings } from './storage-settings';
+
+const DAY = 86_400_000;
 
 /**
  * The TimescaleDB layout, made from the plain one of migration 0006 at start-up and re-applied
- * at every start (policies follow the settings, and keep their jobs): hypertables instead of partitioned tables,
- * continuous aggregates under the rollups' names instead of tables kept by the server, and the
- * area rollup (migration 0008) as a view over the hourly aggregate.
+ * at every start (policies and chunk intervals follow the settings, and keep their jobs):
+ * hypertables instead of partitioned tables, continuous aggregates under the rollups' names
+ * instead of tables kept by the server (the hourly one on top of the 1-minute one), and the area
+ * rollup (migration 0008) as a view over the hourly aggregate.
  */
 const HYPERTABLES = [
   {
@@ -14,20 +18,48 @@ const HYPERTABLES = [
     columns: `time timestamptz NOT NULL, device_key integer NOT NULL, metric_id smallint NOT NULL,
               value double precision NOT NULL, PRIMARY KEY (device_key, metric_id, time)`,
     indexes: [] as string[],
+    segmentBy: 'device_key, metric_id',
   },
   {
     table: 'device_events',
     columns: `time timestamptz NOT NULL, device_key integer NOT NULL, type text NOT NULL, confidence real,
               snapshot_url text, attributes jsonb NOT NULL DEFAULT '{}', PRIMARY KEY (device_key, type, time)`,
     indexes: ['CREATE INDEX device_events_time_idx ON device_events (time DESC)'],
+    segmentBy: 'device_key',
   },
 ];
 
-/** Same columns as the plain rollup tables, so history queries do not know which they read. */
+/**
+ * Same columns as the plain rollup tables, so history queries do not know which they read. The
+ * hourly aggregate reads the 1-minute one (fewer rows than the raw ones); sums and counts of
+ * minutes combine exactly.
+ */
 const ROLLUPS = [
-  { view: 'telemetry_1m', bucket: '1 minute', endOffsetMs: 60_000, scheduleMs: 60_000 },
-  { view: 'telemetry_1h', bucket: '1 hour', endOffsetMs: 3_600_000, scheduleMs: 15 * 60_000 },
+  {
+    view: 'telemetry_1m',
+    endOffsetMs: 60_000,
+    scheduleMs: 60_000,
+    select: `SELECT time_bucket(INTERVAL '1 minute', time) AS bucket, device_key, metric_id,
+                    min(value) AS min, max(value) AS max, sum(value) AS sum, count(*) AS count,
+                    last(value, time) AS last, max(time) AS last_time
+               FROM telemetry GROUP BY 1, 2, 3`,
+  },
+  {
+    view: 'telemetry_1h',
+    endOffsetMs: 3_600_000,
+    scheduleMs: 15 * 60_000,
+    select: `SELECT time_bucket(INTERVAL '1 hour', bucket) AS bucket, device_key, metric_id,
+                    min(min) AS min, max(max) AS max, sum(sum) AS sum, sum(count)::bigint AS count,
+                    last(last, last_time) AS last, max(last_time) AS last_time
+               FROM telemetry_1m GROUP BY 1, 2, 3`,
+  },
 ];
+type Rollup = (typeof ROLLUPS)[number];
+
+const ROLLUP_COLUMNS = 'bucket, device_key, metric_id, min, max, sum, count, last, last_time';
+
+/** Where the hours of an hourly rollup being rebuilt wait until the new aggregate has them. */
+const PREVIOUS_HOURS = 'telemetry_1h_previous';
 
 /**
  * The columns of the plain `telemetry_area_1h`. No refresher keeps a table here: the view groups
@@ -44,88 +76,211 @@ const AREA_ROLLUP_VIEW = `CREATE OR REPLACE VIEW telemetry_area_1h AS
    GROUP BY h.bucket, a.area_id, h.metric_id`;
 
 export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings, log: (line: string) => void): Promise<void> {
-  const chunk = interval(settings.partitionIntervalMs);
   for (const h of HYPERTABLES) {
-    const { rows } = await pool.query<{ relkind: string }>('SELECT relkind FROM pg_class WHERE oid = $1::regclass', [h.table]);
-    if (rows[0].relkind === 'p') {
-      await rebuildAsHypertable(pool, h, chunk);
+    if ((await relkind(pool, h.table)) === 'p') {
+      await rebuildAsHypertable(pool, h, settings.partitionIntervalMs);
       log(`${h.table}: partitioned table rebuilt as a hypertable`);
     }
-    await pool.query('SELECT set_chunk_time_interval($1::regclass, $2::interval)', [h.table, chunk]);
+    await followChunkInterval(pool, h.table, settings.partitionIntervalMs, log);
   }
 
   // The plain layout's rollup tables give way to real-time continuous aggregates: reads add no
   // raw rows of their own, and nothing is recorded for a refresher (migration 0010).
   await pool.query(`UPDATE telemetry_rollup_state SET threshold = 'infinity', materialized = 'infinity'`);
   for (const r of ROLLUPS) {
-    const { rows } = await pool.query<{ relkind: string }>(
-      `SELECT relkind FROM pg_class WHERE relname = $1 AND relnamespace = 'public'::regnamespace`,
-      [r.view],
-    );
-    if (rows[0] && rows[0].relkind !== 'v') await pool.query(`DROP TABLE ${r.view}`);
-    if (rows[0]?.relkind !== 'v') {
-      // Real-time: buckets not yet materialized are computed from the raw rows at query time.
-      await pool.query(
-        `CREATE MATERIALIZED VIEW ${r.view} WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
-         SELECT time_bucket(INTERVAL '${r.bucket}', time) AS bucket, device_key, metric_id,
-                min(value) AS min, max(value) AS max, sum(value) AS sum, count(*) AS count,
-                last(value, time) AS last, max(time) AS last_time
-           FROM telemetry GROUP BY 1, 2, 3
-         WITH NO DATA`,
-      );
-      // Not inside a transaction block, and without parameters (extended protocol would be one).
-      await pool.query(`CALL refresh_continuous_aggregate('${r.view}', NULL, NULL)`);
-      log(`${r.view}: continuous aggregate created`);
-    }
-    // The refresh window reaches back as far as late samples are accepted, and stays inside the
-    // retention (the configuration checks it), so dropping raw chunks never empties old buckets.
-    const window = { start: interval(settings.lateWindowMs + 3 * r.endOffsetMs), end: interval(r.endOffsetMs) };
+    await ensureAggregate(pool, r, log);
+    const window = refreshWindow(r, settings);
     await ensurePolicy(pool, 'policy_refresh_continuous_aggregate', r.view, {
       add: [
         `SELECT add_continuous_aggregate_policy($1::regclass, start_offset => $2::interval,
                 end_offset => $3::interval, schedule_interval => $4::interval)`,
-        [r.view, window.start, window.end, interval(r.scheduleMs)],
+        [r.view, interval(window.startMs), interval(window.endMs), interval(r.scheduleMs)],
       ],
-      config: { start_offset: window.start, end_offset: window.end },
+      config: { start_offset: interval(window.startMs), end_offset: interval(window.endMs) },
       schedule: interval(r.scheduleMs),
     });
   }
-  const { rows: area } = await pool.query<{ relkind: string }>(
-    `SELECT relkind FROM pg_class WHERE relname = 'telemetry_area_1h' AND relnamespace = 'public'::regnamespace`,
-  );
-  if (area[0] && area[0].relkind !== 'v') {
-    await pool.query('DROP TABLE telemetry_area_1h');
+  await finishHourlyRebuild(pool, log);
+  if ((await relkind(pool, 'telemetry_area_1h')) !== 'v') {
+    await pool.query('DROP TABLE IF EXISTS telemetry_area_1h');
     log('telemetry_area_1h: table replaced by a view over telemetry_1h');
   }
   await pool.query(AREA_ROLLUP_VIEW);
 
-  const { rows: compression } = await pool.query<{ enabled: boolean }>(
-    `SELECT compression_enabled AS enabled FROM timescaledb_information.hypertables
-      WHERE hypertable_schema = 'public' AND hypertable_name = 'telemetry'`,
-  );
-  if (!compression[0]?.enabled) {
-    await pool.query(
-      `ALTER TABLE telemetry SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_key, metric_id',
-                                  timescaledb.compress_orderby = 'time DESC')`,
+  // Chunks are compressed a few days in, inside the late-sample window: a late sample is written
+  // into its compressed chunk (TimescaleDB keeps it beside the compressed rows, and the policy
+  // compresses it at its next run), and a redelivered one is still found and skipped.
+  const compressAfter = interval(settings.compressAfterDays * DAY);
+  for (const h of HYPERTABLES) {
+    const { rows } = await pool.query<{ enabled: boolean }>(
+      `SELECT compression_enabled AS enabled FROM timescaledb_information.hypertables
+        WHERE hypertable_schema = 'public' AND hypertable_name = $1`,
+      [h.table],
     );
+    if (!rows[0]?.enabled) {
+      await pool.query(
+        `ALTER TABLE ${h.table} SET (timescaledb.compress, timescaledb.compress_segmentby = '${h.segmentBy}',
+                                     timescaledb.compress_orderby = 'time DESC')`,
+      );
+    }
+    await ensurePolicy(pool, 'policy_compression', h.table, {
+      add: [`SELECT add_compression_policy($1::regclass, compress_after => $2::interval)`, [h.table, compressAfter]],
+      config: { compress_after: compressAfter },
+    });
   }
-  const compressAfter = interval(settings.compressAfterDays * 86_400_000);
-  await ensurePolicy(pool, 'policy_compression', 'telemetry', {
-    add: [`SELECT add_compression_policy('telemetry', compress_after => $1::interval)`, [compressAfter]],
-    config: { compress_after: compressAfter },
-  });
+  // An aggregate's chunk is compressed a day after its refresh window has passed it, so no
+  // refresh rewrites a compressed chunk.
+  for (const r of ROLLUPS) {
+    const { rows } = await pool.query<{ enabled: boolean }>(
+      `SELECT compression_enabled AS enabled FROM timescaledb_information.continuous_aggregates
+        WHERE view_schema = 'public' AND view_name = $1`,
+      [r.view],
+    );
+    if (!rows[0].enabled) {
+      await pool.query(
+        `ALTER MATERIALIZED VIEW ${r.view} SET (timescaledb.compress = true,
+           timescaledb.compress_segmentby = 'device_key, metric_id', timescaledb.compress_orderby = 'bucket DESC')`,
+      );
+    }
+    const after = interval(refreshWindow(r, settings).startMs + DAY);
+    await ensurePolicy(pool, 'policy_compression', r.view, {
+      add: [`SELECT add_compression_policy($1::regclass, compress_after => $2::interval)`, [r.view, after]],
+      config: { compress_after: after },
+    });
+  }
 
   for (const relation of ['telemetry', 'device_events', 'telemetry_1m']) {
     if (settings.retentionDays === 0) {
       await pool.query('SELECT remove_retention_policy($1::regclass, if_exists => true)', [relation]);
       continue;
     }
-    const dropAfter = interval(settings.retentionDays * 86_400_000);
+    const dropAfter = interval(settings.retentionDays * DAY);
     await ensurePolicy(pool, 'policy_retention', relation, {
       add: ['SELECT add_retention_policy($1::regclass, drop_after => $2::interval)', [relation, dropAfter]],
       config: { drop_after: dropAfter },
     });
   }
+}
+
+/**
+ * The refresh window reaches back as far as late samples are accepted, and stays inside the
+ * retention (the configuration checks it), so dropping raw chunks never empties old buckets.
+ */
+function refreshWindow(r: Rollup, settings: StorageSettings): { startMs: number; endMs: number } {
+  return { startMs: settings.lateWindowMs + 3 * r.endOffsetMs, endMs: r.endOffsetMs };
+}
+
+async function relkind(db: Pool | PoolClient, relation: string): Promise<string | null> {
+  const { rows } = await db.query<{ relkind: string }>(
+    `SELECT relkind FROM pg_class WHERE relname = $1 AND relnamespace = 'public'::regnamespace`,
+    [relation],
+  );
+  return rows[0]?.relkind ?? null;
+}
+
+/** A changed interval applies from the next chunk on; the chunks made so far keep theirs. */
+async function followChunkInterval(pool: Pool, table: string, ms: number, log: (line: string) => void): Promise<void> {
+  const { rows } = await pool.query<{ ms: number }>(
+    `SELECT extract(epoch FROM time_interval)::float8 * 1000 AS ms FROM timescaledb_information.dimensions
+      WHERE hypertable_schema = 'public' AND hypertable_name = $1 AND column_name = 'time'`,
+    [table],
+  );
+  if (rows[0].ms === ms) return;
+  await pool.query('SELECT set_chunk_time_interval($1::regclass, $2::interval)', [table, interval(ms)]);
+  log(`${table}: new chunks span ${ms / 3_600_000} h (were ${rows[0].ms / 3_600_000} h)`);
+}
+
+/**
+ * Creates a rollup's continuous aggregate where there is none yet, in place of the plain
+ * layout's table, and rebuilds an hourly aggregate that an earlier release made from the raw rows.
+ * The hours the table or old aggregate held are kept aside (they outlive the 1-minute retention)
+ * until finishHourlyRebuild has the new aggregate.
+ */
+async function ensureAggregate(pool: Pool, r: Rollup, log: (line: string) => void): Promise<void> {
+  const kind = await relkind(pool, r.view);
+  if (kind === 'v' && (r.view !== 'telemetry_1h' || (await hourlyOnMinutes(pool)))) return;
+  const client = await pool.connect();
+  try {
+    await inTransaction(client, async () => {
+      const areaView = (await relkind(client, 'telemetry_area_1h')) === 'v';
+      if (areaView) await client.query('DROP VIEW telemetry_area_1h');
+      if (kind === 'v') {
+        await client.query(`CREATE TABLE ${PREVIOUS_HOURS} AS SELECT ${ROLLUP_COLUMNS} FROM ${r.view}`);
+        await client.query(`DROP MATERIALIZED VIEW ${r.view}`);
+      } else if (kind !== null && r.view === 'telemetry_1h') {
+        await client.query(`ALTER TABLE ${r.view} RENAME TO ${PREVIOUS_HOURS}`);
+      } else if (kind !== null) {
+        await client.query(`DROP TABLE ${r.view}`);
+      }
+      // Real-time: buckets not yet materialized are computed from the rows below at query time,
+      // so reads answer the same from the moment this commits.
+      await client.query(
+        `CREATE MATERIALIZED VIEW ${r.view} WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+         ${r.select} WITH NO DATA`,
+      );
+      if (areaView) await client.query(AREA_ROLLUP_VIEW);
+    });
+  } finally {
+    client.release();
+  }
+  // The hourly aggregate is refreshed once the hours kept aside can be put back (finishHourlyRebuild).
+  if (r.view === 'telemetry_1m') await pool.query(`CALL refresh_continuous_aggregate('${r.view}', NULL, NULL)`);
+  log(`${r.view}: continuous aggregate ${kind === 'v' ? 'rebuilt on telemetry_1m' : 'created'}`);
+}
+
+/** Whether the hourly aggregate reads the 1-minute one (earlier releases made it from the raw rows). */
+async function hourlyOnMinutes(pool: Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ source: string }>(
+    `SELECT hypertable_name AS source FROM timescaledb_information.continuous_aggregates
+      WHERE view_schema = 'public' AND view_name = 'telemetry_1h'`,
+  );
+  return rows[0].source !== 'telemetry';
+}
+
+/**
+ * Fills a new hourly aggregate: from the 1-minute one where it has the minutes, and before its
+ * first full hour (minutes dropped by retention, or packed on plain PostgreSQL) with the hours kept
+ * aside. Runs again at the next start if a crash stopped it: the kept hours go only once.
+ */
+async function finishHourlyRebuild(pool: Pool, log: (line: string) => void): Promise<void> {
+  if ((await relkind(pool, PREVIOUS_HOURS)) === null) return;
+  // The hours are made of the materialized minutes: late rows of long ago must be in them first.
+  await pool.query(`CALL refresh_continuous_aggregate('telemetry_1m', NULL, NULL)`);
+  const minutes = await materialization(pool, 'telemetry_1m');
+  const target = await materialization(pool, 'telemetry_1h');
+  const { rows } = await pool.query<{ cutoff: Date | null }>(
+    `SELECT coalesce(
+              to_timestamp(ceil(extract(epoch FROM least((SELECT min(bucket) FROM ${minutes}), (SELECT min(time) FROM telemetry))) / 3600) * 3600),
+              (SELECT max(bucket) + INTERVAL '1 hour' FROM ${PREVIOUS_HOURS})) AS cutoff`,
+  );
+  const { cutoff } = rows[0];
+  // CALL takes no parameters through the extended protocol: the time is ISO text made here.
+  await pool.query(`CALL refresh_continuous_aggregate('telemetry_1h', ${cutoff ? `'${cutoff.toISOString()}'` : 'NULL'}, NULL)`);
+  const client = await pool.connect();
+  try {
+    const kept = await inTransaction(client, async () => {
+      // Below the aggregate's invalidation threshold and under no minute: no refresh replaces these.
+      const { rowCount } = await client.query(
+        `INSERT INTO ${target} (${ROLLUP_COLUMNS}) SELECT ${ROLLUP_COLUMNS} FROM ${PREVIOUS_HOURS} WHERE bucket < $1`,
+        [cutoff],
+      );
+      await client.query(`DROP TABLE ${PREVIOUS_HOURS}`);
+      return rowCount ?? 0;
+    });
+    log(`telemetry_1h: refreshed from telemetry_1m, ${kept} hourly rows from before its first minute kept`);
+  } finally {
+    client.release();
+  }
+}
+
+/** The qualified name of an aggregate's materialization hypertable. */
+async function materialization(pool: Pool, view: string): Promise<string> {
+  const { rows } = await pool.query<{ name: string }>(
+    `SELECT format('%I.%I', materialization_hypertable_schema, materialization_hypertable_name) AS name
+       FROM timescaledb_information.continuous_aggregates WHERE view_schema = 'public' AND view_name = $1`,
+    [view],
+  );
+  return rows[0].name;
 }
 
 interface PolicySpec {
@@ -181,29 +336,26 @@ export async function failingJobs(pool: Pool): Promise<NonNullable<HealthDto['da
 }
 
 /** A partitioned table of the plain layout becomes a hypertable of the same name, rows kept. */
-async function rebuildAsHypertable(pool: Pool, h: (typeof HYPERTABLES)[number], chunk: string): Promise<void> {
+async function rebuildAsHypertable(pool: Pool, h: (typeof HYPERTABLES)[number], chunkMs: number): Promise<void> {
   const client = await pool.connect();
   const old = `${h.table}_partitioned`;
   try {
-    await client.query('BEGIN');
-    await client.query(`ALTER TABLE ${h.table} RENAME TO ${old}`);
-    // Free the index names for the new table.
-    const { rows } = await client.query<{ name: string }>(
-      `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass`,
-      [old],
-    );
-    for (const { name } of rows) {
-      await client.query(`ALTER INDEX ${client.escapeIdentifier(name)} RENAME TO ${client.escapeIdentifier(`${name}_old`)}`);
-    }
-    await client.query(`CREATE TABLE ${h.table} (${h.columns})`);
-    for (const index of h.indexes) await client.query(index);
-    await client.query(`SELECT create_hypertable($1::regclass, 'time', chunk_time_interval => $2::interval)`, [h.table, chunk]);
-    await client.query(`INSERT INTO ${h.table} SELECT * FROM ${old}`);
-    await client.query(`DROP TABLE ${old}`);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
+    await inTransaction(client, async () => {
+      await client.query(`ALTER TABLE ${h.table} RENAME TO ${old}`);
+      // Free the index names for the new table.
+      const { rows } = await client.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass`,
+        [old],
+      );
+      for (const { name } of rows) {
+        await client.query(`ALTER INDEX ${client.escapeIdentifier(name)} RENAME TO ${client.escapeIdentifier(`${name}_old`)}`);
+      }
+      await client.query(`CREATE TABLE ${h.table} (${h.columns})`);
+      for (const index of h.indexes) await client.query(index);
+      await client.query(`SELECT create_hypertable($1::regclass, 'time', chunk_time_interval => $2::interval)`, [h.table, interval(chunkMs)]);
+      await client.query(`INSERT INTO ${h.table} SELECT * FROM ${old}`);
+      await client.query(`DROP TABLE ${old}`);
+    });
   } finally {
     client.release();
   }
