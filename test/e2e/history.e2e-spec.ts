@@ -4,10 +4,14 @@ import { join } from 'node:path';
 import {
   OPEN_DATA_RATE_LIMIT,
   type ApiErrorBody,
+  type Aggregate,
   type AreaSeriesDto,
+  type DeviceColumnsDto,
   type DeviceEventPageDto,
   type DeviceSeriesDto,
+  type HealthDto,
   type LatestDeviceValuesDto,
+  type MetricDto,
   type OpenDataDto,
   type OpenDataFeatureCollectionDto,
   type RawSampleDto,
@@ -17,7 +21,7 @@ import type { Database } from '@ioc/database';
 import { HistoryRepository } from '../../libs/storage/src/history/history.repository';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { parseCsv } from '../support/csv-reader';
-import { api } from '../support/clients';
+import { api, eventually, provisionDevice } from '../support/clients';
 import { relationsRead } from '../support/query-plans';
 import { insertSamples as storeSamples } from '../support/samples';
 import { itPlain } from '../support/engine';
@@ -43,6 +47,39 @@ const DEVICES = [
   { id: 'p1-wl', kind: 'water_level', name: 'Trạm mực nước P1', lat: 10.36, lng: 106.36 },
   { id: 'p2-sal', kind: 'salinity', name: 'Trạm mặn P2', lat: 10.3, lng: 106.75 },
 ];
+
+/**
+ * What the columnar answer must hold for the JSON answer of the same query: the same buckets (or
+ * samples) and values, on one time axis in epoch ms, a metric without a sample at a time null.
+ */
+function asColumns(json: DeviceSeriesDto, aggregates: readonly Aggregate[], metrics: readonly string[] = []): DeviceColumnsDto {
+  const precision = expect.any(Number) as number;
+  if (json.resolution === 'raw') {
+    const times = [...new Set(json.samples.map((s) => s.t))];
+    const series = metrics.map((metric) => ({
+      metric,
+      unit: expect.any(String) as string,
+      precision,
+      value: times.map((t) => json.samples.find((s) => s.t === t && s.metric === metric)?.value ?? null),
+    }));
+    return { deviceId: json.deviceId, resolution: 'raw', from: json.from, to: json.to, times: times.map((t) => Date.parse(t)), series, nextCursor: json.nextCursor };
+  }
+  for (const s of json.series) expect(s.points.map((p) => p.t)).toEqual(json.series[0].points.map((p) => p.t));
+  return {
+    deviceId: json.deviceId,
+    resolution: json.resolution,
+    from: json.from,
+    to: json.to,
+    tz: json.tz,
+    times: json.series[0].points.map((p) => Date.parse(p.t)),
+    series: json.series.map((s) => ({
+      metric: s.metric,
+      unit: s.unit,
+      precision,
+      ...Object.fromEntries(aggregates.map((a) => [a, s.points.map((p) => p[a])])),
+    })),
+  };
+}
 
 /** Samples as the writer stores them, once the server's rollups have taken them in. */
 async function insertSamples(server: TestServer, deviceId: string, metric: string, samples: [string | number, number][]): Promise<void> {
@@ -200,6 +237,74 @@ describe('history, events and open data over HTTP', () => {
       expect(parseCsv(csv.text)).toEqual([['time', 'metric', 'value'], ['2025-07-05T00:00:00.000Z', 'pm25', '0'], ['2025-07-05T00:00:02.000Z', 'pm25', '1']]);
       const next = await getText(`/api/history/devices/p1-air?metrics=pm25&resolution=raw&limit=2&format=csv&from=2025-07-05T00:00:00Z&to=2025-07-06T00:00:00Z&cursor=${csv.cursor}`);
       expect(parseCsv(next.text)[1]).toEqual(['2025-07-05T00:00:04.000Z', 'pm25', '2']);
+    });
+
+    it('answers the same buckets and values as columns: one time axis in epoch ms, gaps null', async () => {
+      const hours = await get<DeviceColumnsDto>('/api/history/devices/p1-air?metrics=pm25&from=2025-07-01T00:00:00Z&to=2025-07-01T03:00:00Z&resolution=1h&format=columns');
+      expect(hours.status).toBe(200);
+      expect(hours.body).toEqual({
+        deviceId: 'p1-air',
+        resolution: '1h',
+        from: '2025-07-01T00:00:00.000Z',
+        to: '2025-07-01T03:00:00.000Z',
+        tz: 'UTC',
+        times: [Date.parse('2025-07-01T00:00:00Z'), Date.parse('2025-07-01T01:00:00Z'), Date.parse('2025-07-01T02:00:00Z')],
+        series: [
+          { metric: 'pm25', unit: 'µg/m³', precision: 1, min: [10, null, 40], max: [30, null, 40], avg: [20, null, 40], last: [20, null, 40], count: [3, 0, 1] },
+        ],
+      });
+
+      const queries: [string, Aggregate[]][] = [
+        ['metrics=pm25,pm10,water_level&from=2025-07-01T00:00:00Z&to=2025-07-02T00:00:00Z&resolution=1h', ['min', 'max', 'avg', 'last', 'count']],
+        ['metrics=pm10,pm25&from=2025-07-01T00:00:00Z&to=2025-07-01T18:00:00Z&aggregates=avg,count', ['avg', 'count']],
+        ['metrics=pm10&from=2025-07-01T00:00:00%2B07:00&to=2025-07-04T00:00:00%2B07:00&resolution=1d&tz=Asia/Ho_Chi_Minh&aggregates=max,last,count', ['max', 'last', 'count']],
+      ];
+      for (const [query, aggregates] of queries) {
+        const json = await get<DeviceSeriesDto>(`/api/history/devices/p1-air?${query}`);
+        const columns = await get<DeviceColumnsDto>(`/api/history/devices/p1-air?${query}&format=columns`);
+        expect(columns.status).toBe(200);
+        expect(columns.body).toEqual(asColumns(json.body, aggregates));
+      }
+      const minutes = await get<DeviceColumnsDto>(`/api/history/devices/p1-air?${queries[1][0]}&format=columns`);
+      expect(minutes.body).toMatchObject({ resolution: '1m', from: '2025-07-01T00:00:00.000Z' });
+      expect(minutes.body.times).toHaveLength(18 * 60);
+      expect(minutes.body.times[135]).toBe(Date.parse('2025-07-01T02:15:00Z'));
+      const pm25 = minutes.body.series[1];
+      expect(pm25.metric).toBe('pm25');
+      expect(pm25.avg!.flatMap((v, i) => (v === null ? [] : [[i, v]]))).toEqual([[0, 20], [30, 20], [135, 40]]);
+    });
+
+    it('pages raw samples as columns with the same samples and cursors as JSON', async () => {
+      // pm25 every 2 s, pm10 at every other of those times: pages end between the two metrics of a time.
+      const start = Date.parse('2025-07-06T00:00:00Z');
+      const times = Array.from({ length: 300 }, (_, i) => start + i * 2000);
+      await insertSamples(server, 'p1-air', 'pm25', times.map((t, i) => [t, i]));
+      await insertSamples(server, 'p1-air', 'pm10', times.filter((_, i) => i % 2 === 0).map((t, i) => [t, -i]));
+      const query = 'metrics=pm25,pm10&resolution=raw&limit=97&from=2025-07-06T00:00:00Z&to=2025-07-06T01:00:00Z';
+      let cursor = '';
+      let pages = 0;
+      do {
+        const json = await get<DeviceSeriesDto>(`/api/history/devices/p1-air?${query}${cursor}`);
+        const columns = await get<DeviceColumnsDto>(`/api/history/devices/p1-air?${query}${cursor}&format=columns`);
+        expect(columns.status).toBe(200);
+        expect(columns.body).toEqual(asColumns(json.body, [], ['pm25', 'pm10']));
+        if (columns.body.resolution !== 'raw') throw new Error('expected raw samples');
+        if (pages === 0) {
+          expect(columns.body.times.slice(0, 2)).toEqual([Date.parse('2025-07-06T00:00:00Z'), Date.parse('2025-07-06T00:00:02Z')]);
+          expect(columns.body.series.map((s) => [s.metric, s.value?.slice(0, 2)])).toEqual([['pm25', [0, 1]], ['pm10', [0, null]]]);
+        }
+        cursor = columns.body.nextCursor ? `&cursor=${columns.body.nextCursor}` : '';
+        pages++;
+      } while (cursor);
+      expect(pages).toBe(Math.ceil(450 / 97));
+
+      // A time with microseconds keeps them as a fraction of a millisecond.
+      await server.pool.query(
+        `INSERT INTO telemetry (time, device_key, metric_id, value)
+         SELECT '2025-07-06T02:00:00.123456Z', d.key, m.id, 7 FROM devices d, metrics m WHERE d.id = 'p1-air' AND m.name = 'pm25'`,
+      );
+      const fine = await get<DeviceColumnsDto>('/api/history/devices/p1-air?metrics=pm25&resolution=raw&from=2025-07-06T02:00:00Z&to=2025-07-06T02:01:00Z&format=columns');
+      expect(fine.body.times).toEqual([Date.parse('2025-07-06T02:00:00.123Z') + 0.456]);
     });
 
     it('aggregates an area over its devices', async () => {
@@ -406,6 +511,53 @@ describe('history, events and open data over HTTP', () => {
     });
   });
 
+  describe('metrics an administrator added', () => {
+    it('reads the history of a metric added at runtime, that a device published, with its unit and precision', async () => {
+      const added = await api<MetricDto>(server.baseUrl, 'POST', '/api/metrics', { name: 'conductivity', unit: 'uS/cm', precision: 0, kinds: ['salinity'] }, tokens.admin);
+      expect(added.status).toBe(201);
+      const client = await provisionDevice(server, tokens.admin, { id: 'p2-ec', kind: 'salinity', name: 'Trạm EC P2', lat: 10.31, lng: 106.75 });
+      const minute = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000;
+      try {
+        const handled = async () => (await api<HealthDto>(server.baseUrl, 'GET', '/api/health')).body.ingest!.messages;
+        const before = await handled();
+        await client.publishAsync('ioc/v1/p2-ec/telemetry', JSON.stringify({ ts: minute + 10_000, metrics: { conductivity: 1520, salinity: 3.1 } }), { qos: 1 });
+        await client.publishAsync('ioc/v1/p2-ec/telemetry', JSON.stringify({ ts: minute + 70_000, metrics: { conductivity: 1480 } }), { qos: 1 });
+        await eventually(async () => ((await handled()) >= before + 2 ? true : undefined));
+      } finally {
+        await client.endAsync();
+      }
+      const range = `from=${new Date(minute).toISOString()}&to=${new Date(minute + 3 * 60_000).toISOString()}`;
+      const raw = await eventually(async () => {
+        const res = await get<DeviceSeriesDto>(`/api/history/devices/p2-ec?metrics=conductivity&resolution=raw&${range}`);
+        return res.body.resolution === 'raw' && res.body.samples.length === 2 ? res.body.samples : undefined;
+      });
+      expect(raw.map((r) => r.value)).toEqual([1520, 1480]);
+      await server.rollupsCaughtUp();
+
+      const json = await get<DeviceSeriesDto>(`/api/history/devices/p2-ec?metrics=conductivity,salinity&resolution=1m&aggregates=avg,count&${range}`);
+      expect(json.status).toBe(200);
+      expect(json.body.resolution !== 'raw' && json.body.series.map((s) => [s.metric, s.unit, s.points.map((p) => [p.avg, p.count])])).toEqual([
+        ['conductivity', 'uS/cm', [[1520, 1], [1480, 1], [null, 0]]],
+        ['salinity', '‰', [[3.1, 1], [null, 0], [null, 0]]],
+      ]);
+      const columns = await get<DeviceColumnsDto>(`/api/history/devices/p2-ec?metrics=conductivity&resolution=1m&${range}&format=columns`);
+      expect(columns.body.series).toEqual([
+        { metric: 'conductivity', unit: 'uS/cm', precision: 0, min: [1520, 1480, null], max: [1520, 1480, null], avg: [1520, 1480, null], last: [1520, 1480, null], count: [1, 1, 0] },
+      ]);
+      const csv = await getText(`/api/history/devices/p2-ec?metrics=conductivity&resolution=1m&aggregates=avg&${range}&format=csv`);
+      expect(parseCsv(csv.text)[1]).toEqual(['conductivity', 'uS/cm', new Date(minute).toISOString(), '1520']);
+      // The newest values are stored once a second (INGEST_NEWEST_EVERY_MS).
+      const latest = () => get<LatestDeviceValuesDto[]>('/api/history/latest?deviceId=p2-ec&metrics=conductivity');
+      const newest = await eventually(async () => {
+        const value = (await latest()).body[0].values.conductivity;
+        return value?.value === 1480 ? value : undefined;
+      });
+      expect(newest).toEqual({ value: 1480, ts: new Date(minute + 70_000).toISOString() });
+      const area = await get<AreaSeriesDto>(`/api/history/areas/p2?metrics=conductivity&resolution=1m&aggregates=max&${range}`);
+      expect(area.body.series.map((s) => [s.unit, s.points.map((p) => p.max)])).toEqual([['uS/cm', [1520, 1480, null]]]);
+    });
+  });
+
   describe('access', () => {
     const OPERATIONS_ROOM: Role[] = ['admin', 'supervisor', 'operator', 'viewer'];
     const routes = [
@@ -428,7 +580,11 @@ describe('history, events and open data over HTTP', () => {
 
   it.each([
     ['/api/history/devices/p1-air?from=2025-07-01T00:00:00Z', /metrics: /],
-    ['/api/history/devices/p1-air?metrics=pm25,toaster&from=2025-07-01T00:00:00Z', /metrics.*comma-separated list of metrics of the catalogue/],
+    ['/api/history/devices/p1-air?metrics=pm25,toaster&from=2025-07-01T00:00:00Z', /metrics: toaster is not in the metric catalogue/],
+    ['/api/history/devices/p1-air?metrics=pm25,toaster&from=2025-07-01T00:00:00Z&format=columns', /metrics: toaster is not in the metric catalogue/],
+    ['/api/history/devices/p1-air?metrics=PM25&from=2025-07-01T00:00:00Z', /metrics\.0: must be a comma-separated list of metric names/],
+    ['/api/history/areas/p1?metrics=toaster&from=2025-07-01T00:00:00Z', /metrics: toaster is not in the metric catalogue/],
+    ['/api/history/latest?metrics=pm25,toaster', /metrics: toaster is not in the metric catalogue/],
     ['/api/history/devices/p1-air?metrics=pm25,pm25&from=2025-07-01T00:00:00Z', /metrics: names an item twice/],
     ['/api/history/devices/p1-air?metrics=pm25&from=yesterday', /from: must be an ISO-8601 time/],
     ['/api/history/devices/p1-air?metrics=pm25&from=2025-07-02T00:00:00Z&to=2025-07-01T00:00:00Z', /to: from must be before to/],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { METRIC_NAMES, type MetricName } from './device-kinds';
+import { METRIC_NAME_PATTERN, type MetricName } from './device-kinds';
 import { EVENT_TYPES, STATUS_EVENT_TYPES, type DeviceEventType } from './payloads';
 import { DEVICE_ID_PATTERN } from './topics';
 import type { AreaLevel, GeoJsonGeometry, LatestValue } from './api';
@@ -16,6 +16,8 @@ export const AREA_AGGREGATES = ['min', 'max', 'avg', 'count'] as const;
 export type AreaAggregate = (typeof AREA_AGGREGATES)[number];
 export const HISTORY_FORMATS = ['json', 'csv'] as const;
 export type HistoryFormat = (typeof HISTORY_FORMATS)[number];
+/** A device's history also comes as columns (`format=columns`, DeviceColumnsDto): what a chart draws. */
+export const DEVICE_HISTORY_FORMATS = [...HISTORY_FORMATS, 'columns'] as const;
 
 /** Points (buckets x metrics) one answer may hold. */
 export const MAX_HISTORY_POINTS = 50_000;
@@ -49,19 +51,25 @@ const timeZone = z
   .default('UTC');
 
 /** A comma-separated list in a query string, each item checked by `item`, without repeats. */
-function listOf<T extends string>(values: readonly [T, ...T[]], what: string) {
+function listOf<T extends z.ZodType<string, string>>(item: T, what: string) {
   return z
     .string()
     .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
     .pipe(
       z
-        .array(z.enum(values, { error: `must be a comma-separated list of ${what}` }))
+        .array(item)
         .min(1, `name at least one of ${what}`)
         .refine((a) => new Set(a).size === a.length, 'names an item twice'),
     );
 }
+const enumList = <T extends string>(values: readonly [T, ...T[]], what: string) =>
+  listOf(z.enum(values, { error: `must be a comma-separated list of ${what}` }), what);
 
-const metricList = listOf(METRIC_NAMES as [MetricName, ...MetricName[]], 'metrics of the catalogue');
+/**
+ * Names of the metric catalogue, which administrators extend at runtime: checked here for their
+ * form, and against the catalogue by the server (400 naming `metrics`).
+ */
+const metricList = listOf(z.string().regex(METRIC_NAME_PATTERN, 'must be a comma-separated list of metric names (lower_snake_case)'), 'the metrics');
 const range = {
   /** ISO-8601, inclusive. */
   from: instant,
@@ -80,12 +88,12 @@ export const deviceSeriesQuerySchema = z
     resolution: z.enum(['auto', ...RESOLUTIONS]).default('auto'),
     /** Time zone of `1d` buckets (local midnight to local midnight). */
     tz: timeZone,
-    aggregates: listOf(AGGREGATES, AGGREGATES.join(', ')).default([...AGGREGATES]),
+    aggregates: enumList(AGGREGATES, AGGREGATES.join(', ')).default([...AGGREGATES]),
     /** Raw samples per page. */
     limit: z.coerce.number().int().min(1).max(10_000).default(1000),
     /** From the previous raw page's `nextCursor`. */
     cursor: z.string().min(1).max(200).optional(),
-    format: z.enum(HISTORY_FORMATS).optional(),
+    format: z.enum(DEVICE_HISTORY_FORMATS).optional(),
   })
   .refine(fromBeforeTo, FROM_BEFORE_TO);
 export type DeviceSeriesQueryInput = z.input<typeof deviceSeriesQuerySchema>;
@@ -98,7 +106,7 @@ export const areaSeriesQuerySchema = z
     ...range,
     resolution: z.enum(['auto', '1m', '1h', '1d']).default('auto'),
     tz: timeZone,
-    aggregates: listOf(AREA_AGGREGATES, AREA_AGGREGATES.join(', ')).default([...AREA_AGGREGATES]),
+    aggregates: enumList(AREA_AGGREGATES, AREA_AGGREGATES.join(', ')).default([...AREA_AGGREGATES]),
     format: z.enum(HISTORY_FORMATS).optional(),
   })
   .refine(fromBeforeTo, FROM_BEFORE_TO);
@@ -134,7 +142,7 @@ export interface LatestDeviceValuesDto {
   name: string;
   lat: number;
   lng: number;
-  values: Partial<Record<MetricName, LatestValue>>;
+  values: Record<string, LatestValue>;
 }
 
 /**
@@ -152,7 +160,7 @@ export interface BucketDto {
 }
 
 export interface MetricSeriesDto<P = BucketDto> {
-  metric: MetricName;
+  metric: string;
   unit: string;
   points: P[];
 }
@@ -169,7 +177,7 @@ export interface BucketSeriesDto {
 export interface RawSampleDto {
   /** ISO-8601 */
   t: string;
-  metric: MetricName;
+  metric: string;
   value: number;
 }
 
@@ -184,6 +192,46 @@ export interface RawSeriesDto {
 }
 
 export type DeviceSeriesDto = { deviceId: string } & (BucketSeriesDto | RawSeriesDto);
+
+/**
+ * One metric of a columnar answer: arrays aligned with the answer's `times`, null where the metric
+ * has nothing at that time. Buckets: only the aggregates asked for, a gap null (`count` 0); raw
+ * samples: `value`.
+ */
+export interface MetricColumnsDto {
+  metric: string;
+  unit: string;
+  /** Decimal places a person needs to see (the catalogue's). */
+  precision: number;
+  value?: (number | null)[];
+  min?: (number | null)[];
+  max?: (number | null)[];
+  avg?: (number | null)[];
+  last?: (number | null)[];
+  count?: number[];
+}
+
+interface ColumnsDto {
+  deviceId: string;
+  from: string;
+  to: string;
+  /**
+   * The shared time axis, ascending, in epoch milliseconds (a fraction where a sample's time has
+   * microseconds): the start of every bucket of the range, or the times of the page's samples.
+   */
+  times: number[];
+  /** In the order of `metrics`. */
+  series: MetricColumnsDto[];
+}
+
+/**
+ * GET /api/history/devices/:id?format=columns: the same buckets or samples as the JSON answer,
+ * one time axis and one array of numbers per metric and aggregate instead of an object per point.
+ * uPlot draws it as is (with `ms: 1`): `[times, series[0].avg, series[1].avg, …]`. A raw page ends
+ * after `limit` samples, so a time may be split between two pages (each holds its own metrics' values).
+ */
+export type DeviceColumnsDto = ColumnsDto &
+  ({ resolution: BucketResolution; tz: string } | { resolution: 'raw'; nextCursor: string | null });
 
 export interface AreaBucketDto extends Omit<BucketDto, 'last'> {
   /**
@@ -239,7 +287,7 @@ export interface DeviceEventPageDto {
 export const openDataQuerySchema = z
   .strictObject({
     areaId: z.string().min(1).max(100).optional(),
-    metrics: listOf(OPEN_DATA_METRICS, OPEN_DATA_METRICS.join(', ')).default([...OPEN_DATA_METRICS]),
+    metrics: enumList(OPEN_DATA_METRICS, OPEN_DATA_METRICS.join(', ')).default([...OPEN_DATA_METRICS]),
     from: instant,
     to: instant,
     format: z.enum(['json', 'csv', 'geojson']).optional(),

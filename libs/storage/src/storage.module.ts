@@ -2,6 +2,7 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { AreasModule } from '@ioc/areas';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { Database } from '@ioc/database';
+import { DevicesModule } from '@ioc/devices';
 import { prepareStorage, STORAGE_ENGINE } from './engine/storage-engine';
 import { storageSettings } from './engine/storage-settings';
 import { EventsRepository } from './events/events.repository';
@@ -17,7 +18,8 @@ import { StorageMaintenanceService } from './storage-maintenance.service';
  */
 @Global()
 @Module({
-  imports: [AreasModule],
+  // DevicesModule: the metric catalogue that history reads are checked against.
+  imports: [AreasModule, DevicesModule],
   providers: [
     {
       provide: STORAGE_ENGINE,

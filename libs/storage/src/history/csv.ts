@@ -14,7 +14,7 @@ export function toCsv(header: readonly string[], rows: Iterable<readonly CsvValu
   return `${lines.join('\r\n')}\r\n`;
 }
 
-export type ReplyFormat = 'json' | 'csv' | 'geojson';
+export type ReplyFormat = 'json' | 'csv' | 'geojson' | 'columns';
 
 /** `format=` wins; otherwise the Accept header; otherwise JSON. */
 export function replyFormat<F extends ReplyFormat>(asked: F | undefined, accept: string | undefined, offered: readonly F[]): F | 'json' {

@@ -6,6 +6,7 @@ import {
   latestQuerySchema,
   type AreaSeriesDto,
   type AreaSeriesQuery,
+  type DeviceColumnsDto,
   type DeviceSeriesDto,
   type DeviceSeriesQuery,
   type LatestDeviceValuesDto,
@@ -31,7 +32,7 @@ export class HistoryController {
     return this.history.latest(query);
   }
 
-  /** A device's metrics over a range: raw samples (paged) or buckets; JSON or CSV. */
+  /** A device's metrics over a range: raw samples (paged) or buckets; JSON, CSV or columns (DeviceColumnsDto). */
   @Get('devices/:id')
   @Allow(...OPERATIONS_ROOM)
   async device(
@@ -39,9 +40,11 @@ export class HistoryController {
     @Query(new ZodValidationPipe(deviceSeriesQuerySchema)) query: DeviceSeriesQuery,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<DeviceSeriesDto | string> {
+  ): Promise<DeviceSeriesDto | DeviceColumnsDto | string> {
+    const format = replyFormat(query.format, accept, ['json', 'csv', 'columns']);
+    if (format === 'columns') return this.history.deviceColumns(deviceId(id), query);
     const dto = await this.history.deviceSeries(deviceId(id), query);
-    if (replyFormat(query.format, accept, ['json', 'csv']) === 'json') return dto;
+    if (format === 'json') return dto;
     if (dto.resolution === 'raw' && dto.nextCursor) res.setHeader('X-Next-Cursor', dto.nextCursor);
     res.type(CSV_TYPE);
     return deviceSeriesCsv(dto);

@@ -1,23 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import {
-  METRICS,
   type AreaSeriesDto,
   type AreaSeriesQuery,
   type BucketDto,
   type BucketResolution,
+  type DeviceColumnsDto,
   type DeviceSeriesDto,
   type DeviceSeriesQuery,
   type LatestDeviceValuesDto,
   type LatestQuery,
-  type MetricName,
+  type MetricColumnsDto,
   type MetricSeriesDto,
   type AreaBucketDto,
+  type Resolution,
 } from '@ioc/contracts';
 import { AreasService } from '@ioc/areas';
 import { ErrorCode, IocError } from '@ioc/common';
+import { MetricsService, type CatalogueMetric } from '@ioc/devices';
 import { cursorTime, decodeCursor, encodeCursor } from './cursor';
-import { HistoryRepository, type BucketRow } from './history.repository';
+import { HistoryRepository, type BucketRow, type RawRow } from './history.repository';
 import { checkDayZone, checkPointBudget, chooseResolution } from './resolution';
 
 const rawCursor = z.tuple([cursorTime, z.number().int().min(0).max(32767)]);
@@ -30,15 +32,26 @@ function range(q: { from: string; to?: string }): { from: Date; to: Date } {
   return { from, to };
 }
 
+/** A device read checked and resolved: what both its JSON and its columnar answers are made of. */
+interface DeviceRead {
+  key: number;
+  metrics: CatalogueMetric[];
+  resolution: Resolution;
+  from: Date;
+  to: Date;
+}
+
 @Injectable()
 export class HistoryService {
   constructor(
     private readonly repository: HistoryRepository,
     private readonly areas: AreasService,
+    private readonly catalogue: MetricsService,
   ) {}
 
   async latest(q: LatestQuery): Promise<LatestDeviceValuesDto[]> {
     if (q.areaId) this.area(q.areaId);
+    if (q.metrics) this.metrics(q.metrics);
     const rows = await this.repository.latest(q);
     if (q.deviceId && rows.length === 0) throw new IocError(ErrorCode.NotFound, `device ${q.deviceId} does not exist`);
     const devices = new Map<string, LatestDeviceValuesDto>();
@@ -54,31 +67,54 @@ export class HistoryService {
   }
 
   async deviceSeries(deviceId: string, q: DeviceSeriesQuery): Promise<DeviceSeriesDto> {
+    const read = await this.deviceRead(deviceId, q);
+    const { key, metrics, resolution, from, to } = read;
+    if (resolution === 'raw') {
+      const { page, nextCursor } = await this.rawPage(read, q);
+      const samples = page.map((r) => ({ t: r.t, metric: r.metric, value: r.value }));
+      return { deviceId, resolution, from: from.toISOString(), to: to.toISOString(), samples, nextCursor };
+    }
+    const rows = await this.repository.buckets({ deviceKey: key }, q.metrics, resolution, from, to, q.tz);
+    const series = toSeries(metrics, rows, (r) => pick<BucketDto>(r, q.aggregates));
+    return { deviceId, resolution, from: firstBucket(rows, from), to: to.toISOString(), tz: q.tz, series };
+  }
+
+  /** The same read as `deviceSeries`, as one time axis and an array per metric and aggregate. */
+  async deviceColumns(deviceId: string, q: DeviceSeriesQuery): Promise<DeviceColumnsDto> {
+    const read = await this.deviceRead(deviceId, q);
+    const { key, metrics, resolution, from, to } = read;
+    if (resolution === 'raw') {
+      const { page, nextCursor } = await this.rawPage(read, q);
+      return { deviceId, resolution, from: from.toISOString(), to: to.toISOString(), ...rawColumns(metrics, page), nextCursor };
+    }
+    const rows = await this.repository.bucketColumns({ deviceKey: key }, q.metrics, q.aggregates, resolution, from, to, q.tz);
+    const times = rows[0]?.times ?? [];
+    const series = metrics.map((m, i): MetricColumnsDto => {
+      const { metric: _metric, times: _times, ...columns } = rows[i];
+      return { metric: m.name, unit: m.unit, precision: m.precision, ...columns };
+    });
+    const first = times.length > 0 ? new Date(times[0]).toISOString() : from.toISOString();
+    return { deviceId, resolution, from: first, to: to.toISOString(), tz: q.tz, times, series };
+  }
+
+  private async deviceRead(deviceId: string, q: DeviceSeriesQuery): Promise<DeviceRead> {
     const { from, to } = range(q);
+    const metrics = this.metrics(q.metrics);
     const resolution = chooseResolution(q.resolution, to.getTime() - from.getTime());
     if (q.cursor && resolution !== 'raw') throw new IocError(ErrorCode.Invalid, 'cursor: only raw samples are paged');
     if (resolution === '1d') checkDayZone(q.tz, from.getTime(), to.getTime());
     if (resolution !== 'raw') checkPointBudget(resolution, from.getTime(), to.getTime(), q.metrics.length);
     const key = await this.repository.deviceKey(deviceId);
     if (key === null) throw new IocError(ErrorCode.NotFound, `device ${deviceId} does not exist`);
+    return { key, metrics, resolution, from, to };
+  }
 
-    if (resolution === 'raw') {
-      const after = q.cursor ? decodeCursor(q.cursor, rawCursor) : null;
-      const rows = await this.repository.raw(key, q.metrics, from, to, after && { time: after[0], metricId: after[1] }, q.limit + 1);
-      const page = rows.slice(0, q.limit);
-      const last = page.at(-1);
-      return {
-        deviceId,
-        resolution,
-        from: from.toISOString(),
-        to: to.toISOString(),
-        samples: page.map((r) => ({ t: r.t, metric: r.metric, value: r.value })),
-        nextCursor: rows.length > q.limit && last ? encodeCursor([last.cursor_time, last.metric_id]) : null,
-      };
-    }
-    const rows = await this.repository.buckets({ deviceKey: key }, q.metrics, resolution, from, to, q.tz);
-    const series = toSeries(q.metrics, rows, (r) => pick<BucketDto>(r, q.aggregates));
-    return { deviceId, resolution, from: firstBucket(rows, from), to: to.toISOString(), tz: q.tz, series };
+  private async rawPage({ key, from, to }: DeviceRead, q: DeviceSeriesQuery): Promise<{ page: RawRow[]; nextCursor: string | null }> {
+    const after = q.cursor ? decodeCursor(q.cursor, rawCursor) : null;
+    const rows = await this.repository.raw(key, q.metrics, from, to, after && { time: after[0], metricId: after[1] }, q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return { page, nextCursor: rows.length > q.limit && last ? encodeCursor([last.cursor_time, last.metric_id]) : null };
   }
 
   async areaSeries(areaId: string, q: AreaSeriesQuery): Promise<AreaSeriesDto> {
@@ -92,7 +128,7 @@ export class HistoryService {
   /** Buckets of an area's devices together; also what open data publishes. */
   async areaBuckets(
     areaId: string,
-    metrics: readonly MetricName[],
+    metrics: readonly string[],
     resolution: BucketResolution,
     from: Date,
     to: Date,
@@ -101,9 +137,20 @@ export class HistoryService {
   ): Promise<AreaSeriesDto> {
     if (resolution === '1d') checkDayZone(tz, from.getTime(), to.getTime());
     checkPointBudget(resolution, from.getTime(), to.getTime(), metrics.length);
+    const catalogued = this.metrics(metrics);
     const rows = await this.repository.buckets({ areaId }, metrics, resolution, from, to, tz);
-    const series = toSeries(metrics, rows, (r) => ({ ...pick<AreaBucketDto>(r, aggregates), devices: r.devices }));
+    const series = toSeries(catalogued, rows, (r) => ({ ...pick<AreaBucketDto>(r, aggregates), devices: r.devices }));
     return { areaId, resolution, from: firstBucket(rows, from), to: to.toISOString(), tz, series };
+  }
+
+  /** The metrics asked for, as the catalogue has them now (administrators add metrics at runtime). */
+  private metrics(names: readonly string[]): CatalogueMetric[] {
+    const catalogue = this.catalogue.catalogue;
+    return names.map((name) => {
+      const metric = catalogue.get(name);
+      if (!metric) throw new IocError(ErrorCode.Invalid, `metrics: ${name} is not in the metric catalogue`);
+      return metric;
+    });
   }
 
   private area(id: string) {
@@ -125,8 +172,29 @@ function pick<T extends { t: string }>(r: BucketRow, aggregates: readonly string
 }
 
 /** Rows ordered by metric then time, grouped per metric in the order asked for. */
-function toSeries<P>(metrics: readonly MetricName[], rows: readonly BucketRow[], point: (r: BucketRow) => P): MetricSeriesDto<P>[] {
-  const byMetric = new Map<MetricName, P[]>(metrics.map((m) => [m, []]));
+function toSeries<P>(metrics: readonly CatalogueMetric[], rows: readonly BucketRow[], point: (r: BucketRow) => P): MetricSeriesDto<P>[] {
+  const byMetric = new Map<string, P[]>(metrics.map((m) => [m.name, []]));
   for (const r of rows) byMetric.get(r.metric)?.push(point(r));
-  return metrics.map((metric) => ({ metric, unit: METRICS[metric].unit, points: byMetric.get(metric)! }));
+  return metrics.map(({ name, unit }) => ({ metric: name, unit, points: byMetric.get(name)! }));
+}
+
+/** PostgreSQL's microsecond text (cursor_time) as epoch milliseconds, the microseconds kept as a fraction. */
+export function epochMs(time: string): number {
+  return Date.parse(`${time.slice(0, 23)}Z`) + Number(time.slice(23, 26)) / 1000;
+}
+
+/** A page of raw samples, in (time, metric) order, as one time axis and a value array per metric. */
+function rawColumns(metrics: readonly CatalogueMetric[], page: readonly RawRow[]): { times: number[]; series: MetricColumnsDto[] } {
+  const times: number[] = [];
+  const values = new Map<string, (number | null)[]>(metrics.map((m) => [m.name, []]));
+  let current = '';
+  for (const r of page) {
+    if (r.cursor_time !== current) {
+      current = r.cursor_time;
+      times.push(epochMs(current));
+      for (const column of values.values()) column.push(null);
+    }
+    values.get(r.metric)![times.length - 1] = r.value;
+  }
+  return { times, series: metrics.map(({ name, unit, precision }) => ({ metric: name, unit, precision, value: values.get(name)! })) };
 }
