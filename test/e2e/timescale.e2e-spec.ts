@@ -413,7 +413,7 @@ describeTimescale('a plain PostgreSQL database moved to TimescaleDB', () => {
     await admin(process.env.DATABASE_URL!, `DROP ROLE IF EXISTS ${role}`);
   });
 
-  it('keeps its rows and answers the same', async () => {
+  it('keeps its rows, the packed ones written back as rows, and answers the same', async () => {
     const asRole = new URL(database.url);
     asRole.username = role;
     const plain = await startTestServer({}, { database: { url: asRole.toString(), drop: async () => undefined } });
@@ -423,6 +423,13 @@ describeTimescale('a plain PostgreSQL database moved to TimescaleDB', () => {
     await api(plain.baseUrl, 'PUT', '/api/devices/mv-wl', { kind: 'water_level', name: 'Trạm cũ', lat: 10.35, lng: 106.36 }, token);
     const t = Math.floor((Date.now() - DAY) / HOUR) * HOUR;
     await insertSamples(plain.pool, 'mv-wl', 'water_level', Array.from({ length: 30 }, (_, i): [number, number] => [t + i * 60_000, i * 0.5]));
+    // An older hour that the plain layout had packed (packer.ts): 20 samples in one packed row.
+    const packedHour = t - DAY;
+    await plain.pool.query(
+      `INSERT INTO telemetry_packed (device_key, metric_id, hour, decimals, ms, scaled)
+       SELECT d.key, m.id, $1, 1, $2::int[], $3::int[] FROM devices d, metrics m WHERE d.id = 'mv-wl' AND m.name = 'water_level'`,
+      [new Date(packedHour), Array.from({ length: 20 }, (_, i) => i * 60_000), Array.from({ length: 20 }, (_, i) => 10 + i)],
+    );
     await plain.rollupsCaughtUp();
     const series = async (s: TestServer, tk: string) =>
       (
@@ -444,7 +451,13 @@ describeTimescale('a plain PostgreSQL database moved to TimescaleDB', () => {
       `SELECT count(*)::int AS n, EXISTS (SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'telemetry') AS hyper
          FROM telemetry`,
     );
-    expect(rows[0]).toEqual({ n: 30, hyper: true });
+    expect(rows[0]).toEqual({ n: 50, hyper: true });
+    const { rows: unpacked } = await server.pool.query<{ values: number[] }>(
+      `SELECT array_agg(value ORDER BY time) AS values FROM telemetry WHERE time >= $1 AND time < $2`,
+      [new Date(packedHour), new Date(packedHour + HOUR)],
+    );
+    expect(unpacked[0].values).toEqual(Array.from({ length: 20 }, (_, i) => (10 + i) / 10));
+    expect((await server.pool.query('SELECT 1 FROM telemetry_packed')).rowCount).toBe(0);
     expect(await series(server, (await server.session('admin')).accessToken)).toEqual(before);
   });
 });

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { HealthDto } from '@ioc/contracts';
 import { inTransaction } from '@ioc/database';
+import { PACKED_TIME, PACKED_VALUE, UNNEST_PACKED } from './packer';
 import { interval, type StorageSettings } from './storage-settings';
 
 const DAY = 86_400_000;
@@ -355,8 +356,24 @@ async function rebuildAsHypertable(pool: Pool, h: (typeof HYPERTABLES)[number], 
       await client.query(`SELECT create_hypertable($1::regclass, 'time', chunk_time_interval => $2::interval)`, [h.table, interval(chunkMs)]);
       await client.query(`INSERT INTO ${h.table} SELECT * FROM ${old}`);
       await client.query(`DROP TABLE ${old}`);
+      if (h.table === 'telemetry') await unpackTelemetry(client);
     });
   } finally {
     client.release();
   }
+}
+
+/**
+ * Plain PostgreSQL packs old telemetry (packer.ts); TimescaleDB compresses its chunks instead, so
+ * a database moved to it has its packed samples written back as rows, then compressed by policy.
+ */
+async function unpackTelemetry(client: PoolClient): Promise<void> {
+  await client.query(
+    `INSERT INTO telemetry (time, device_key, metric_id, value)
+     SELECT ${PACKED_TIME('p', 's')}, p.device_key, p.metric_id, ${PACKED_VALUE('p', 's')}
+       FROM telemetry_packed p CROSS JOIN LATERAL ${UNNEST_PACKED('p', 's')}
+     ON CONFLICT DO NOTHING`,
+  );
+  await client.query('DELETE FROM telemetry_packed');
+  await client.query(`UPDATE telemetry_pack_state SET packed = '{}', minutes_to_drop = '{}'`);
 }
