@@ -265,7 +265,11 @@ describeTimescale('storage on TimescaleDB', () => {
     const before = await hours(twoDaysAgo - HOUR, twoDaysAgo + 2 * HOUR);
     expect(before.reduce((n, p) => n + (p.count ?? 0), 0)).toBe(120);
 
-    await server.pool.query(`CALL run_job(${await jobId(server.pool, 'policy_compression', 'telemetry')})`);
+    // The test runs the job itself: a scheduled run at the same moment would compress a chunk under it.
+    const compression = await jobId(server.pool, 'policy_compression', 'telemetry');
+    await server.pool.query('SELECT alter_job($1, scheduled => false)', [compression]);
+    await server.pool.query(`CALL run_job(${compression})`);
+    await server.pool.query('SELECT alter_job($1, scheduled => true)', [compression]);
     const old = (await chunks()).find((c) => c.start.getTime() <= twoDaysAgo && c.start.getTime() + 12 * HOUR > twoDaysAgo)!;
     expect(old).toMatchObject({ compressed: true });
     const { rows: stats } = await server.pool.query<{ status: string; before: string; after: string }>(
@@ -296,7 +300,10 @@ describeTimescale('storage on TimescaleDB', () => {
     expect(oldChunks.length).toBeGreaterThan(0);
 
     for (const relation of ['telemetry', 'telemetry_1m']) {
-      await server.pool.query(`CALL run_job(${await jobId(server.pool, 'policy_retention', relation)})`);
+      const retention = await jobId(server.pool, 'policy_retention', relation);
+      await server.pool.query('SELECT alter_job($1, scheduled => false)', [retention]);
+      await server.pool.query(`CALL run_job(${retention})`);
+      await server.pool.query('SELECT alter_job($1, scheduled => true)', [retention]);
     }
     const left = (await chunks()).map((c) => c.name);
     for (const c of oldChunks) expect(left).not.toContain(c.name);
