@@ -9,10 +9,10 @@ import { ConfigModule, type AppConfig } from '@ioc/config';
 import { DatabaseModule } from '@ioc/database';
 import { BrokerHooksController, DevicesController, DevicesModule, MetricsController } from '@ioc/devices';
 import { IncidentsController, IncidentsModule } from '@ioc/incidents';
-import { DeadLettersController, DeadLettersModule, IngestModule } from '@ioc/ingest';
+import { IngestModule } from '@ioc/ingest';
 import { RealtimeModule } from '@ioc/realtime';
 import { AlertsController, RulesController, RulesModule } from '@ioc/rules';
-import { EventsController, HistoryController, OpenDataController, StorageModule } from '@ioc/storage';
+import { DeadLettersController, EventsController, HistoryController, OpenDataController, StorageModule } from '@ioc/storage';
 import { ConsoleConfigController } from './console-config.controller';
 import { HealthController } from './health.controller';
 
@@ -32,7 +32,6 @@ export class AppModule {
       DevicesModule,
       RulesModule,
       IncidentsModule,
-      DeadLettersModule,
       CommandsModule.forRoot(roles.has('ingest')),
     ];
     if (roles.has('ingest')) imports.push(IngestModule);

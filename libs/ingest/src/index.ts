@@ -1,4 +1,3 @@
-export { IngestModule, DeadLettersModule } from './ingest.module';
+export { IngestModule } from './ingest.module';
 export { IngestService, type IngestCounters } from './ingest.service';
-export { DeadLettersController } from './dead-letters.controller';
 export { decodeMessage } from './decode';

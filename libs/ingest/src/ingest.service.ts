@@ -10,19 +10,13 @@ import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { EventBus } from '@ioc/common';
 import { DevicesService, MetricsService, type DeviceRecord } from '@ioc/devices';
 import { MQTT_TRANSPORT, type InboundMessage, type MqttTransport } from '@ioc/mqtt';
-import { join } from 'node:path';
-import type { DeadLetter } from './dead-letters.repository';
+import { emptyBatch, TelemetryWriter, type DeadLetter, type StoredSample, type WriteBatch } from '@ioc/storage';
 import { decodeMessage, type Decoded, type IngestLimits, type IngestRegistry, type Rejection } from './decode';
-import { DurableWriter } from './durable-writer';
 import { heartbeatTimeouts, ingestLimits } from './limits';
-import { Spool } from './spool';
-import { TelemetryRepository, type StoredSample } from './telemetry.repository';
-import { emptyBatch, type WriteBatch } from './write-batch';
 
 const DEAD_LETTER_PAYLOAD_CHARS = 2048;
 
 export type IngestCounters = NonNullable<HealthDto['ingest']>;
-
 
 /** How often a paused server looks whether the spool has room again. */
 const RESUME_CHECK_MS = 200;
@@ -41,8 +35,6 @@ interface Waiting {
 export class IngestService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(IngestService.name);
   private readonly limits: IngestLimits;
-  private readonly spool: Spool;
-  private readonly writer: DurableWriter;
   /** The registry and the metric catalogue as they stand at each message: a change applies at once. */
   private readonly registry: IngestRegistry = {
     device: (id) => this.devices.get(id),
@@ -69,41 +61,22 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly devices: DevicesService,
     private readonly bus: EventBus,
-    private readonly telemetry: TelemetryRepository,
+    private readonly writer: TelemetryWriter,
     private readonly metrics: MetricsService,
   ) {
     this.limits = ingestLimits(config);
-    const log = (line: string) => this.logger.warn(line);
-    this.spool = Spool.open({
-      dir: config.SPOOL_DIR ?? join(config.DATA_DIR, 'spool'),
-      maxBytes: config.SPOOL_MAX_BYTES,
-      segmentBytes: config.SPOOL_SEGMENT_BYTES,
-      syncMs: config.SPOOL_SYNC_MS,
-      log,
-    });
-    this.writer = new DurableWriter({
-      spool: this.spool,
-      maxBatch: config.INGEST_BATCH_SIZE,
-      flushMs: config.INGEST_FLUSH_MS,
-      maxQueued: config.INGEST_MAX_QUEUED,
-      newestEveryMs: config.INGEST_NEWEST_EVERY_MS,
-      write: (batch, newest) => telemetry.write(batch, newest),
-      onCommit: () => this.resume(),
-      log,
-    });
     bus.on('device.status', (update) => this.recordStatus(update));
   }
 
   async onApplicationBootstrap(): Promise<void> {
     // What a previous run accepted goes in before anything new.
-    await this.writer.replayBacklog();
+    await this.writer.start(() => this.resume());
     const timeouts = heartbeatTimeouts(this.config);
     this.heartbeat = setInterval(
       () => this.devices.markSilentOffline(Date.now(), (kind) => timeouts[kind]),
       this.config.HEARTBEAT_SWEEP_MS,
     );
     this.heartbeat.unref();
-    this.writer.start();
     await this.transport.start((message) => this.handle(message));
   }
 
@@ -111,15 +84,13 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.resumeTimer) clearInterval(this.resumeTimer);
     await this.transport.stop();
-    await this.writer.stop(this.config.SHUTDOWN_WRITE_GRACE_MS);
-    this.spool.close();
+    await this.writer.stop();
   }
 
   /** The writer's and the spool's state, and whether the server is holding devices back. */
   health(): NonNullable<HealthDto['spool']> {
     return {
-      ...this.writer.state(),
-      spoolMaxBytes: this.config.SPOOL_MAX_BYTES,
+      ...this.writer.health(),
       paused: this.pausedSince !== null,
       waiting: this.waiting.length,
     };
@@ -153,9 +124,9 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     if (this.pausedSince !== null) return;
     this.pausedSince = Date.now();
     this.counters.pauses += 1;
-    const s = this.writer.state();
+    const s = this.writer.health();
     this.logger.warn(
-      `spool full (${s.spoolBytes} of ${this.config.SPOOL_MAX_BYTES} bytes) or unwritable: no longer acknowledging device messages until it has room`,
+      `spool full (${s.spoolBytes} of ${s.spoolMaxBytes} bytes) or unwritable: no longer acknowledging device messages until it has room`,
     );
     this.resumeTimer = setInterval(() => this.resume(), RESUME_CHECK_MS);
     this.resumeTimer.unref();

@@ -3,6 +3,7 @@ import { AreasModule } from '@ioc/areas';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { Database } from '@ioc/database';
 import { DevicesModule } from '@ioc/devices';
+import { DeadLettersRepository } from './dead-letters/dead-letters.repository';
 import { prepareStorage, STORAGE_ENGINE } from './engine/storage-engine';
 import { storageSettings } from './engine/storage-settings';
 import { EventsRepository } from './events/events.repository';
@@ -11,6 +12,8 @@ import { HistoryRepository } from './history/history.repository';
 import { HistoryService } from './history/history.service';
 import { OpenDataService } from './open-data/open-data.service';
 import { StorageMaintenanceService } from './storage-maintenance.service';
+import { TelemetryRepository } from './write/telemetry.repository';
+import { TelemetryWriter } from './write/telemetry-writer';
 
 /**
  * The time-series storage and its reads. The engine is prepared in an async provider, so it is
@@ -36,8 +39,16 @@ import { StorageMaintenanceService } from './storage-maintenance.service';
     EventsRepository,
     EventsService,
     OpenDataService,
+    DeadLettersRepository,
   ],
   // The services are for the controllers, which the app module registers under the `api` role.
-  exports: [STORAGE_ENGINE, StorageMaintenanceService, HistoryService, EventsService, OpenDataService],
+  exports: [STORAGE_ENGINE, StorageMaintenanceService, HistoryService, EventsService, OpenDataService, DeadLettersRepository],
 })
 export class StorageModule {}
+
+/** The write path (spool, batches, telemetry SQL). Only in processes with the `ingest` role: it opens the spool. */
+@Module({
+  providers: [TelemetryRepository, TelemetryWriter],
+  exports: [TelemetryWriter],
+})
+export class StorageWriteModule {}

@@ -1,37 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import type { DeviceStatus, StatusReason } from '@ioc/contracts';
 import { Database } from '@ioc/database';
-import { DeadLettersRepository } from './dead-letters.repository';
-import type { Newest, WriteBatch } from './write-batch';
-
-/** A sample with its compact keys, ready to store. */
-export interface StoredSample {
-  deviceKey: number;
-  metricId: number;
-  ts: number;
-  value: number;
-  /** When the server received it (epoch ms), for the device's last-seen time. */
-  receivedAt: number;
-}
-
-/** A device event with its compact key, ready to store. */
-export interface StoredEvent {
-  deviceKey: number;
-  type: string;
-  ts: number;
-  confidence: number | null;
-  snapshotUrl: string | null;
-  attributes: Record<string, unknown>;
-}
-
-/** A device's online/offline transition, ready to store. */
-export interface StoredStatus {
-  deviceKey: number;
-  status: DeviceStatus;
-  reason: StatusReason;
-  ts: number;
-}
+import { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
+import type { Newest, StoredEvent, StoredSample, StoredStatus, WriteBatch } from './write-batch';
 
 @Injectable()
 export class TelemetryRepository {

@@ -1,5 +1,42 @@
-import type { DeadLetter } from './dead-letters.repository';
-import type { StoredEvent, StoredSample, StoredStatus } from './telemetry.repository';
+import type { DeadLetterReason, DeviceStatus, StatusReason } from '@ioc/contracts';
+
+/** A sample with its compact keys, ready to store. */
+export interface StoredSample {
+  deviceKey: number;
+  metricId: number;
+  ts: number;
+  value: number;
+  /** When the server received it (epoch ms), for the device's last-seen time. */
+  receivedAt: number;
+}
+
+/** A device event with its compact key, ready to store. */
+export interface StoredEvent {
+  deviceKey: number;
+  type: string;
+  ts: number;
+  confidence: number | null;
+  snapshotUrl: string | null;
+  attributes: Record<string, unknown>;
+}
+
+/** A device's online/offline transition, ready to store. */
+export interface StoredStatus {
+  deviceKey: number;
+  status: DeviceStatus;
+  reason: StatusReason;
+  ts: number;
+}
+
+/** A message the server could not use, with the reason, ready to store. */
+export interface DeadLetter {
+  receivedAt: number;
+  topic: string;
+  deviceId: string | null;
+  reason: DeadLetterReason;
+  message: string;
+  payload: string;
+}
 
 /** What one message (or a batch of messages) leaves to store. */
 export interface WriteBatch {

@@ -2,16 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { DeadLetterDto, DeadLetterReason, ListDeadLettersQuery } from '@ioc/contracts';
 import { Database } from '@ioc/database';
-
-export interface DeadLetter {
-  receivedAt: number;
-  topic: string;
-  deviceId: string | null;
-  reason: DeadLetterReason;
-  message: string;
-  payload: string;
-}
-
+import type { DeadLetter } from '../write/write-batch';
 
 @Injectable()
 export class DeadLettersRepository {
