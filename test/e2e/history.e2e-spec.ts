@@ -17,14 +17,16 @@ import {
   type RawSampleDto,
   type Role,
 } from '@ioc/contracts';
+import { Pool } from 'pg';
 import type { Database } from '@ioc/database';
 import { HistoryRepository } from '../../libs/storage/src/history/history.repository';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { readRollupState, RollupRefresher } from '../../libs/storage/src/engine/rollup-refresher';
+import { createScratchDatabase, startTestServer, type ScratchDatabase, type TestServer } from '../support/test-server';
 import { parseCsv } from '../support/csv-reader';
 import { api, eventually, provisionDevice } from '../support/clients';
 import { relationsRead } from '../support/query-plans';
 import { insertSamples as storeSamples } from '../support/samples';
-import { itPlain } from '../support/engine';
+import { describePlain, itPlain } from '../support/engine';
 
 jest.setTimeout(90_000);
 
@@ -642,3 +644,66 @@ describe('history, events and open data over HTTP', () => {
     });
   });
 });
+
+// A device's minutes and hours merge its rollup's row of a bucket with the samples the rollup does
+// not hold yet; here the rounds of the refresher are the test's, so a bucket can be held in part.
+describePlain("a device's buckets while the rollups hold part of them (plain PostgreSQL)", () => {
+  let database: ScratchDatabase;
+  let server: TestServer;
+  let pool: Pool;
+  let token: string;
+  let start: number;
+
+  /** Each bucket with samples as the raw samples give it. */
+  const truth = async (step: string) => {
+    const { rows } = await pool.query(
+      `SELECT to_char(date_bin($1::interval, t.time, TIMESTAMPTZ '2000-01-01 00:00:00+00') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS t,
+              min(t.value) AS min, max(t.value) AS max, avg(t.value) AS avg, (array_agg(t.value ORDER BY t.time DESC))[1] AS last, count(*)::int AS count
+         FROM telemetry t JOIN devices d ON d.key = t.device_key WHERE d.id = 'st-air' GROUP BY 1 ORDER BY 1`,
+      [step],
+    );
+    return rows as { t: string; min: number; max: number; avg: number; last: number; count: number }[];
+  };
+  const read = async (resolution: '1m' | '1h', format = 'json') => {
+    const range = `from=${new Date(start - 3_600_000).toISOString()}&to=${new Date(start + 3 * 3_600_000).toISOString()}`;
+    const res = await api<DeviceSeriesDto>(server.baseUrl, 'GET', `/api/history/devices/st-air?metrics=pm25&resolution=${resolution}&${range}&format=${format}`, undefined, token);
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+  const filled = async (resolution: '1m' | '1h') => {
+    const body = await read(resolution);
+    return body.resolution === 'raw' ? [] : body.series[0].points.filter((p) => p.count !== 0);
+  };
+
+  beforeAll(async () => {
+    database = await createScratchDatabase();
+    server = await startTestServer({ STORAGE_ROLLUP_REFRESH_MS: '3600000' }, { database });
+    pool = new Pool({ connectionString: database.url, max: 2 });
+    token = (await server.session('admin')).accessToken;
+    await api(server.baseUrl, 'PUT', '/api/devices/st-air', { kind: 'air_quality', name: 'st-air', lat: 10.35, lng: 106.35 }, token);
+    start = (await readRollupState(pool)).threshold!.getTime();
+    // Every 20 s for 75 minutes, values multiples of 0.5 so that sums are exact in any order, and a
+    // bucket's newest value not its largest.
+    await insertSamples(server, 'st-air', 'pm25', Array.from({ length: 225 }, (_, i): [number, number] => [start + i * 20_000, ((i * 7) % 11) * 0.5]));
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('answers each bucket as the raw samples give it, whether the rollup holds none, part or all of it', async () => {
+    const refresher = new RollupRefresher(pool, 0);
+    for (const until of [null, start + 40 * 60_000 + 30_000, start + 3 * 3_600_000]) {
+      // Two rounds: the first raises the threshold, the second materializes up to it.
+      if (until) for (let round = 0; round < 2; round++) await refresher.run(until);
+      const { materialized } = await readRollupState(pool);
+      expect(materialized!.getTime()).toBe(until ?? start);
+      expect(await filled('1m')).toEqual(await truth('1 minute'));
+      expect(await filled('1h')).toEqual(await truth('1 hour'));
+      const json = await read('1m');
+      expect(await read('1m', 'columns')).toEqual(asColumns(json, ['min', 'max', 'avg', 'last', 'count']));
+    }
+  });
+});
+

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Aggregate, BucketResolution, DeviceKind } from '@ioc/contracts';
+import type { BucketResolution, DeviceKind } from '@ioc/contracts';
 import { Database } from '@ioc/database';
 import { PACKED_TIME, PACKED_VALUE, UNNEST_PACKED } from '../engine/packer';
 
@@ -105,14 +105,10 @@ const areaRollupRows = (resolution: BucketResolution) => `
    WHERE ${AREA_DEVICE_KEYS('t')} AND ${IN_RANGE('t', 'time', resolution)} AND t.time >= ${MATERIALIZED}
    GROUP BY 1, 2`;
 
-// One device: its buckets have samples of that device only (a count of distinct keys would force a sort).
-const BY_DEVICE: Source = { rows: deviceRollupRows('telemetry_1m', DEVICE_KEY), devices: '1' };
-const SOURCE: Record<Scope, Record<BucketResolution, Source>> = {
-  device: {
-    '1m': BY_DEVICE,
-    '1h': { ...BY_DEVICE, rows: deviceRollupRows('telemetry_1h', DEVICE_KEY) },
-    '1d': { ...BY_DEVICE, rows: deviceRollupRows('telemetry_1h', DEVICE_KEY) },
-  },
+/** Rows summed by bucket: a device's days (of its hours), an area's minutes, hours and days. */
+const GROUPED: { device: Record<'1d', Source>; area: Record<BucketResolution, Source> } = {
+  // One device: its buckets have samples of that device only (a count of distinct keys would force a sort).
+  device: { '1d': { rows: deviceRollupRows('telemetry_1h', DEVICE_KEY), devices: '1' } },
   area: {
     '1m': { rows: deviceRollupRows('telemetry_1m', AREA_DEVICE_KEYS), devices: 'count(DISTINCT r.device_key)' },
     '1h': { rows: areaRollupRows, devices: 'max(r.devices)' },
@@ -125,6 +121,59 @@ const SOURCE: Record<Scope, Record<BucketResolution, Source>> = {
 const LAST: Record<Scope, string> = {
   device: `(max(ARRAY[date_part('epoch', r.last_time), r.last]))[2]`,
   area: 'NULL::float8',
+};
+
+/** `data`: the aggregates of each (bucket, metric) with samples, as a GROUP BY of a source's rows. */
+const groupedData = (kind: Scope, source: Source, resolution: BucketResolution) => `
+  data AS (
+    SELECT ${BUCKET_OF[resolution]} AS b, r.metric_id,
+           min(r.min) AS min, max(r.max) AS max, sum(r.sum) / sum(r.count) AS avg,
+           ${LAST[kind]} AS last,
+           sum(r.count)::float8 AS count, ${source.devices}::int AS devices
+      FROM (${source.rows(resolution)}) r
+     GROUP BY 1, 2
+  )`;
+
+/**
+ * `data` of one device's minutes or hours. Its rollup holds one row per bucket already, so only
+ * the samples it does not hold (newer than `materialized`; for minutes, packed ones) are grouped,
+ * and the two are merged by bucket: the GROUP BY of every rollup row, as for days or an area, is
+ * a sort of thousands of rows that a device drawer's chart waits for.
+ */
+const deviceData = (resolution: '1m' | '1h') => `
+  rollup AS (
+    SELECT r.bucket AS b, r.metric_id, r.min, r.max, r.sum, r.count, r.last, r.last_time
+      FROM ${resolution === '1m' ? 'telemetry_1m' : 'telemetry_1h'} r
+     WHERE ${DEVICE_KEY('r')} AND ${IN_RANGE('r', 'bucket', resolution)} AND r.bucket < ${MATERIALIZED}
+       ${resolution === '1m' ? `AND NOT r.bucket <@ ${PACKED}` : ''}
+  ),
+  newer AS (
+    SELECT date_bin(${ROLLUP_STEP[resolution]}, u.time, ${ORIGIN}) AS b, u.metric_id,
+           min(u.value) AS min, max(u.value) AS max, sum(u.value) AS sum, count(*) AS count,
+           (max(ARRAY[date_part('epoch', u.time), u.value]))[2] AS last, max(u.time) AS last_time
+      FROM (SELECT t.time, t.metric_id, t.value FROM telemetry t
+             WHERE ${DEVICE_KEY('t')} AND ${IN_RANGE('t', 'time', resolution)} AND t.time >= ${MATERIALIZED}${resolution === '1m' ? `
+            UNION ALL
+            SELECT p.time, p.metric_id, p.value FROM (${packedSamples(DEVICE_KEY, 'SELECT id FROM wanted')}) p
+             WHERE p.time >= ${FIRST_BUCKET['1m']} AND p.time < $4::timestamptz` : ''}) u
+     GROUP BY 1, 2
+  ),
+  data AS (
+    SELECT coalesce(r.b, n.b) AS b, coalesce(r.metric_id, n.metric_id) AS metric_id,
+           least(r.min, n.min) AS min, greatest(r.max, n.max) AS max,
+           (coalesce(r.sum, 0) + coalesce(n.sum, 0)) / (coalesce(r.count, 0) + coalesce(n.count, 0)) AS avg,
+           CASE WHEN r.last_time IS NULL OR (n.last_time, n.last) > (r.last_time, r.last) THEN n.last ELSE r.last END AS last,
+           (coalesce(r.count, 0) + coalesce(n.count, 0))::float8 AS count, 1 AS devices
+      FROM rollup r FULL JOIN newer n ON n.metric_id = r.metric_id AND n.b = r.b
+  )`;
+
+const DATA: Record<Scope, Record<BucketResolution, string>> = {
+  device: { '1m': deviceData('1m'), '1h': deviceData('1h'), '1d': groupedData('device', GROUPED.device['1d'], '1d') },
+  area: {
+    '1m': groupedData('area', GROUPED.area['1m'], '1m'),
+    '1h': groupedData('area', GROUPED.area['1h'], '1h'),
+    '1d': groupedData('area', GROUPED.area['1d'], '1d'),
+  },
 };
 
 export interface BucketRow {
@@ -165,27 +214,6 @@ export interface LatestFilter {
   bbox?: [number, number, number, number];
   metrics?: string[];
 }
-
-/** A metric's buckets as arrays aligned with the slots of the range; `times` on the first metric's row only. */
-export interface BucketColumnsRow {
-  metric: string;
-  /** Epoch ms of each bucket's start. */
-  times: number[] | null;
-  min?: (number | null)[];
-  max?: (number | null)[];
-  avg?: (number | null)[];
-  last?: (number | null)[];
-  count?: number[];
-}
-
-/** The array of each aggregate, over the slots in time order; a gap counts 0. */
-const COLUMN_OF: Record<Aggregate, string> = {
-  min: 'array_agg(d.min ORDER BY s.b) AS min',
-  max: 'array_agg(d.max ORDER BY s.b) AS max',
-  avg: 'array_agg(d.avg ORDER BY s.b) AS avg',
-  last: 'array_agg(d.last ORDER BY s.b) AS last',
-  count: 'array_agg(coalesce(d.count, 0) ORDER BY s.b) AS count',
-};
 
 @Injectable()
 export class HistoryRepository {
@@ -247,80 +275,32 @@ export class HistoryRepository {
 
   /**
    * Every bucket of [from, to) for each metric, from the rollups; buckets without samples come
-   * back with count 0 and null aggregates. `scope` is a device key or an area id.
+   * back with count 0 and null aggregates. `scope` is a device key or an area id. Rows come
+   * metric by metric in the order asked for, each metric's buckets oldest first.
    */
   async buckets(
-    scope: BucketScope,
+    scope: { deviceKey: number } | { areaId: string },
     metrics: readonly string[],
     resolution: BucketResolution,
     from: Date,
     to: Date,
     timeZone: string,
   ): Promise<BucketRow[]> {
+    const byDevice = 'deviceKey' in scope;
+    // Only fixed fragments picked by the scope and the validated resolution are spliced in; values are parameters.
     const { rows } = await this.db.pool.query<BucketRow>(
-      `${bucketsOf(scope, resolution)}
-       SELECT w.name AS metric, to_char(s.b AT TIME ZONE 'UTC', ${ISO_MS}) AS t, d.min, d.max, d.avg, d.last,
+      `WITH wanted AS (SELECT m.id, m.name, a.ord FROM unnest($2::text[]) WITH ORDINALITY AS a(name, ord) JOIN metrics m ON m.name = a.name),
+            first AS (SELECT ${FIRST_BUCKET[resolution]} AS b),
+            -- Each bucket's time as text once, not once per metric.
+            slots AS MATERIALIZED (SELECT g.b, to_char(g.b AT TIME ZONE 'UTC', ${ISO_MS}) AS t FROM (SELECT ${BUCKETS[resolution]} AS b FROM first) g),
+            ${DATA[byDevice ? 'device' : 'area'][resolution]}
+       SELECT w.name AS metric, s.t, d.min, d.max, d.avg, d.last,
               coalesce(d.count, 0) AS count, coalesce(d.devices, 0) AS devices
          FROM wanted w CROSS JOIN slots s
          LEFT JOIN data d ON d.metric_id = w.id AND d.b = s.b
         ORDER BY w.ord, s.b`,
-      bucketParams(scope, metrics, resolution, from, to, timeZone),
+      [byDevice ? scope.deviceKey : scope.areaId, metrics, from, to, ...(resolution === '1d' ? [timeZone] : [])],
     );
     return rows;
   }
-
-  /**
-   * The same buckets as `buckets`, one row per metric in the order asked for, each aggregate asked
-   * for as an array: thousands of buckets are a few arrays to send and parse, not thousands of rows.
-   */
-  async bucketColumns(
-    scope: BucketScope,
-    metrics: readonly string[],
-    aggregates: readonly Aggregate[],
-    resolution: BucketResolution,
-    from: Date,
-    to: Date,
-    timeZone: string,
-  ): Promise<BucketColumnsRow[]> {
-    const { rows } = await this.db.pool.query<BucketColumnsRow>(
-      `${bucketsOf(scope, resolution)}
-       SELECT w.name AS metric,
-              CASE WHEN w.ord = 1 THEN array_agg(date_part('epoch', s.b) * 1000 ORDER BY s.b) END AS times
-              ${aggregates.map((a) => `, ${COLUMN_OF[a]}`).join('')}
-         FROM wanted w CROSS JOIN slots s
-         LEFT JOIN data d ON d.metric_id = w.id AND d.b = s.b
-        GROUP BY w.ord, w.name
-        ORDER BY w.ord`,
-      bucketParams(scope, metrics, resolution, from, to, timeZone),
-    );
-    return rows;
-  }
-}
-
-type BucketScope = { deviceKey: number } | { areaId: string };
-
-/**
- * The common part of a bucket read: `wanted` (the metrics, numbered in the order asked for),
- * `slots` (every bucket of the range) and `data` (the aggregates of the buckets with samples).
- * Only fixed fragments picked by the scope and the validated resolution are spliced in; values are
- * parameters (bucketParams).
- */
-function bucketsOf(scope: BucketScope, resolution: BucketResolution): string {
-  const kind: Scope = 'deviceKey' in scope ? 'device' : 'area';
-  const source = SOURCE[kind][resolution];
-  return `WITH wanted AS (SELECT m.id, m.name, a.ord FROM unnest($2::text[]) WITH ORDINALITY AS a(name, ord) JOIN metrics m ON m.name = a.name),
-            first AS (SELECT ${FIRST_BUCKET[resolution]} AS b),
-            slots AS (SELECT ${BUCKETS[resolution]} AS b FROM first),
-            data AS (
-              SELECT ${BUCKET_OF[resolution]} AS b, r.metric_id,
-                     min(r.min) AS min, max(r.max) AS max, sum(r.sum) / sum(r.count) AS avg,
-                     ${LAST[kind]} AS last,
-                     sum(r.count)::float8 AS count, ${source.devices}::int AS devices
-                FROM (${source.rows(resolution)}) r
-               GROUP BY 1, 2
-            )`;
-}
-
-function bucketParams(scope: BucketScope, metrics: readonly string[], resolution: BucketResolution, from: Date, to: Date, timeZone: string): unknown[] {
-  return ['deviceKey' in scope ? scope.deviceKey : scope.areaId, metrics, from, to, ...(resolution === '1d' ? [timeZone] : [])];
 }

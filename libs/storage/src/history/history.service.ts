@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import {
+  type Aggregate,
   type AreaSeriesDto,
   type AreaSeriesQuery,
   type BucketDto,
@@ -87,14 +88,8 @@ export class HistoryService {
       const { page, nextCursor } = await this.rawPage(read, q);
       return { deviceId, resolution, from: from.toISOString(), to: to.toISOString(), ...rawColumns(metrics, page), nextCursor };
     }
-    const rows = await this.repository.bucketColumns({ deviceKey: key }, q.metrics, q.aggregates, resolution, from, to, q.tz);
-    const times = rows[0]?.times ?? [];
-    const series = metrics.map((m, i): MetricColumnsDto => {
-      const { metric: _metric, times: _times, ...columns } = rows[i];
-      return { metric: m.name, unit: m.unit, precision: m.precision, ...columns };
-    });
-    const first = times.length > 0 ? new Date(times[0]).toISOString() : from.toISOString();
-    return { deviceId, resolution, from: first, to: to.toISOString(), tz: q.tz, times, series };
+    const rows = await this.repository.buckets({ deviceKey: key }, q.metrics, resolution, from, to, q.tz);
+    return { deviceId, resolution, from: firstBucket(rows, from), to: to.toISOString(), tz: q.tz, ...bucketColumns(metrics, rows, q.aggregates) };
   }
 
   private async deviceRead(deviceId: string, q: DeviceSeriesQuery): Promise<DeviceRead> {
@@ -176,6 +171,29 @@ function toSeries<P>(metrics: readonly CatalogueMetric[], rows: readonly BucketR
   const byMetric = new Map<string, P[]>(metrics.map((m) => [m.name, []]));
   for (const r of rows) byMetric.get(r.metric)?.push(point(r));
   return metrics.map(({ name, unit }) => ({ metric: name, unit, points: byMetric.get(name)! }));
+}
+
+/**
+ * Bucket rows (metric by metric, each oldest first, every metric with the same buckets) as one
+ * time axis and an array per metric and aggregate.
+ */
+function bucketColumns(
+  metrics: readonly CatalogueMetric[],
+  rows: readonly BucketRow[],
+  aggregates: readonly Aggregate[],
+): { times: number[]; series: MetricColumnsDto[] } {
+  const slots = rows.length / metrics.length;
+  const times = rows.slice(0, slots).map((r) => Date.parse(r.t));
+  const series = metrics.map(({ name, unit, precision }, i) => {
+    const own = rows.slice(i * slots, (i + 1) * slots);
+    const columns: MetricColumnsDto = { metric: name, unit, precision };
+    for (const a of aggregates) {
+      if (a === 'count') columns.count = own.map((r) => r.count);
+      else columns[a] = own.map((r) => r[a]);
+    }
+    return columns;
+  });
+  return { times, series };
 }
 
 /** PostgreSQL's microsecond text (cursor_time) as epoch milliseconds, the microseconds kept as a fraction. */
