@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AreaDto, AreaLevel, GeoJsonGeometry } from '@ioc/contracts';
-import { Database } from '@ioc/database';
+import { Database, inTransaction } from '@ioc/database';
 
 interface AreaRow {
   id: string;
@@ -18,23 +18,20 @@ export class AreasRepository {
   async upsert(areas: readonly AreaDto[]): Promise<void> {
     const client = await this.db.pool.connect();
     try {
-      await client.query('BEGIN');
-      for (const a of areas) {
-        await client.query(
-          `INSERT INTO areas (id, parent_id, name, level, geometry)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (id) DO UPDATE
-             SET parent_id = excluded.parent_id, name = excluded.name, level = excluded.level,
-                 geometry = excluded.geometry, version = areas.version + 1, updated_at = now()
-           WHERE (areas.parent_id, areas.name, areas.level, areas.geometry)
-                 IS DISTINCT FROM (excluded.parent_id, excluded.name, excluded.level, excluded.geometry)`,
-          [a.id, a.parentId, a.name, a.level, JSON.stringify(a.geometry)],
-        );
-      }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
+      await inTransaction(client, async () => {
+        for (const a of areas) {
+          await client.query(
+            `INSERT INTO areas (id, parent_id, name, level, geometry)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE
+               SET parent_id = excluded.parent_id, name = excluded.name, level = excluded.level,
+                   geometry = excluded.geometry, version = areas.version + 1, updated_at = now()
+             WHERE (areas.parent_id, areas.name, areas.level, areas.geometry)
+                   IS DISTINCT FROM (excluded.parent_id, excluded.name, excluded.level, excluded.geometry)`,
+            [a.id, a.parentId, a.name, a.level, JSON.stringify(a.geometry)],
+          );
+        }
+      });
     } finally {
       client.release();
     }

@@ -1,4 +1,5 @@
 export { EventBus, type BusEvents } from './event-bus';
+export { Periodic } from './periodic';
 export { ErrorCode, IocError } from './errors';
 export { ZodValidationPipe } from './zod-validation.pipe';
 export { HttpExceptionFilter, statusOf } from './http-exception.filter';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
-import { EventBus } from '@ioc/common';
+import { EventBus, Periodic } from '@ioc/common';
 import { IncidentsRepository } from './incidents.repository';
 
 /** Past this, nobody is left to escalate to: the incident stays at the top level until acknowledged. */
@@ -18,8 +18,7 @@ function sweepIntervalMs(escalateAfterS: number): number {
 @Injectable()
 export class IncidentEscalation implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(IncidentEscalation.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly sweeps = new Periodic(() => this.sweep());
 
   constructor(
     private readonly repository: IncidentsRepository,
@@ -28,25 +27,19 @@ export class IncidentEscalation implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => this.sweep(), sweepIntervalMs(this.config.INCIDENT_ESCALATE_AFTER_S));
-    this.timer.unref();
+    this.sweeps.start(sweepIntervalMs(this.config.INCIDENT_ESCALATE_AFTER_S));
   }
 
-  async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.sweeps.stop();
   }
 
-  private sweep(): void {
-    if (this.running) return;
-    this.running = this.repository
+  private sweep(): Promise<void> {
+    return this.repository
       .escalateDue(this.config.INCIDENT_ESCALATE_AFTER_S, MAX_ESCALATION_LEVEL)
       .then((changes) => {
         for (const change of changes) this.bus.emit('incident.updated', change, null);
       })
-      .catch((err: Error) => this.logger.error(`escalation sweep failed: ${err.message}`))
-      .finally(() => {
-        this.running = null;
-      });
+      .catch((err: Error) => this.logger.error(`escalation sweep failed: ${err.message}`));
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import type { DeviceStatusUpdate, HealthDto, Sample } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
-import { EventBus } from '@ioc/common';
+import { EventBus, Periodic } from '@ioc/common';
 import { DevicesService, MetricsService, type DeviceRecord } from '@ioc/devices';
 import { MQTT_TRANSPORT, type InboundMessage, type MqttTransport } from '@ioc/mqtt';
 import { emptyBatch, TelemetryWriter, type DeadLetter, type StoredSample, type WriteBatch } from '@ioc/storage';
@@ -42,10 +42,10 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     unitOf: (metric) => this.metrics.catalogue.get(metric)?.unit,
     metricsOf: (kind) => this.metrics.catalogue.metricsOf(kind),
   };
-  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly heartbeat: Periodic;
   private readonly waiting: Waiting[] = [];
   private pausedSince: number | null = null;
-  private resumeTimer: NodeJS.Timeout | null = null;
+  private readonly resumeChecks = new Periodic(() => this.resume());
   readonly counters: IngestCounters = {
     messages: 0,
     accepted: 0,
@@ -65,24 +65,20 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly metrics: MetricsService,
   ) {
     this.limits = ingestLimits(config);
+    const timeouts = heartbeatTimeouts(config);
+    this.heartbeat = new Periodic(() => devices.markSilentOffline(Date.now(), (kind) => timeouts[kind]));
     bus.on('device.status', (update) => this.recordStatus(update));
   }
 
   async onApplicationBootstrap(): Promise<void> {
     // What a previous run accepted goes in before anything new.
     await this.writer.start(() => this.resume());
-    const timeouts = heartbeatTimeouts(this.config);
-    this.heartbeat = setInterval(
-      () => this.devices.markSilentOffline(Date.now(), (kind) => timeouts[kind]),
-      this.config.HEARTBEAT_SWEEP_MS,
-    );
-    this.heartbeat.unref();
+    this.heartbeat.start(this.config.HEARTBEAT_SWEEP_MS);
     await this.transport.start((message) => this.handle(message));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    if (this.resumeTimer) clearInterval(this.resumeTimer);
+    await Promise.all([this.heartbeat.stop(), this.resumeChecks.stop()]);
     await this.transport.stop();
     await this.writer.stop();
   }
@@ -128,16 +124,14 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     this.logger.warn(
       `spool full (${s.spoolBytes} of ${s.spoolMaxBytes} bytes) or unwritable: no longer acknowledging device messages until it has room`,
     );
-    this.resumeTimer = setInterval(() => this.resume(), RESUME_CHECK_MS);
-    this.resumeTimer.unref();
+    this.resumeChecks.start(RESUME_CHECK_MS);
   }
 
   private resume(): void {
     if (this.pausedSince === null) return;
     while (this.waiting.length > 0 && this.take(this.waiting[0].message)) this.waiting.shift()!.resolve();
     if (this.waiting.length > 0) return;
-    if (this.resumeTimer) clearInterval(this.resumeTimer);
-    this.resumeTimer = null;
+    void this.resumeChecks.stop();
     this.logger.warn(`spool has room again: acknowledging device messages after ${Date.now() - this.pausedSince} ms`);
     this.pausedSince = null;
   }

@@ -10,7 +10,7 @@ import {
   type SocketAuth,
 } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
-import { EventBus } from '@ioc/common';
+import { EventBus, Periodic } from '@ioc/common';
 import { AuthService, READERS, type Principal } from '@ioc/auth';
 import { TelemetryCoalescer } from './telemetry-coalescer';
 
@@ -49,7 +49,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   private readonly logger = new Logger(RealtimeGateway.name);
   private readonly coalescer = new TelemetryCoalescer();
   private readonly unsubscribers: (() => void)[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private readonly flushes = new Periodic(() => this.flush());
 
   constructor(
     private readonly bus: EventBus,
@@ -89,12 +89,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
       this.bus.on('command.updated', (c) => this.to(READERS.commands).emit('command:updated', c)),
       this.bus.on('session.revoked', (sessionId) => this.endSession(sessionId)),
     );
-    this.timer = setInterval(() => this.flush(), this.config.REALTIME_FLUSH_MS);
-    this.timer.unref();
+    this.flushes.start(this.config.REALTIME_FLUSH_MS);
   }
 
-  onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+  async onModuleDestroy(): Promise<void> {
+    await this.flushes.stop();
     for (const off of this.unsubscribers) off();
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { HealthDto } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
+import { Periodic } from '@ioc/common';
 import { Database } from '@ioc/database';
 import { PartitionMaintainer } from './engine/partition-maintainer';
 import { packSettings, TelemetryPacker } from './engine/packer';
@@ -8,29 +9,6 @@ import { readRollupState, RollupRefresher } from './engine/rollup-refresher';
 import { STORAGE_ENGINE, type StorageEngine } from './engine/storage-engine';
 import { storageSettings, type StorageSettings } from './engine/storage-settings';
 import { failingJobs } from './engine/timescale-layout';
-
-/** One background job: a round at a time, a round already under way is awaited instead. */
-class Periodic {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-
-  constructor(private readonly round: () => Promise<void>) {}
-
-  start(everyMs: number): void {
-    this.timer = setInterval(() => void this.runOnce(), everyMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
-  }
-
-  private runOnce(): Promise<void> {
-    this.running ??= this.round().finally(() => (this.running = null));
-    return this.running;
-  }
-}
 
 /**
  * Plain PostgreSQL: partitions ahead and retention, again every STORAGE_MAINTENANCE_S (the

@@ -1,3 +1,4 @@
+import { Periodic } from '@ioc/common';
 import { comparePositions, type Spool, type SpoolPosition } from './spool';
 import {
   batchSize,
@@ -86,7 +87,7 @@ export class DurableWriter {
   private readFrom: SpoolPosition;
   private inFlight: Promise<void> | null = null;
   private inFlightEnd: SpoolPosition | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly flushes = new Periodic(() => this.kick());
   private retryAt = 0;
   private failures = 0;
   private lastError: string | null = null;
@@ -103,8 +104,7 @@ export class DurableWriter {
   }
 
   start(): void {
-    this.timer = setInterval(() => this.kick(), this.options.flushMs);
-    this.timer.unref();
+    this.flushes.start(this.options.flushMs);
   }
 
   /** Makes one message's rows durable; throws when the spool's disk refuses them. */
@@ -151,8 +151,7 @@ export class DurableWriter {
 
   /** Writes what waits, giving up (it stays in the spool) once `graceMs` have passed. */
   async stop(graceMs: number): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    await this.flushes.stop();
     const deadline = Date.now() + graceMs;
     await this.inFlight;
     this.retryAt = 0;

@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { Periodic } from '@ioc/common';
 
 /** A place in the spool: the byte offset inside a numbered segment file. */
 export interface SpoolPosition {
@@ -64,7 +65,7 @@ export class Spool {
   private committed: SpoolPosition;
   /** Sizes of the segments still on disk, by number. */
   private readonly segments = new Map<number, number>();
-  private syncTimer: NodeJS.Timeout | null = null;
+  private readonly syncs = new Periodic(() => this.sync());
   private unsynced = false;
 
   private constructor(private readonly options: SpoolOptions) {
@@ -162,8 +163,7 @@ export class Spool {
 
   /** Forces what was appended to the disk and releases the directory. */
   close(): void {
-    if (this.syncTimer) clearInterval(this.syncTimer);
-    this.syncTimer = null;
+    void this.syncs.stop();
     if (this.fd >= 0) {
       fdatasyncSync(this.fd);
       closeSync(this.fd);
@@ -212,10 +212,7 @@ export class Spool {
     // Appends always go to a fresh segment: an older one may end in a torn record.
     this.headSegment = Math.max(this.committed.segment, ...this.segments.keys()) + 1;
     this.openHead();
-    if (this.options.syncMs > 0) {
-      this.syncTimer = setInterval(() => this.sync(), this.options.syncMs);
-      this.syncTimer.unref();
-    }
+    if (this.options.syncMs > 0) this.syncs.start(this.options.syncMs);
   }
 
   private lock(): void {

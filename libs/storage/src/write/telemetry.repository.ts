@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { Database } from '@ioc/database';
+import { Database, inTransaction } from '@ioc/database';
 import { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import type { Newest, StoredEvent, StoredSample, StoredStatus, WriteBatch } from './write-batch';
 
@@ -21,17 +21,16 @@ export class TelemetryRepository {
     if (batch.statuses.length > 0) parts.push((c) => this.writeStatuses(c, batch.statuses));
     if (parts.length === 0) return;
     const client = await this.db.pool.connect();
-    // One statement is a transaction of its own: under load, most batches are samples alone,
-    // and each round trip saved is one the event loop does not wait for.
-    const alone = parts.length === 1;
     let failure: Error | undefined;
     try {
-      if (!alone) await client.query('BEGIN');
-      for (const part of parts) await part(client);
-      if (!alone) await client.query('COMMIT');
+      // One statement is a transaction of its own: under load, most batches are samples alone,
+      // and each round trip saved is one the event loop does not wait for.
+      if (parts.length === 1) await parts[0](client);
+      else await inTransaction(client, async () => {
+        for (const part of parts) await part(client);
+      });
     } catch (err) {
       failure = err as Error;
-      if (!alone) await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       // A connection that failed mid-transaction is not given back to the pool.
