@@ -8,19 +8,20 @@ import type {
   DeviceEvent,
   DeviceStatusUpdate,
   IncidentEventDto,
-  Sample,
 } from '@ioc/contracts';
+import type { ResolvedDevice, ResolvedSample } from './resolved';
 
 /** Events inside one server process, by name. Listeners run synchronously and must not block. */
 export interface BusEvents {
-  'samples.accepted': [samples: readonly Sample[]];
+  'samples.accepted': [samples: readonly ResolvedSample[]];
   'event.accepted': [event: DeviceEvent];
   'device.status': [update: DeviceStatusUpdate];
   'device.upserted': [device: DeviceDto];
   'device.removed': [id: string];
   /** The device's broker credentials were revoked or replaced: drop its connection. */
   'device.credentials.revoked': [id: string];
-  'alert.opened': [alert: AlertDto];
+  /** `device`: the device whose sample opened it, as the sample carried it. */
+  'alert.opened': [alert: AlertDto, device: ResolvedDevice];
   'alert.resolved': [alert: AlertDto];
   'incident.opened': [event: IncidentEventDto];
   /** `previousTeamId`: the team that had the incident until this step dispatched it to another. */

@@ -1,5 +1,6 @@
 export { EventBus, type BusEvents } from './event-bus';
 export { Periodic } from './periodic';
+export type { ResolvedDevice, ResolvedSample } from './resolved';
 export { ErrorCode, IocError } from './errors';
 export { ZodValidationPipe } from './zod-validation.pipe';
 export { HttpExceptionFilter, statusOf } from './http-exception.filter';

@@ -5,6 +5,7 @@ import type {
   DeviceDto,
   DeviceKind,
   DeviceStatus,
+  DeviceStatusUpdate,
   LatestValue,
   ProvisionedDeviceDto,
   ReplaceDevice,
@@ -16,6 +17,12 @@ import { ErrorCode, EventBus, IocError, randomSecret, secretMatches, sha256Hex }
 import { DevicesRepository, SenmlNameTaken, type DeviceFields, type DeviceRecord } from './devices.repository';
 import { mayPublish, maySubscribe } from './mqtt-acl';
 import { NewestValues } from './newest-values';
+
+/** A device's status changed: the device and the change as the consoles are told it. */
+export interface StatusTransition {
+  device: DeviceRecord;
+  update: DeviceStatusUpdate;
+}
 
 /**
  * The registry, held in memory for the hot path (lookups by id are O(1) and never touch the
@@ -150,31 +157,34 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * A status change: each transition is announced on the bus, where ingest makes it durable (a
-   * stored device event and the device's status) and the gateway streams it.
+   * A status change: the transition, if it is one, is returned for the caller to store and
+   * announced on the bus for the consoles.
    */
-  setStatus(id: string, status: DeviceStatus, at: Date, reason: StatusReason = 'reported'): void {
-    const device = this.byId.get(id);
-    if (!device) return;
+  setStatus(device: DeviceRecord, status: DeviceStatus, at: Date, reason: StatusReason = 'reported'): StatusTransition | null {
     if (status === 'online') this.touch(device, at);
-    if (device.status === status) return;
+    if (device.status === status) return null;
     device.status = status;
-    this.bus.emit('device.status', { deviceId: id, status, reason, at: at.toISOString() });
+    const update = { deviceId: device.id, status, reason, at: at.toISOString() };
+    this.bus.emit('device.status', update);
+    return { device, update };
   }
 
   /** Hot path: data arrived. A device that sends data is online. */
-  seen(device: DeviceRecord, at: Date): void {
+  seen(device: DeviceRecord, at: Date): StatusTransition | null {
     this.touch(device, at);
-    if (device.status !== 'online') this.setStatus(device.id, 'online', at, 'data');
+    return device.status === 'online' ? null : this.setStatus(device, 'online', at, 'data');
   }
 
   /** Takes online devices silent for longer than their kind's heartbeat timeout for offline. */
-  markSilentOffline(now: number, timeoutMs: (kind: DeviceKind) => number): void {
+  markSilentOffline(now: number, timeoutMs: (kind: DeviceKind) => number): StatusTransition[] {
+    const transitions: StatusTransition[] = [];
     for (const device of this.byId.values()) {
       if (device.status !== 'online' || !device.lastSeen) continue;
       if (now - device.lastSeen.getTime() <= timeoutMs(device.kind)) continue;
-      this.setStatus(device.id, 'offline', new Date(now), 'heartbeat');
+      const transition = this.setStatus(device, 'offline', new Date(now), 'heartbeat');
+      if (transition) transitions.push(transition);
     }
+    return transitions;
   }
 
   private touch(device: DeviceRecord, at: Date): void {

@@ -1,5 +1,5 @@
 export { DevicesModule } from './devices.module';
-export { DevicesService } from './devices.service';
+export { DevicesService, type StatusTransition } from './devices.service';
 export type { DeviceRecord } from './devices.repository';
 export { DevicesController, deviceId } from './devices.controller';
 export { BrokerHooksController } from './broker-hooks.controller';

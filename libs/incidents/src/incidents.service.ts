@@ -7,9 +7,8 @@ import type {
   IncidentPageDto,
   ListIncidentsQuery,
 } from '@ioc/contracts';
-import { ErrorCode, EventBus, IocError } from '@ioc/common';
+import { ErrorCode, EventBus, IocError, type ResolvedDevice } from '@ioc/common';
 import { UsersService, type Principal } from '@ioc/auth';
-import { DevicesService } from '@ioc/devices';
 import { canSee, decide } from './incident-lifecycle';
 import { IncidentsRepository } from './incidents.repository';
 
@@ -26,14 +25,13 @@ export class IncidentsService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly repository: IncidentsRepository,
-    private readonly devices: DevicesService,
     private readonly users: UsersService,
     private readonly bus: EventBus,
   ) {}
 
   onModuleInit(): void {
     this.unsubscribers.push(
-      this.bus.on('alert.opened', (alert) => this.enqueue(alert, () => this.alertOpened(alert))),
+      this.bus.on('alert.opened', (alert, device) => this.enqueue(alert, () => this.alertOpened(alert, device))),
       this.bus.on('alert.resolved', (alert) => this.enqueue(alert, () => this.alertResolved(alert))),
     );
   }
@@ -68,16 +66,15 @@ export class IncidentsService implements OnModuleInit, OnModuleDestroy {
     return { ...result.incident, timeline: await this.repository.timeline(id) };
   }
 
-  private async alertOpened(alert: AlertDto): Promise<void> {
+  private async alertOpened(alert: AlertDto, device: ResolvedDevice): Promise<void> {
     if (alert.ruleId === null) return;
-    const device = this.devices.get(alert.deviceId);
     const { opened, ...change } = await this.repository.recordAlertOpened({
       ruleId: alert.ruleId,
       alertId: alert.id,
       deviceId: alert.deviceId,
-      areaIds: device?.areaIds ?? [],
+      areaIds: [...device.areaIds],
       severity: alert.severity,
-      title: device ? `${alert.ruleName} · ${device.name}` : alert.ruleName,
+      title: `${alert.ruleName} · ${device.name}`,
       openedAt: new Date(alert.openedAt),
       value: alert.value,
     });

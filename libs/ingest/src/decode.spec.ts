@@ -1,21 +1,24 @@
 import { loadConfig } from '@ioc/config';
 import { MetricCatalogue, builtInMetrics } from '@ioc/devices';
-import { decodeMessage, type Decoded, type IngestRegistry, type KnownDevice } from './decode';
+import type { ResolvedDevice } from '@ioc/common';
+import { decodeMessage, type Decoded, type IngestRegistry } from './decode';
 import { ingestLimits } from './limits';
 
 const NOW = Date.parse('2026-11-23T07:00:00Z');
 const limits = ingestLimits(
   loadConfig({ MQTT_MAX_PAYLOAD_BYTES: '1024', INGEST_MAX_FUTURE_S: '300', INGEST_MAX_AGE_S: '86400', INGEST_MAX_JSON_DEPTH: '6' }),
 );
-const devices: KnownDevice[] = [
-  { id: 'mt-wl-01', kind: 'water_level', gatewayId: null },
-  { id: 'mt-cam-01', kind: 'traffic_camera', gatewayId: null },
-  { id: 'gw-01', kind: 'gateway', gatewayId: null },
-  { id: 'mt-aq-07', kind: 'air_quality', gatewayId: 'gw-01' },
-  { id: 'mt-aq-08', kind: 'air_quality', gatewayId: 'gw-02' },
-  { id: 'mt-ws-01', kind: 'weather', gatewayId: null },
-  { id: 'mt-ws-02', kind: 'weather', gatewayId: 'gw-01' },
-];
+const devices: ResolvedDevice[] = (
+  [
+    ['mt-wl-01', 'water_level', null],
+    ['mt-cam-01', 'traffic_camera', null],
+    ['gw-01', 'gateway', null],
+    ['mt-aq-07', 'air_quality', 'gw-01'],
+    ['mt-aq-08', 'air_quality', 'gw-02'],
+    ['mt-ws-01', 'weather', null],
+    ['mt-ws-02', 'weather', 'gw-01'],
+  ] as const
+).map(([id, kind, gatewayId], i) => ({ id, key: i + 1, kind, gatewayId, name: id, areaIds: [] }));
 const senmlNames: Record<string, string> = {
   'urn:dev:ow:10e2073a01080063': 'mt-ws-01',
   'urn:dev:ow:10e2073a01080064': 'mt-ws-02',
@@ -25,7 +28,7 @@ const catalogue = new MetricCatalogue(builtInMetrics().map((m, i) => ({ ...m, id
 const registry: IngestRegistry = {
   device: (id) => devices.find((d) => d.id === id),
   withSenmlName: (name) => devices.find((d) => d.id === senmlNames[name]),
-  unitOf: (metric) => catalogue.get(metric)?.unit,
+  metric: (name) => catalogue.get(name),
   metricsOf: (kind) => catalogue.metricsOf(kind),
 };
 const decode = (topic: string, payload: string | Buffer | object) =>
@@ -44,14 +47,17 @@ describe('decodeMessage: telemetry', () => {
   it('turns native JSON into one sample per metric, with an ISO timestamp', () => {
     const d = decode('ioc/v1/mt-wl-01/telemetry', '{"ts":"2026-11-23T13:59:00+07:00","seq":4,"metrics":{"water_level":1.42,"battery":88}}');
     const ts = Date.parse('2026-11-23T06:59:00Z');
+    const device = devices[0];
     expect(d).toEqual({
       kind: 'samples',
       rejections: [],
       samples: [
-        { deviceId: 'mt-wl-01', metric: 'water_level', ts, value: 1.42 },
-        { deviceId: 'mt-wl-01', metric: 'battery', ts, value: 88 },
+        { deviceId: 'mt-wl-01', metric: 'water_level', ts, value: 1.42, device, metricId: catalogue.get('water_level')!.id },
+        { deviceId: 'mt-wl-01', metric: 'battery', ts, value: 88, device, metricId: catalogue.get('battery')!.id },
       ],
     });
+    // The registry's own record travels on, so nothing downstream looks the device up again.
+    expect(d.kind === 'samples' && d.samples[0].device).toBe(device);
   });
 
   it('takes epoch milliseconds as the timestamp', () => {
@@ -174,6 +180,7 @@ describe('decodeMessage: events and status', () => {
     });
     expect(d).toEqual({
       kind: 'event',
+      device: devices[1],
       event: {
         deviceId: 'mt-cam-01',
         type: 'congestion',
@@ -191,7 +198,7 @@ describe('decodeMessage: events and status', () => {
   });
 
   it.each(['online', 'offline', ' offline\n'])('reads the status word %j', (word) => {
-    expect(decode('ioc/v1/mt-wl-01/status', word)).toEqual({ kind: 'status', deviceId: 'mt-wl-01', status: word.trim() });
+    expect(decode('ioc/v1/mt-wl-01/status', word)).toEqual({ kind: 'status', device: devices[0], status: word.trim() });
   });
 });
 

@@ -12,6 +12,7 @@ import {
   type DeviceStatus,
   type Sample,
 } from '@ioc/contracts';
+import type { ResolvedDevice, ResolvedSample } from '@ioc/common';
 import type { z } from 'zod';
 import { decodeSenml } from './senml';
 
@@ -24,20 +25,22 @@ export interface IngestLimits {
   maxJsonDepth: number;
 }
 
-/** What decoding needs to know of a registered device. */
-export interface KnownDevice {
-  id: string;
-  kind: DeviceKind;
-  gatewayId: string | null;
+/** A metric of the catalogue, as decoding needs it. */
+export interface KnownMetric {
+  id: number;
+  unit: string;
 }
 
-/** The registry and the metric catalogue as they stand, asked without a database round trip. */
-export interface IngestRegistry {
-  device(id: string): KnownDevice | undefined;
+/**
+ * The registry and the metric catalogue as they stand, asked without a database round trip. `D`:
+ * the registry's own device record, which the decoded message carries on.
+ */
+export interface IngestRegistry<D extends ResolvedDevice = ResolvedDevice> {
+  device(id: string): D | undefined;
   /** The device registered under exactly this SenML name. */
-  withSenmlName(name: string): KnownDevice | undefined;
-  /** The unit of a metric of the catalogue; undefined for a metric it does not have. */
-  unitOf(metric: string): string | undefined;
+  withSenmlName(name: string): D | undefined;
+  /** A metric of the catalogue; undefined for a metric it does not have. */
+  metric(name: string): KnownMetric | undefined;
   /** The metrics a device of this kind may send. */
   metricsOf(kind: DeviceKind): ReadonlySet<string>;
 }
@@ -48,10 +51,11 @@ export interface Rejection {
   deviceId: string | null;
 }
 
-export type Decoded =
-  | { kind: 'samples'; samples: Sample[]; rejections: Rejection[] }
-  | { kind: 'status'; deviceId: string; status: DeviceStatus }
-  | { kind: 'event'; event: DeviceEvent }
+/** A message resolved once: its devices are the registry's records, its metrics carry their ids. */
+export type Decoded<D extends ResolvedDevice = ResolvedDevice> =
+  | { kind: 'samples'; samples: ResolvedSample<D>[]; rejections: Rejection[] }
+  | { kind: 'status'; device: D; status: DeviceStatus }
+  | { kind: 'event'; device: D; event: DeviceEvent }
   | { kind: 'ack'; deviceId: string; ack: CommandAck }
   | { kind: 'rejected'; rejection: Rejection };
 
@@ -60,7 +64,7 @@ const rejection = (reason: DeadLetterReason, message: string, deviceId: string |
   message,
   deviceId,
 });
-const reject = (reason: DeadLetterReason, message: string, deviceId: string | null = null): Decoded => ({
+const reject = (reason: DeadLetterReason, message: string, deviceId: string | null = null): Decoded<never> => ({
   kind: 'rejected',
   rejection: rejection(reason, message, deviceId),
 });
@@ -70,7 +74,13 @@ const reject = (reason: DeadLetterReason, message: string, deviceId: string | nu
  * and the metric catalogue are asked through `registry`, the clock is `now`. A message that is
  * partly valid keeps its valid readings and reports each invalid one.
  */
-export function decodeMessage(topic: string, payload: Buffer, registry: IngestRegistry, limits: IngestLimits, now: number): Decoded {
+export function decodeMessage<D extends ResolvedDevice>(
+  topic: string,
+  payload: Buffer,
+  registry: IngestRegistry<D>,
+  limits: IngestLimits,
+  now: number,
+): Decoded<D> {
   const parsed = parseTopic(topic);
   if (!parsed) return reject('bad_topic', `topic ${topic} is not an uplink topic of contract v1`);
   const sender = parsed.channel === 'gateway_telemetry' ? parsed.gatewayId : parsed.deviceId;
@@ -82,7 +92,7 @@ export function decodeMessage(topic: string, payload: Buffer, registry: IngestRe
   if (parsed.channel === 'status') {
     const status = statusPayloadSchema.safeParse(payload.toString('utf8').trim());
     return status.success
-      ? { kind: 'status', deviceId: sender, status: status.data }
+      ? { kind: 'status', device, status: status.data }
       : reject('invalid_payload', 'status must be "online" or "offline"', sender);
   }
   const json = parseJson(payload, limits.maxJsonDepth);
@@ -103,6 +113,7 @@ export function decodeMessage(topic: string, payload: Buffer, registry: IngestRe
       const { type, confidence, snapshotUrl, attributes } = event.data;
       return {
         kind: 'event',
+        device,
         event: { deviceId: sender, type, ts, confidence: confidence ?? null, snapshotUrl: snapshotUrl ?? null, attributes: attributes ?? {} },
       };
     }
@@ -110,32 +121,43 @@ export function decodeMessage(topic: string, payload: Buffer, registry: IngestRe
       if (Array.isArray(json.value)) return check.senml(json.value, sender, sender, (id) => id === sender, 'names another device than the topic');
       const telemetry = telemetryPayloadSchema.safeParse(json.value);
       if (!telemetry.success) return reject('invalid_payload', describe(telemetry.error), sender);
-      return check.readings([{ deviceId: sender, ts: toMillis(telemetry.data.ts), metrics: telemetry.data.metrics }]);
+      return check.readings([{ device, ts: toMillis(telemetry.data.ts), metrics: telemetry.data.metrics }]);
     }
     case 'gateway_telemetry': {
       if (device.kind !== 'gateway') return reject('not_a_child', `${sender} is not a gateway`, sender);
-      const isChild = (id: string) => registry.device(id)?.gatewayId === sender;
+      const childOf = (id: string) => {
+        const child = registry.device(id);
+        return child?.gatewayId === sender ? child : undefined;
+      };
+      const isChild = (id: string) => childOf(id) !== undefined;
       if (Array.isArray(json.value)) return check.senml(json.value, null, sender, isChild, `is not registered behind gateway ${sender}`);
       const gateway = gatewayPayloadSchema.safeParse(json.value);
       if (!gateway.success) return reject('invalid_payload', describe(gateway.error), sender);
       const base = gateway.data.ts === undefined ? undefined : toMillis(gateway.data.ts);
-      const readings = [];
+      const readings: Reading<D>[] = [];
       const rejections: Rejection[] = [];
       for (const [i, r] of gateway.data.readings.entries()) {
         const ts = r.ts === undefined ? base : toMillis(r.ts);
-        if (!isChild(r.deviceId)) rejections.push(rejection('not_a_child', `readings.${i}: ${r.deviceId} is not registered behind gateway ${sender}`, r.deviceId));
+        const child = childOf(r.deviceId);
+        if (!child) rejections.push(rejection('not_a_child', `readings.${i}: ${r.deviceId} is not registered behind gateway ${sender}`, r.deviceId));
         else if (ts === undefined) rejections.push(rejection('invalid_payload', `readings.${i}: no ts, neither its own nor the message's`, r.deviceId));
-        else readings.push({ deviceId: r.deviceId, ts, metrics: r.metrics });
+        else readings.push({ device: child, ts, metrics: r.metrics });
       }
       return check.readings(readings, rejections);
     }
   }
 }
 
+interface Reading<D> {
+  device: D;
+  ts: number;
+  metrics: Record<string, number>;
+}
+
 /** Checks each reading against the registry, the kind's metrics and the time window. */
-class ReadingCheck {
+class ReadingCheck<D extends ResolvedDevice> {
   constructor(
-    private readonly registry: IngestRegistry,
+    private readonly registry: IngestRegistry<D>,
     private readonly limits: IngestLimits,
     private readonly now: number,
   ) {}
@@ -148,9 +170,10 @@ class ReadingCheck {
   }
 
   /** `rejections`: what the caller already refused of the same message. */
-  readings(readings: { deviceId: string; ts: number; metrics: Record<string, number> }[], rejections: Rejection[] = []): Decoded {
-    const samples: Sample[] = [];
-    for (const { deviceId, ts, metrics } of readings) {
+  readings(readings: Reading<D>[], rejections: Rejection[] = []): Decoded<D> {
+    const samples: ResolvedSample<D>[] = [];
+    for (const { device, ts, metrics } of readings) {
+      const deviceId = device.id;
       const late = this.timestamp(ts);
       if (late) {
         rejections.push(rejection('bad_timestamp', late, deviceId));
@@ -158,28 +181,28 @@ class ReadingCheck {
       }
       const unknown: string[] = [];
       const notAllowed: string[] = [];
-      const allowed = this.allowedMetrics(deviceId);
+      const allowed = this.registry.metricsOf(device.kind);
       for (const [metric, value] of Object.entries(metrics)) {
-        if (this.registry.unitOf(metric) === undefined) unknown.push(metric);
+        const known = this.registry.metric(metric);
+        if (known === undefined) unknown.push(metric);
         else if (!allowed.has(metric)) notAllowed.push(metric);
-        else samples.push({ deviceId, metric, ts, value });
+        else samples.push({ deviceId, metric, ts, value, device, metricId: known.id });
       }
       if (unknown.length > 0) rejections.push(rejection('unknown_metric', `unknown metrics dropped: ${unknown.join(', ')}`, deviceId));
       if (notAllowed.length > 0) {
-        const kind = this.registry.device(deviceId)?.kind;
-        rejections.push(rejection('metric_not_allowed', `metrics not allowed for a ${kind} device dropped: ${notAllowed.join(', ')}`, deviceId));
+        rejections.push(rejection('metric_not_allowed', `metrics not allowed for a ${device.kind} device dropped: ${notAllowed.join(', ')}`, deviceId));
       }
     }
     return this.result(samples, rejections);
   }
 
   /** `sender`: the device whose topic carried the pack, whose dead letters hold what names no device. */
-  senml(pack: unknown[], topicDeviceId: string | null, sender: string, mayReport: (id: string) => boolean, refusal: string): Decoded {
+  senml(pack: unknown[], topicDeviceId: string | null, sender: string, mayReport: (id: string) => boolean, refusal: string): Decoded<D> {
     const decoded = decodeSenml(pack, {
       topicDeviceId,
       now: this.now,
       deviceOfName: (name) => this.registry.withSenmlName(name)?.id,
-      unitOf: (metric) => this.registry.unitOf(metric),
+      unitOf: (metric) => this.registry.metric(metric)?.unit,
       metricsOf: (deviceId) => this.allowedMetrics(deviceId),
     });
     const rejections: Rejection[] = decoded.rejections.map((r) => rejection(r.reason, `record ${r.index}: ${r.message}`, r.deviceId ?? sender));
@@ -191,14 +214,15 @@ class ReadingCheck {
       }
       byDevice.set(s.deviceId, [...(byDevice.get(s.deviceId) ?? []), s]);
     }
-    const samples: Sample[] = [];
+    const samples: ResolvedSample<D>[] = [];
     for (const [deviceId, list] of byDevice) {
-      const allowed = this.allowedMetrics(deviceId);
+      const device = this.registry.device(deviceId);
+      const allowed = device ? this.registry.metricsOf(device.kind) : new Set<string>();
       for (const s of list) {
         const late = this.timestamp(s.ts);
         if (late) rejections.push(rejection('bad_timestamp', `${s.metric}: ${late}`, deviceId));
-        else if (!allowed.has(s.metric)) rejections.push(rejection('metric_not_allowed', `${s.metric} is not allowed for a ${this.registry.device(deviceId)?.kind} device`, deviceId));
-        else samples.push(s);
+        else if (!device || !allowed.has(s.metric)) rejections.push(rejection('metric_not_allowed', `${s.metric} is not allowed for a ${device?.kind} device`, deviceId));
+        else samples.push({ ...s, device, metricId: this.registry.metric(s.metric)!.id });
       }
     }
     return this.result(samples, rejections);
@@ -209,7 +233,7 @@ class ReadingCheck {
     return kind ? this.registry.metricsOf(kind) : new Set();
   }
 
-  private result(samples: Sample[], rejections: Rejection[]): Decoded {
+  private result(samples: ResolvedSample<D>[], rejections: Rejection[]): Decoded<D> {
     // Nothing usable at all: one dead letter for the message rather than a message with no samples.
     if (samples.length === 0 && rejections.length === 1) return { kind: 'rejected', rejection: rejections[0] };
     if (samples.length === 0 && rejections.length === 0) {

@@ -5,10 +5,10 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { DeviceStatusUpdate, HealthDto, Sample } from '@ioc/contracts';
+import type { HealthDto } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
-import { EventBus, Periodic } from '@ioc/common';
-import { DevicesService, MetricsService, type DeviceRecord } from '@ioc/devices';
+import { EventBus, Periodic, type ResolvedSample } from '@ioc/common';
+import { DevicesService, MetricsService, type DeviceRecord, type StatusTransition } from '@ioc/devices';
 import { MQTT_TRANSPORT, type InboundMessage, type MqttTransport } from '@ioc/mqtt';
 import { emptyBatch, TelemetryWriter, type DeadLetter, type StoredSample, type WriteBatch } from '@ioc/storage';
 import { decodeMessage, type Decoded, type IngestLimits, type IngestRegistry, type Rejection } from './decode';
@@ -36,10 +36,10 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger(IngestService.name);
   private readonly limits: IngestLimits;
   /** The registry and the metric catalogue as they stand at each message: a change applies at once. */
-  private readonly registry: IngestRegistry = {
+  private readonly registry: IngestRegistry<DeviceRecord> = {
     device: (id) => this.devices.get(id),
     withSenmlName: (name) => this.devices.withSenmlName(name),
-    unitOf: (metric) => this.metrics.catalogue.get(metric)?.unit,
+    metric: (name) => this.metrics.catalogue.get(name),
     metricsOf: (kind) => this.metrics.catalogue.metricsOf(kind),
   };
   private readonly heartbeat: Periodic;
@@ -66,8 +66,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.limits = ingestLimits(config);
     const timeouts = heartbeatTimeouts(config);
-    this.heartbeat = new Periodic(() => devices.markSilentOffline(Date.now(), (kind) => timeouts[kind]));
-    bus.on('device.status', (update) => this.recordStatus(update));
+    this.heartbeat = new Periodic(() => this.recordStatuses(devices.markSilentOffline(Date.now(), (kind) => timeouts[kind])));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -141,11 +140,10 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const batch = emptyBatch();
     const rejections = decoded.kind === 'rejected' ? [decoded.rejection] : decoded.kind === 'samples' ? decoded.rejections : [];
     for (const r of rejections) batch.deadLetters.push(deadLetter(topic, payload, receivedAt, r));
-    const stored = decoded.kind === 'samples' ? this.storedSamples(decoded.samples, receivedAt) : [];
-    batch.samples = stored;
+    if (decoded.kind === 'samples') batch.samples = storedSamples(decoded.samples, receivedAt);
     if (decoded.kind === 'event') {
-      const { deviceId, type, ts, confidence, snapshotUrl, attributes } = decoded.event;
-      batch.events.push({ deviceKey: this.devices.get(deviceId)!.key, type, ts, confidence, snapshotUrl, attributes });
+      const { type, ts, confidence, snapshotUrl, attributes } = decoded.event;
+      batch.events.push({ deviceKey: decoded.device.key, type, ts, confidence, snapshotUrl, attributes });
     }
     if (batch.samples.length + batch.events.length + batch.deadLetters.length > 0) this.makeDurable(batch, receivedAt);
     // Durable from here on: the effects follow.
@@ -154,16 +152,18 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /** A transition goes through the spool like a message, so a database outage does not lose it. */
-  private recordStatus({ deviceId, status, reason, at }: DeviceStatusUpdate): void {
-    const device = this.devices.get(deviceId);
-    if (!device) return;
-    const ts = Date.parse(at);
-    const batch = emptyBatch();
-    batch.statuses.push({ deviceKey: device.key, status, reason, ts });
-    try {
-      this.writer.accept(batch, ts);
-    } catch (err) {
-      this.logger.error(`status of ${deviceId} not saved: ${(err as Error).message}`);
+  private recordStatuses(transitions: readonly (StatusTransition | null)[]): void {
+    for (const transition of transitions) {
+      if (!transition) continue;
+      const { device, update } = transition;
+      const ts = Date.parse(update.at);
+      const batch = emptyBatch();
+      batch.statuses.push({ deviceKey: device.key, status: update.status, reason: update.reason, ts });
+      try {
+        this.writer.accept(batch, ts);
+      } catch (err) {
+        this.logger.error(`status of ${device.id} not saved: ${(err as Error).message}`);
+      }
     }
   }
 
@@ -184,42 +184,37 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     if (decoded.kind === 'event') this.counters.events += 1;
   }
 
-  private effects(decoded: Decoded, receivedAt: number): void {
+  private effects(decoded: Decoded<DeviceRecord>, receivedAt: number): void {
     const at = new Date(receivedAt);
     switch (decoded.kind) {
       case 'status':
-        this.devices.setStatus(decoded.deviceId, decoded.status, at);
+        this.recordStatuses([this.devices.setStatus(decoded.device, decoded.status, at)]);
         return;
       case 'ack':
         this.bus.emit('command.ack', decoded.deviceId, decoded.ack);
         return;
       case 'event':
-        this.devices.seen(this.devices.get(decoded.event.deviceId)!, at);
+        this.recordStatuses([this.devices.seen(decoded.device, at)]);
         this.bus.emit('event.accepted', decoded.event);
         return;
       case 'samples': {
         if (decoded.samples.length === 0) return;
-        let last: string | undefined;
+        // Samples come grouped by device.
+        let last: DeviceRecord | undefined;
         for (const s of decoded.samples) {
-          if (s.deviceId !== last) this.devices.seen(this.devices.get(s.deviceId)!, at);
-          last = s.deviceId;
+          if (s.device !== last) this.recordStatuses([this.devices.seen(s.device, at)]);
+          last = s.device;
         }
         this.bus.emit('samples.accepted', decoded.samples);
       }
     }
   }
+}
 
-  /** Samples come grouped by device: one registry lookup per device, not per sample. */
-  private storedSamples(samples: readonly Sample[], receivedAt: number): StoredSample[] {
-    const stored: StoredSample[] = [];
-    const { catalogue } = this.metrics;
-    let last: DeviceRecord | undefined;
-    for (const s of samples) {
-      if (last?.id !== s.deviceId) last = this.devices.get(s.deviceId)!;
-      stored.push({ deviceKey: last.key, metricId: catalogue.get(s.metric)!.id, ts: s.ts, value: s.value, receivedAt });
-    }
-    return stored;
-  }
+function storedSamples(samples: readonly ResolvedSample[], receivedAt: number): StoredSample[] {
+  const stored: StoredSample[] = [];
+  for (const s of samples) stored.push({ deviceKey: s.device.key, metricId: s.metricId, ts: s.ts, value: s.value, receivedAt });
+  return stored;
 }
 
 class SpoolUnavailable extends Error {}

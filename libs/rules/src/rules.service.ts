@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { AlertDto, CreateRule, ListAlertsQuery, RuleDto, Sample, UpdateRule } from '@ioc/contracts';
-import { ErrorCode, EventBus, IocError } from '@ioc/common';
-import { DevicesService, MetricsService } from '@ioc/devices';
+import type { AlertDto, CreateRule, ListAlertsQuery, RuleDto, UpdateRule } from '@ioc/contracts';
+import { ErrorCode, EventBus, IocError, type ResolvedSample } from '@ioc/common';
+import { MetricsService } from '@ioc/devices';
 import { RulesRepository } from './rules.repository';
 import { applies, evaluateThreshold } from './threshold.rule';
 
@@ -25,7 +25,6 @@ export class RulesService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly repository: RulesRepository,
-    private readonly devices: DevicesService,
     private readonly metrics: MetricsService,
     private readonly bus: EventBus,
   ) {}
@@ -79,14 +78,12 @@ export class RulesService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Hot path: O(rules on the sample's metric) per sample. */
-  evaluate(samples: readonly Sample[]): void {
+  evaluate(samples: readonly ResolvedSample[]): void {
     for (const sample of samples) {
       const candidates = this.byMetric.get(sample.metric);
       if (!candidates) continue;
-      const device = this.devices.get(sample.deviceId);
-      if (!device) continue;
       for (const rule of candidates) {
-        if (!applies(rule, sample, device.kind)) continue;
+        if (!applies(rule, sample, sample.device.kind)) continue;
         const k = key(rule.id, sample.deviceId);
         const state = this.states.get(k) ?? { open: false, alertId: Promise.resolve(null) };
         const transition = evaluateThreshold(rule, state.open, sample.value);
@@ -96,10 +93,10 @@ export class RulesService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private open(k: string, state: AlertState, rule: RuleDto, sample: Sample): void {
+  private open(k: string, state: AlertState, rule: RuleDto, sample: ResolvedSample): void {
     const alertId = state.alertId.then(async () => {
       const alert = await this.repository.openAlert(rule, sample.deviceId, sample.value, new Date(sample.ts));
-      this.bus.emit('alert.opened', alert);
+      this.bus.emit('alert.opened', alert, sample.device);
       return alert.id;
     });
     this.states.set(k, { open: true, alertId: this.guard(alertId, `open ${k}`) });
