@@ -276,6 +276,24 @@ describe('history, events and open data over HTTP', () => {
       expect(pm25.avg!.flatMap((v, i) => (v === null ? [] : [[i, v]]))).toEqual([[0, 20], [30, 20], [135, 40]]);
     });
 
+    it("places a device's minutes and hours on the same grid as an area's, for a range of part buckets", async () => {
+      for (const [resolution, from, to, count] of [
+        ['1m', '2025-07-01T00:00:30Z', '2025-07-01T00:05:00.001Z', 6],
+        ['1m', '2025-07-01T00:00:00Z', '2025-07-01T00:05:00Z', 5],
+        ['1h', '2025-07-01T00:30:00Z', '2025-07-01T02:00:00Z', 2],
+        ['1h', '2025-06-30T23:59:59.999Z', '2025-07-01T02:00:00.001Z', 4],
+      ] as const) {
+        const range = `metrics=pm25&resolution=${resolution}&from=${from}&to=${to}`;
+        const device = await get<DeviceSeriesDto>(`/api/history/devices/p1-air?${range}`);
+        const area = await get<AreaSeriesDto>(`/api/history/areas/p1?${range}`);
+        if (device.body.resolution === 'raw') throw new Error('expected buckets');
+        const times = device.body.series[0].points.map((p) => p.t);
+        expect(times).toHaveLength(count);
+        expect(times).toEqual(area.body.series[0].points.map((p) => p.t));
+        expect(device.body.from).toBe(times[0]);
+      }
+    });
+
     it('pages raw samples as columns with the same samples and cursors as JSON', async () => {
       // pm25 every 2 s, pm10 at every other of those times: pages end between the two metrics of a time.
       const start = Date.parse('2025-07-06T00:00:00Z');
