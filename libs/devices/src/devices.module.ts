@@ -5,10 +5,11 @@ import { DevicesRepository } from './devices.repository';
 import { DevicesService } from './devices.service';
 import { MetricsRepository } from './metrics.repository';
 import { MetricsService } from './metrics.service';
+import { NewestValues } from './newest-values';
 
 @Module({
   imports: [AreasModule],
-  providers: [DevicesRepository, DevicesService, MetricsRepository, MetricsService, BrokerRefusals],
-  exports: [DevicesService, MetricsService, BrokerRefusals],
+  providers: [DevicesRepository, DevicesService, MetricsRepository, MetricsService, BrokerRefusals, NewestValues],
+  exports: [DevicesService, MetricsService, BrokerRefusals, NewestValues],
 })
 export class DevicesModule {}

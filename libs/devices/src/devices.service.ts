@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type {
   CreateDevice,
   DeviceCredentialsDto,
@@ -29,28 +29,22 @@ export interface StatusTransition {
  * database) and written through to PostgreSQL on every change.
  */
 @Injectable()
-export class DevicesService implements OnModuleInit, OnModuleDestroy {
+export class DevicesService implements OnModuleInit {
   private readonly logger = new Logger(DevicesService.name);
   private readonly byId = new Map<string, DeviceRecord>();
   /** Each registered SenML name (RFC 8428 bn + n) and its device. */
   private readonly bySenmlName = new Map<string, DeviceRecord>();
-  private readonly newest = new NewestValues();
-  private unsubscribe?: () => void;
 
   constructor(
     private readonly repository: DevicesRepository,
     private readonly areas: AreasService,
     private readonly bus: EventBus,
+    private readonly newest: NewestValues,
   ) {}
 
   async onModuleInit(): Promise<void> {
     for (const device of await this.repository.findAll()) this.index(device);
     this.logger.log(`${this.byId.size} devices in the registry`);
-    this.unsubscribe = this.bus.on('samples.accepted', (samples) => this.newest.add(samples));
-  }
-
-  onModuleDestroy(): void {
-    this.unsubscribe?.();
   }
 
   /** Hot path: the registry entry of a device, or undefined for an unknown one. */
@@ -151,7 +145,6 @@ export class DevicesService implements OnModuleInit, OnModuleDestroy {
   async remove(id: string): Promise<void> {
     if (!(await this.repository.delete(id))) throw this.notFound(id);
     this.unindex(id);
-    this.newest.forget(id);
     this.bus.emit('device.credentials.revoked', id);
     this.bus.emit('device.removed', id);
   }

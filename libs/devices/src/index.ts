@@ -5,5 +5,6 @@ export { DevicesController, deviceId } from './devices.controller';
 export { BrokerHooksController } from './broker-hooks.controller';
 export { BrokerRefusals } from './broker-refusals';
 export { MetricsService } from './metrics.service';
+export { NewestValues } from './newest-values';
 export { MetricsController } from './metrics.controller';
 export { MetricCatalogue, builtInMetrics, type CatalogueMetric, type KindOverrides } from './metric-catalogue';

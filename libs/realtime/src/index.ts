@@ -1,2 +1,1 @@
 export { RealtimeModule } from './realtime.module';
-export { TelemetryCoalescer } from './telemetry-coalescer';

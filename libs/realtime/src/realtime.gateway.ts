@@ -12,7 +12,7 @@ import {
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { EventBus, Periodic } from '@ioc/common';
 import { AuthService, READERS, type Principal } from '@ioc/auth';
-import { TelemetryCoalescer } from './telemetry-coalescer';
+import { NewestValues } from '@ioc/devices';
 
 interface SocketData {
   principal: Principal;
@@ -47,13 +47,13 @@ function roomsOf(principal: Pick<Principal, 'role' | 'teamId'>): string[] {
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnModuleInit, OnModuleDestroy {
   @WebSocketServer() private server!: ConsoleServer;
   private readonly logger = new Logger(RealtimeGateway.name);
-  private readonly coalescer = new TelemetryCoalescer();
   private readonly unsubscribers: (() => void)[] = [];
   private readonly flushes = new Periodic(() => this.flush());
 
   constructor(
     private readonly bus: EventBus,
     private readonly auth: AuthService,
+    private readonly newest: NewestValues,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -76,8 +76,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   }
 
   onModuleInit(): void {
+    this.newest.trackChanges();
     this.unsubscribers.push(
-      this.bus.on('samples.accepted', (samples) => this.coalescer.add(samples)),
       this.bus.on('device.status', (u) => this.to(READERS.devices).emit('device:status', u)),
       this.bus.on('event.accepted', (e) => this.to(READERS.deviceEvents).emit('device:event', e)),
       this.bus.on('device.upserted', (d) => this.to(READERS.devices).emit('device:upserted', d)),
@@ -121,7 +121,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   }
 
   private flush(): void {
-    const updates = this.coalescer.drain();
+    const updates = this.newest.drainChanges();
     if (updates.length === 0 || !this.server) return;
     this.to(READERS.devices).emit('telemetry:batch', updates);
   }
