@@ -14,8 +14,9 @@ import { dropAllScratches, openPostgresTarget, withClient, type PostgresTarget }
  * History reads over real HTTP on a week of minute samples: loads the samples straight into a
  * scratch database (batches of unnest, as the ingest writer does), waits until the server's
  * rollups hold them, then times the API's typical reads and measures bytes on disk per sample.
- * On plain PostgreSQL it then packs the whole days older than a day (as STORAGE_PACK_AFTER_DAYS
- * would older ones), measures again and times the reads again.
+ * Then it measures and times again after the old samples are made small: on plain PostgreSQL the
+ * whole days older than a day packed (as STORAGE_PACK_AFTER_DAYS would older ones), on TimescaleDB
+ * (DATABASE_URL on a server with the extension) every telemetry chunk but the newest compressed.
  */
 const OPTIONS = z.object({
   BENCH_QUERY_DEVICES: z.coerce.number().int().min(1).max(10_000).default(500),
@@ -99,6 +100,24 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * TimescaleDB: every chunk of telemetry but the newest compressed, as the compression policy
+ * does with chunks past STORAGE_COMPRESS_AFTER_DAYS (the aggregates' chunks stay as they are: the
+ * server compresses them only once their refresh window has passed, a month in).
+ */
+async function compressOlderChunks(url: string): Promise<number> {
+  return withClient(url, async (c) => {
+    const { rows } = await c.query<{ chunk: string }>(
+      `SELECT format('%I.%I', chunk_schema, chunk_name) AS chunk FROM timescaledb_information.chunks
+        WHERE hypertable_schema = 'public' AND hypertable_name = 'telemetry'
+        ORDER BY range_end DESC OFFSET 1`,
+    );
+    // The server's own policy may have compressed the oldest already.
+    for (const { chunk } of rows) await c.query('SELECT compress_chunk($1::regclass, if_not_compressed => true)', [chunk]);
+    return rows.length;
+  });
+}
 
 /** Plain PostgreSQL: the partitions of the loaded days, made the way the server makes them. */
 async function partitionsFor(url: string, range: TimeRange): Promise<void> {
@@ -274,12 +293,15 @@ async function main(): Promise<void> {
     const device = () => ids[Math.floor(Math.random() * ids.length)];
     const iso = (t: number) => new Date(t).toISOString();
     const all = METRICS.join(',');
+    const drawer = (format: string) => `/api/history/devices/${device()}?metrics=${all}&resolution=1m&from=${iso(end - DAY)}&to=${iso(end)}${format}`;
     log(`[queries] ${n} of each after ${WARMUP} warm-up requests, one at a time`);
     const reads = (bench: BenchServer) => [
       () => time(bench, 'one device, 24 h at 1 min, pm25', () => `/api/history/devices/${device()}?metrics=pm25&resolution=1m&from=${iso(end - DAY)}&to=${iso(end)}`, n),
       () => time(bench, 'one device, 24 h at 1 min 3 days ago, 4 metrics', () => `/api/history/devices/${device()}?metrics=${all}&resolution=1m&from=${iso(end - 4 * DAY)}&to=${iso(end - 3 * DAY)}`, n),
       () => time(bench, 'one device, 2 h raw 3 days ago, 4 metrics', () => `/api/history/devices/${device()}?metrics=${all}&resolution=raw&limit=1000&from=${iso(end - 3 * DAY)}&to=${iso(end - 3 * DAY + 2 * HOUR)}`, n),
-      () => time(bench, 'one device, 24 h at 1 min, 4 metrics', () => `/api/history/devices/${device()}?metrics=${all}&resolution=1m&from=${iso(end - DAY)}&to=${iso(end)}`, n),
+      // What a device drawer's chart asks for: as JSON, and as columns (the chart's own shape).
+      () => time(bench, 'device drawer: one device, 24 h at 1 min, 4 metrics, JSON', () => drawer(''), n),
+      () => time(bench, 'device drawer: one device, 24 h at 1 min, 4 metrics, columns', () => drawer('&format=columns'), n),
       () => time(bench, 'one device, 30 days at 1 h, 4 metrics', () => `/api/history/devices/${device()}?metrics=${all}&resolution=1h&from=${iso(end - 30 * DAY)}&to=${iso(end)}`, n),
       () => time(bench, 'latest values of all devices', () => '/api/history/latest', n),
       () => time(bench, 'area (all devices), 30 days at 1 h, pm25', () => `/api/history/areas/tien-giang?metrics=pm25&resolution=1h&from=${iso(end - 30 * DAY)}&to=${iso(end)}`, n),
@@ -294,6 +316,8 @@ async function main(): Promise<void> {
 
     // Plain PostgreSQL: whole days older than a day packed, as the server does past STORAGE_PACK_AFTER_DAYS.
     let packed: { partitions: number; samples: number; seconds: number; disk: ReturnType<typeof perSample>; timings: Timing[] } | null = null;
+    // TimescaleDB: the chunks older than the newest compressed.
+    let compressed: { chunks: number; seconds: number; disk: ReturnType<typeof perSample>; timings: Timing[] } | null = null;
     if (health.database.partitioning === 'declarative') {
       log('[pack] packing the days older than a day');
       const pool = new Pool({ connectionString: scratch.url, max: 1 });
@@ -303,6 +327,15 @@ async function main(): Promise<void> {
       log(`[pack] ${report.packed.length} partitions, ${report.samples} samples in ${seconds} s`);
       const disk = perSample(await measure(scratch.url, false), samples);
       packed = { partitions: report.packed.length, samples: report.samples, seconds, disk, timings: await timeAll(server) };
+    }
+    if (health.database.timescaledb) {
+      log('[compress] compressing the telemetry chunks older than the newest');
+      const compressStarted = performance.now();
+      const chunks = await compressOlderChunks(scratch.url);
+      const seconds = round1((performance.now() - compressStarted) / 1000);
+      log(`[compress] ${chunks} chunks in ${seconds} s`);
+      const disk = perSample(await measure(scratch.url, true), samples);
+      compressed = { chunks, seconds, disk, timings: await timeAll(server) };
     }
 
     // ThingsBoard's published figure: about 4.8 GB a day at 3,333 data points a second.
@@ -332,6 +365,7 @@ async function main(): Promise<void> {
       disk: { ...perSample(sizes, samples), thingsboardBytesPerPoint: round1(thingsboardBytesPerPoint) },
       timings,
       packed,
+      compressed,
     };
     const file = resolve(REPO_ROOT, options.BENCH_RESULTS);
     await mkdir(dirname(file), { recursive: true });
@@ -352,11 +386,18 @@ async function main(): Promise<void> {
                 `area ${mb(packed.disk.areaBytes)}: ${packed.disk.withRollupsBytesPerSample} B/sample in all`,
             ]
           : []),
+        ...(compressed
+          ? [
+              `compressed: ${compressed.chunks} chunks in ${compressed.seconds} s; then telemetry ${mb(compressed.disk.telemetryBytes)} = ${compressed.disk.bytesPerSample} B/sample; ` +
+                `rollups 1m ${mb(compressed.disk.rollup1mBytes)}, 1h ${mb(compressed.disk.rollup1hBytes)}: ${compressed.disk.withRollupsBytesPerSample} B/sample in all`,
+            ]
+          : []),
         '',
         '| query | p50 ms | p99 ms | max ms | bytes |',
         '| --- | ---: | ---: | ---: | ---: |',
         ...timings.map((t) => `| ${t.name} | ${t.p50Ms} | ${t.p99Ms} | ${t.maxMs} | ${t.bytes} |`),
         ...(packed ? packed.timings.map((t) => `| ${t.name}, after packing | ${t.p50Ms} | ${t.p99Ms} | ${t.maxMs} | ${t.bytes} |`) : []),
+        ...(compressed ? compressed.timings.map((t) => `| ${t.name}, after compression | ${t.p50Ms} | ${t.p99Ms} | ${t.maxMs} | ${t.bytes} |`) : []),
         '',
         `appended to ${file}`,
       ].join('\n'),
