@@ -7,14 +7,12 @@ import {
 } from '@nestjs/common';
 import type { HealthDto } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
-import { EventBus, Periodic, type ResolvedSample } from '@ioc/common';
+import { EventBus, Periodic } from '@ioc/common';
 import { DevicesService, MetricsService, type DeviceRecord, type StatusTransition } from '@ioc/devices';
 import { MQTT_TRANSPORT, type InboundMessage, type MqttTransport } from '@ioc/mqtt';
-import { emptyBatch, TelemetryWriter, type DeadLetter, type StoredSample, type WriteBatch } from '@ioc/storage';
+import { deadLetterRow, emptyBatch, eventRow, sampleRows, statusRow, TelemetryWriter, type WriteBatch } from '@ioc/storage';
 import { decodeMessage, type Decoded, type IngestLimits, type IngestRegistry, type Rejection } from './decode';
 import { heartbeatTimeouts, ingestLimits } from './limits';
-
-const DEAD_LETTER_PAYLOAD_CHARS = 2048;
 
 export type IngestCounters = NonNullable<HealthDto['ingest']>;
 
@@ -66,7 +64,9 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.limits = ingestLimits(config);
     const timeouts = heartbeatTimeouts(config);
-    this.heartbeat = new Periodic(() => this.recordStatuses(devices.markSilentOffline(Date.now(), (kind) => timeouts[kind])));
+    this.heartbeat = new Periodic(() => {
+      for (const transition of devices.markSilentOffline(Date.now(), (kind) => timeouts[kind])) this.recordStatus(transition);
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -139,12 +139,9 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const decoded = decodeMessage(topic, payload, this.registry, this.limits, receivedAt);
     const batch = emptyBatch();
     const rejections = decoded.kind === 'rejected' ? [decoded.rejection] : decoded.kind === 'samples' ? decoded.rejections : [];
-    for (const r of rejections) batch.deadLetters.push(deadLetter(topic, payload, receivedAt, r));
-    if (decoded.kind === 'samples') batch.samples = storedSamples(decoded.samples, receivedAt);
-    if (decoded.kind === 'event') {
-      const { type, ts, confidence, snapshotUrl, attributes } = decoded.event;
-      batch.events.push({ deviceKey: decoded.device.key, type, ts, confidence, snapshotUrl, attributes });
-    }
+    for (const r of rejections) batch.deadLetters.push(deadLetterRow(topic, payload, receivedAt, r));
+    if (decoded.kind === 'samples') batch.samples = sampleRows(decoded.samples, receivedAt);
+    if (decoded.kind === 'event') batch.events.push(eventRow(decoded.device, decoded.event));
     if (batch.samples.length + batch.events.length + batch.deadLetters.length > 0) this.makeDurable(batch, receivedAt);
     // Durable from here on: the effects follow.
     this.count(decoded, rejections);
@@ -152,18 +149,15 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /** A transition goes through the spool like a message, so a database outage does not lose it. */
-  private recordStatuses(transitions: readonly (StatusTransition | null)[]): void {
-    for (const transition of transitions) {
-      if (!transition) continue;
-      const { device, update } = transition;
-      const ts = Date.parse(update.at);
-      const batch = emptyBatch();
-      batch.statuses.push({ deviceKey: device.key, status: update.status, reason: update.reason, ts });
-      try {
-        this.writer.accept(batch, ts);
-      } catch (err) {
-        this.logger.error(`status of ${device.id} not saved: ${(err as Error).message}`);
-      }
+  private recordStatus(transition: StatusTransition | null): void {
+    if (!transition) return;
+    const batch = emptyBatch();
+    const row = statusRow(transition.device, transition.update);
+    batch.statuses.push(row);
+    try {
+      this.writer.accept(batch, row.ts);
+    } catch (err) {
+      this.logger.error(`status of ${transition.device.id} not saved: ${(err as Error).message}`);
     }
   }
 
@@ -188,13 +182,13 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const at = new Date(receivedAt);
     switch (decoded.kind) {
       case 'status':
-        this.recordStatuses([this.devices.setStatus(decoded.device, decoded.status, at)]);
+        this.recordStatus(this.devices.setStatus(decoded.device, decoded.status, at));
         return;
       case 'ack':
         this.bus.emit('command.ack', decoded.deviceId, decoded.ack);
         return;
       case 'event':
-        this.recordStatuses([this.devices.seen(decoded.device, at)]);
+        this.recordStatus(this.devices.seen(decoded.device, at));
         this.bus.emit('event.accepted', decoded.event);
         return;
       case 'samples': {
@@ -202,7 +196,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
         // Samples come grouped by device.
         let last: DeviceRecord | undefined;
         for (const s of decoded.samples) {
-          if (s.device !== last) this.recordStatuses([this.devices.seen(s.device, at)]);
+          if (s.device !== last) this.recordStatus(this.devices.seen(s.device, at));
           last = s.device;
         }
         this.bus.emit('samples.accepted', decoded.samples);
@@ -211,26 +205,4 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   }
 }
 
-function storedSamples(samples: readonly ResolvedSample[], receivedAt: number): StoredSample[] {
-  const stored: StoredSample[] = [];
-  for (const s of samples) stored.push({ deviceKey: s.device.key, metricId: s.metricId, ts: s.ts, value: s.value, receivedAt });
-  return stored;
-}
-
 class SpoolUnavailable extends Error {}
-
-function deadLetter(topic: string, payload: Buffer, receivedAt: number, r: Rejection): DeadLetter {
-  return {
-    receivedAt,
-    topic: printable(topic),
-    deviceId: r.deviceId,
-    reason: r.reason,
-    message: printable(r.message),
-    payload: printable(payload.subarray(0, DEAD_LETTER_PAYLOAD_CHARS).toString('utf8')),
-  };
-}
-
-/** PostgreSQL text cannot hold NUL. */
-function printable(text: string): string {
-  return text.replace(/\u0000/g, '\\u0000');
-}

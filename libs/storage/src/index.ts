@@ -6,4 +6,5 @@ export { EventsController } from './events/events.controller';
 export { OpenDataController } from './open-data/open-data.controller';
 export { DeadLettersController } from './dead-letters/dead-letters.controller';
 export { TelemetryWriter, type WriterHealth } from './write/telemetry-writer';
-export { emptyBatch, type DeadLetter, type StoredSample, type WriteBatch } from './write/write-batch';
+export { emptyBatch, type WriteBatch } from './write/write-batch';
+export { deadLetterRow, eventRow, sampleRows, statusRow } from './write/rows';
