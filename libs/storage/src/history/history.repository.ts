@@ -178,15 +178,27 @@ const DATA: { device: Record<'1d', string>; area: Record<BucketResolution, strin
   },
 };
 
-/** A bucket with samples of one device's minutes or hours, unsorted; `b` its start in epoch ms. */
-interface DeviceBucketRow extends Omit<BucketRow, 't' | 'devices'> {
-  b: number;
+/** One metric's aggregates over the buckets of a range, aligned with BucketColumns.times; a gap null (counts 0). */
+export interface BucketSeries {
+  metric: string;
+  min: (number | null)[];
+  max: (number | null)[];
+  avg: (number | null)[];
+  last: (number | null)[];
+  count: number[];
+  devices: number[];
 }
 
-export interface BucketRow {
+/** Every bucket of a range: their starts (epoch ms, ascending) and each metric's series, in the order asked for. */
+export interface BucketColumns {
+  times: number[];
+  series: BucketSeries[];
+}
+
+/** A bucket of a range read with its slots, in (metric, time) order; `b` its start in epoch ms. */
+interface BucketRow {
   metric: string;
-  /** ISO-8601 start of the bucket. */
-  t: string;
+  b: number;
   min: number | null;
   max: number | null;
   avg: number | null;
@@ -194,6 +206,27 @@ export interface BucketRow {
   count: number;
   devices: number;
 }
+
+/** One metric's buckets with samples of a device's minutes or hours, as arrays in the same (any) order. */
+interface DeviceBucketArrays {
+  metric: string;
+  b: number[];
+  min: number[];
+  max: number[];
+  avg: number[];
+  last: number[];
+  count: number[];
+}
+
+const emptySeries = (metric: string, slots: number): BucketSeries => ({
+  metric,
+  min: new Array<null>(slots).fill(null),
+  max: new Array<null>(slots).fill(null),
+  avg: new Array<null>(slots).fill(null),
+  last: new Array<null>(slots).fill(null),
+  count: new Array<number>(slots).fill(0),
+  devices: new Array<number>(slots).fill(0),
+});
 
 export interface RawRow {
   t: string;
@@ -281,9 +314,8 @@ export class HistoryRepository {
   }
 
   /**
-   * Every bucket of [from, to) for each metric, from the rollups; buckets without samples come
-   * back with count 0 and null aggregates. `scope` is a device key or an area id. Rows come
-   * metric by metric in the order asked for, each metric's buckets oldest first.
+   * Every bucket of [from, to) for each metric, from the rollups; buckets without samples are
+   * gaps: count 0 and null aggregates. `scope` is a device key or an area id.
    */
   async buckets(
     scope: { deviceKey: number } | { areaId: string },
@@ -292,51 +324,80 @@ export class HistoryRepository {
     from: Date,
     to: Date,
     timeZone: string,
-  ): Promise<BucketRow[]> {
+  ): Promise<BucketColumns> {
     if ('deviceKey' in scope && resolution !== '1d') return this.deviceBuckets(scope.deviceKey, metrics, resolution, from, to);
     const [kind, key] = 'deviceKey' in scope ? (['device', scope.deviceKey] as const) : (['area', scope.areaId] as const);
     // Only fixed fragments picked by the scope and the validated resolution are spliced in; values are parameters.
     const { rows } = await this.db.pool.query<BucketRow>(
       `WITH wanted AS (SELECT m.id, m.name, a.ord FROM unnest($2::text[]) WITH ORDINALITY AS a(name, ord) JOIN metrics m ON m.name = a.name),
             first AS (SELECT ${FIRST_BUCKET[resolution]} AS b),
-            -- Each bucket's time as text once, not once per metric.
-            slots AS MATERIALIZED (SELECT g.b, to_char(g.b AT TIME ZONE 'UTC', ${ISO_MS}) AS t FROM (SELECT ${BUCKETS[resolution]} AS b FROM first) g),
+            slots AS (SELECT ${BUCKETS[resolution]} AS b FROM first),
             ${kind === 'device' ? DATA.device['1d'] : DATA.area[resolution]}
-       SELECT w.name AS metric, s.t, d.min, d.max, d.avg, d.last,
+       SELECT w.name AS metric, date_part('epoch', s.b) * 1000 AS b, d.min, d.max, d.avg, d.last,
               coalesce(d.count, 0) AS count, coalesce(d.devices, 0) AS devices
          FROM wanted w CROSS JOIN slots s
          LEFT JOIN data d ON d.metric_id = w.id AND d.b = s.b
         ORDER BY w.ord, s.b`,
       [key, metrics, from, to, ...(resolution === '1d' ? [timeZone] : [])],
     );
-    return rows;
+    // Every metric has a row for each slot, in the same order.
+    const slots = rows.length / metrics.length;
+    return {
+      times: rows.slice(0, slots).map((r) => r.b),
+      series: metrics.map((metric, i) => {
+        const own = rows.slice(i * slots, (i + 1) * slots);
+        return {
+          metric,
+          min: own.map((r) => r.min),
+          max: own.map((r) => r.max),
+          avg: own.map((r) => r.avg),
+          last: own.map((r) => r.last),
+          count: own.map((r) => r.count),
+          devices: own.map((r) => r.devices),
+        };
+      }),
+    };
   }
 
   /**
-   * A device's minutes or hours, the chart of a device drawer: the database sends the buckets with
-   * samples as they come, and their places on the range's grid of whole minutes or hours (UTC, as
-   * date_bin makes them) are found here; a sort and a join of thousands of rows fewer.
+   * A device's minutes or hours, the chart of a device drawer: the database sends each metric's
+   * buckets with samples as arrays, unsorted, and their places on the range's grid of whole
+   * minutes or hours (UTC, as date_bin makes them) are found here: no sort, no join with every
+   * bucket of the range, no row per bucket.
    */
-  private async deviceBuckets(deviceKey: number, metrics: readonly string[], resolution: '1m' | '1h', from: Date, to: Date): Promise<BucketRow[]> {
-    const { rows } = await this.db.pool.query<DeviceBucketRow>(
+  private async deviceBuckets(deviceKey: number, metrics: readonly string[], resolution: '1m' | '1h', from: Date, to: Date): Promise<BucketColumns> {
+    // The arrays of one metric are filled from the same rows in the same order, so they stay
+    // aligned. As JSON: JSON.parse reads thousands of numbers several times faster than pg's
+    // parser of array text.
+    const { rows } = await this.db.pool.query<DeviceBucketArrays>(
       `WITH wanted AS (SELECT id, name FROM metrics WHERE name = ANY ($2::text[])),
             ${deviceData(resolution)}
-       SELECT w.name AS metric, date_part('epoch', d.b) * 1000 AS b, d.min, d.max, d.avg, d.last, d.count
-         FROM data d JOIN wanted w ON w.id = d.metric_id`,
+       SELECT w.name AS metric, json_agg(date_part('epoch', d.b) * 1000) AS b, json_agg(d.min) AS min, json_agg(d.max) AS max,
+              json_agg(d.avg) AS avg, json_agg(d.last) AS last, json_agg(d.count) AS count
+         FROM data d JOIN wanted w ON w.id = d.metric_id
+        GROUP BY w.name`,
       [deviceKey, metrics, from, to],
     );
     const step = BUCKET_MS[resolution];
     const first = Math.floor(from.getTime() / step) * step;
     const slots = Math.ceil((to.getTime() - first) / step);
-    const times = Array.from({ length: slots }, (_, i) => new Date(first + i * step).toISOString());
-    const grid: BucketRow[] = metrics.flatMap((metric) =>
-      times.map((t) => ({ metric, t, min: null, max: null, avg: null, last: null, count: 0, devices: 0 })),
-    );
-    const position = new Map(metrics.map((m, i) => [m, i * slots]));
-    for (const { metric, b, ...aggregates } of rows) {
-      const slot = Math.round((b - first) / step);
-      grid[position.get(metric)! + slot] = { metric, t: times[slot], ...aggregates, devices: 1 };
-    }
-    return grid;
+    const byMetric = new Map(rows.map((r) => [r.metric, r]));
+    return {
+      times: Array.from({ length: slots }, (_, i) => first + i * step),
+      series: metrics.map((metric) => {
+        const series = emptySeries(metric, slots);
+        const filled = byMetric.get(metric);
+        filled?.b.forEach((b, j) => {
+          const slot = Math.round((b - first) / step);
+          series.min[slot] = filled.min[j];
+          series.max[slot] = filled.max[j];
+          series.avg[slot] = filled.avg[j];
+          series.last[slot] = filled.last[j];
+          series.count[slot] = filled.count[j];
+          series.devices[slot] = 1;
+        });
+        return series;
+      }),
+    };
   }
 }

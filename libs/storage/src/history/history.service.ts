@@ -20,7 +20,7 @@ import { AreasService } from '@ioc/areas';
 import { ErrorCode, IocError } from '@ioc/common';
 import { MetricsService, type CatalogueMetric } from '@ioc/devices';
 import { cursorTime, decodeCursor, encodeCursor } from './cursor';
-import { HistoryRepository, type BucketRow, type RawRow } from './history.repository';
+import { HistoryRepository, type BucketColumns, type RawRow } from './history.repository';
 import { checkDayZone, checkPointBudget, chooseResolution } from './resolution';
 
 const rawCursor = z.tuple([cursorTime, z.number().int().min(0).max(32767)]);
@@ -75,9 +75,9 @@ export class HistoryService {
       const samples = page.map((r) => ({ t: r.t, metric: r.metric, value: r.value }));
       return { deviceId, resolution, from: from.toISOString(), to: to.toISOString(), samples, nextCursor };
     }
-    const rows = await this.repository.buckets({ deviceKey: key }, q.metrics, resolution, from, to, q.tz);
-    const series = toSeries(metrics, rows, (r) => pick<BucketDto>(r, q.aggregates));
-    return { deviceId, resolution, from: firstBucket(rows, from), to: to.toISOString(), tz: q.tz, series };
+    const buckets = await this.repository.buckets({ deviceKey: key }, q.metrics, resolution, from, to, q.tz);
+    const series = toSeries<BucketDto>(metrics, buckets, q.aggregates);
+    return { deviceId, resolution, from: firstBucket(buckets, from), to: to.toISOString(), tz: q.tz, series };
   }
 
   /** The same read as `deviceSeries`, as one time axis and an array per metric and aggregate. */
@@ -88,8 +88,16 @@ export class HistoryService {
       const { page, nextCursor } = await this.rawPage(read, q);
       return { deviceId, resolution, from: from.toISOString(), to: to.toISOString(), ...rawColumns(metrics, page), nextCursor };
     }
-    const rows = await this.repository.buckets({ deviceKey: key }, q.metrics, resolution, from, to, q.tz);
-    return { deviceId, resolution, from: firstBucket(rows, from), to: to.toISOString(), tz: q.tz, ...bucketColumns(metrics, rows, q.aggregates) };
+    const buckets = await this.repository.buckets({ deviceKey: key }, q.metrics, resolution, from, to, q.tz);
+    const series = metrics.map(({ name, unit, precision }, m) => {
+      const columns: MetricColumnsDto = { metric: name, unit, precision };
+      for (const a of q.aggregates) {
+        if (a === 'count') columns.count = buckets.series[m].count;
+        else columns[a] = buckets.series[m][a];
+      }
+      return columns;
+    });
+    return { deviceId, resolution, from: firstBucket(buckets, from), to: to.toISOString(), tz: q.tz, times: buckets.times, series };
   }
 
   private async deviceRead(deviceId: string, q: DeviceSeriesQuery): Promise<DeviceRead> {
@@ -128,14 +136,14 @@ export class HistoryService {
     from: Date,
     to: Date,
     tz: string,
-    aggregates: readonly string[],
+    aggregates: readonly Aggregate[],
   ): Promise<AreaSeriesDto> {
     if (resolution === '1d') checkDayZone(tz, from.getTime(), to.getTime());
     checkPointBudget(resolution, from.getTime(), to.getTime(), metrics.length);
     const catalogued = this.metrics(metrics);
-    const rows = await this.repository.buckets({ areaId }, metrics, resolution, from, to, tz);
-    const series = toSeries(catalogued, rows, (r) => ({ ...pick<AreaBucketDto>(r, aggregates), devices: r.devices }));
-    return { areaId, resolution, from: firstBucket(rows, from), to: to.toISOString(), tz, series };
+    const buckets = await this.repository.buckets({ areaId }, metrics, resolution, from, to, tz);
+    const series = toSeries<AreaBucketDto>(catalogued, buckets, [...aggregates, 'devices']);
+    return { areaId, resolution, from: firstBucket(buckets, from), to: to.toISOString(), tz, series };
   }
 
   /** The metrics asked for, as the catalogue has them now (administrators add metrics at runtime). */
@@ -155,45 +163,26 @@ export class HistoryService {
   }
 }
 
-function firstBucket(rows: readonly BucketRow[], from: Date): string {
-  return rows[0]?.t ?? from.toISOString();
+function firstBucket(buckets: BucketColumns, from: Date): string {
+  return new Date(buckets.times[0] ?? from.getTime()).toISOString();
 }
 
-/** The bucket with only the aggregates asked for. */
-function pick<T extends { t: string }>(r: BucketRow, aggregates: readonly string[]): T {
-  const point: Record<string, unknown> = { t: r.t };
-  for (const a of aggregates) point[a] = r[a as keyof BucketRow];
-  return point as T;
-}
-
-/** Rows ordered by metric then time, grouped per metric in the order asked for. */
-function toSeries<P>(metrics: readonly CatalogueMetric[], rows: readonly BucketRow[], point: (r: BucketRow) => P): MetricSeriesDto<P>[] {
-  const byMetric = new Map<string, P[]>(metrics.map((m) => [m.name, []]));
-  for (const r of rows) byMetric.get(r.metric)?.push(point(r));
-  return metrics.map(({ name, unit }) => ({ metric: name, unit, points: byMetric.get(name)! }));
-}
-
-/**
- * Bucket rows (metric by metric, each oldest first, every metric with the same buckets) as one
- * time axis and an array per metric and aggregate.
- */
-function bucketColumns(
+/** Each metric's buckets as points holding only the fields asked for, in the order of `metrics`. */
+function toSeries<P extends { t: string }>(
   metrics: readonly CatalogueMetric[],
-  rows: readonly BucketRow[],
-  aggregates: readonly Aggregate[],
-): { times: number[]; series: MetricColumnsDto[] } {
-  const slots = rows.length / metrics.length;
-  const times = rows.slice(0, slots).map((r) => Date.parse(r.t));
-  const series = metrics.map(({ name, unit, precision }, i) => {
-    const own = rows.slice(i * slots, (i + 1) * slots);
-    const columns: MetricColumnsDto = { metric: name, unit, precision };
-    for (const a of aggregates) {
-      if (a === 'count') columns.count = own.map((r) => r.count);
-      else columns[a] = own.map((r) => r[a]);
-    }
-    return columns;
+  buckets: BucketColumns,
+  fields: readonly (Aggregate | 'devices')[],
+): MetricSeriesDto<P>[] {
+  const times = buckets.times.map((t) => new Date(t).toISOString());
+  return metrics.map(({ name, unit }, m) => {
+    const series = buckets.series[m];
+    const points = times.map((t, i) => {
+      const point: Record<string, unknown> = { t };
+      for (const f of fields) point[f] = series[f][i];
+      return point as P;
+    });
+    return { metric: name, unit, points };
   });
-  return { times, series };
 }
 
 /** PostgreSQL's microsecond text (cursor_time) as epoch milliseconds, the microseconds kept as a fraction. */
