@@ -2,12 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import { topics, type AreaSeriesDto, type DeviceSeriesDto, type HealthDto } from '@ioc/contracts';
 import type { Database } from '@ioc/database';
 import { readRollupState, RollupRefresher } from '../../libs/storage/src/engine/rollup-refresher';
 import { HistoryRepository } from '../../libs/storage/src/history/history.repository';
-import { createScratchDatabase, startTestServer, type ScratchDatabase, type TestServer } from '../support/test-server';
+import { createScratchDatabase, runOnce, startTestServer, type ScratchDatabase, type TestServer } from '../support/test-server';
 import { api, eventually, provisionDevice } from '../support/clients';
 import { describeTimescale, itTimescale, onTimescale } from '../support/engine';
 import { relationsRead } from '../support/query-plans';
@@ -399,25 +399,16 @@ describeTimescale('a plain PostgreSQL database moved to TimescaleDB', () => {
   let database: ScratchDatabase;
   let server: TestServer | undefined;
   const role = `ioc_plain_${randomBytes(4).toString('hex')}`;
-  const admin = async (url: string, sql: string) => {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
 
   beforeAll(async () => {
     database = await createScratchDatabase();
     // A role that may not create extensions here: the server falls back to plain PostgreSQL.
-    await admin(database.url, `CREATE ROLE ${role} LOGIN; GRANT CREATE ON SCHEMA public TO ${role}`);
+    await runOnce(database.url, `CREATE ROLE ${role} LOGIN; GRANT CREATE ON SCHEMA public TO ${role}`);
   });
   afterAll(async () => {
     await server?.close();
     await database?.drop();
-    await admin(process.env.DATABASE_URL!, `DROP ROLE IF EXISTS ${role}`);
+    await runOnce(process.env.DATABASE_URL!, `DROP ROLE IF EXISTS ${role}`);
   });
 
   it('keeps its rows, the packed ones written back as rows, and answers the same', async () => {

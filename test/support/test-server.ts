@@ -115,19 +115,22 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   };
 }
 
+/** Runs SQL on a connection of its own (CREATE DATABASE and the like cannot run in a pool's transaction). */
+export async function runOnce(url: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 /** A fresh, empty database on the test PostgreSQL (DATABASE_URL). */
 export async function createScratchDatabase(): Promise<ScratchDatabase> {
   const url = process.env.DATABASE_URL!;
   const name = `ioc_test_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = (sql: string) => runOnce(url, sql);
   // The name is generated here from hex digits; identifiers cannot be bound as parameters.
   await admin(`CREATE DATABASE ${name}`);
   const scratch = new URL(url);
