@@ -274,7 +274,8 @@ describe('who may do what', () => {
 describe('short-lived access tokens', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ ACCESS_TOKEN_TTL_S: '1', LOGIN_RATE_LIMIT: '3' });
+    // Two seconds: a token's expiry is a whole second, so one issued late in a second could live only a few milliseconds of a one-second lifetime.
+    server = await startTestServer({ ACCESS_TOKEN_TTL_S: '2', LOGIN_RATE_LIMIT: '3' });
   });
   afterAll(() => server?.close());
 
