@@ -16,7 +16,8 @@ import { dropAllScratches, openPostgresTarget, withClient, type PostgresTarget }
  * rollups hold them, then times the API's typical reads and measures bytes on disk per sample.
  * Then it measures and times again after the old samples are made small: on plain PostgreSQL the
  * whole days older than a day packed (as STORAGE_PACK_AFTER_DAYS would older ones), on TimescaleDB
- * (DATABASE_URL on a server with the extension) every telemetry chunk but the newest compressed.
+ * (DATABASE_URL on a server with the extension) every chunk but the newest of telemetry and of the
+ * 1-minute aggregate compressed.
  */
 const OPTIONS = z.object({
   BENCH_QUERY_DEVICES: z.coerce.number().int().min(1).max(10_000).default(500),
@@ -102,20 +103,36 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
- * TimescaleDB: every chunk of telemetry but the newest compressed, as the compression policy
- * does with chunks past STORAGE_COMPRESS_AFTER_DAYS (the aggregates' chunks stay as they are: the
- * server compresses them only once their refresh window has passed, a month in).
+ * TimescaleDB: every chunk of telemetry and of the 1-minute aggregate but the newest compressed,
+ * as the compression policies do once a chunk is past STORAGE_COMPRESS_AFTER_DAYS (the aggregate's
+ * once its refresh window has passed it). Returns the chunks and what the compressed telemetry
+ * chunks take, with the samples they hold.
  */
-async function compressOlderChunks(url: string): Promise<number> {
+async function compressOlderChunks(url: string): Promise<{ chunks: number; compressedBytes: number; compressedSamples: number }> {
   return withClient(url, async (c) => {
-    const { rows } = await c.query<{ chunk: string }>(
-      `SELECT format('%I.%I', chunk_schema, chunk_name) AS chunk FROM timescaledb_information.chunks
-        WHERE hypertable_schema = 'public' AND hypertable_name = 'telemetry'
-        ORDER BY range_end DESC OFFSET 1`,
+    const { rows: tables } = await c.query<{ name: string }>(
+      `SELECT 'telemetry' AS name
+       UNION ALL
+       SELECT materialization_hypertable_name FROM timescaledb_information.continuous_aggregates WHERE view_name = 'telemetry_1m'`,
     );
-    // The server's own policy may have compressed the oldest already.
-    for (const { chunk } of rows) await c.query('SELECT compress_chunk($1::regclass, if_not_compressed => true)', [chunk]);
-    return rows.length;
+    let chunks = 0;
+    for (const { name } of tables) {
+      const { rows } = await c.query<{ chunk: string }>(
+        `SELECT format('%I.%I', chunk_schema, chunk_name) AS chunk FROM timescaledb_information.chunks
+          WHERE hypertable_name = $1 ORDER BY range_end DESC OFFSET 1`,
+        [name],
+      );
+      // The server's own policy may have compressed the oldest already.
+      for (const { chunk } of rows) await c.query('SELECT compress_chunk($1::regclass, if_not_compressed => true)', [chunk]);
+      chunks += rows.length;
+    }
+    const { rows } = await c.query<{ bytes: number; samples: number }>(
+      `SELECT (SELECT sum(after_compression_total_bytes) FROM chunk_compression_stats('telemetry')
+                WHERE compression_status = 'Compressed')::float8 AS bytes,
+              (SELECT count(*) FROM telemetry
+                WHERE time < (SELECT max(range_start) FROM timescaledb_information.chunks WHERE hypertable_name = 'telemetry'))::float8 AS samples`,
+    );
+    return { chunks, compressedBytes: rows[0].bytes, compressedSamples: rows[0].samples };
   });
 }
 
@@ -317,7 +334,15 @@ async function main(): Promise<void> {
     // Plain PostgreSQL: whole days older than a day packed, as the server does past STORAGE_PACK_AFTER_DAYS.
     let packed: { partitions: number; samples: number; seconds: number; disk: ReturnType<typeof perSample>; timings: Timing[] } | null = null;
     // TimescaleDB: the chunks older than the newest compressed.
-    let compressed: { chunks: number; seconds: number; disk: ReturnType<typeof perSample>; timings: Timing[] } | null = null;
+    let compressed: {
+      chunks: number;
+      seconds: number;
+      disk: ReturnType<typeof perSample>;
+      /** Samples in the compressed telemetry chunks, and what each takes there. */
+      compressedSamples: number;
+      compressedBytesPerSample: number;
+      timings: Timing[];
+    } | null = null;
     if (health.database.partitioning === 'declarative') {
       log('[pack] packing the days older than a day');
       const pool = new Pool({ connectionString: scratch.url, max: 1 });
@@ -331,11 +356,12 @@ async function main(): Promise<void> {
     if (health.database.timescaledb) {
       log('[compress] compressing the telemetry chunks older than the newest');
       const compressStarted = performance.now();
-      const chunks = await compressOlderChunks(scratch.url);
+      const { chunks, compressedBytes, compressedSamples } = await compressOlderChunks(scratch.url);
       const seconds = round1((performance.now() - compressStarted) / 1000);
       log(`[compress] ${chunks} chunks in ${seconds} s`);
       const disk = perSample(await measure(scratch.url, true), samples);
-      compressed = { chunks, seconds, disk, timings: await timeAll(server) };
+      const compressedBytesPerSample = round1(compressedBytes / compressedSamples);
+      compressed = { chunks, seconds, disk, compressedSamples, compressedBytesPerSample, timings: await timeAll(server) };
     }
 
     // ThingsBoard's published figure: about 4.8 GB a day at 3,333 data points a second.
@@ -388,7 +414,8 @@ async function main(): Promise<void> {
           : []),
         ...(compressed
           ? [
-              `compressed: ${compressed.chunks} chunks in ${compressed.seconds} s; then telemetry ${mb(compressed.disk.telemetryBytes)} = ${compressed.disk.bytesPerSample} B/sample; ` +
+              `compressed: ${compressed.chunks} chunks in ${compressed.seconds} s, ${compressed.compressedSamples} samples at ${compressed.compressedBytesPerSample} B each; ` +
+                `then telemetry ${mb(compressed.disk.telemetryBytes)} = ${compressed.disk.bytesPerSample} B/sample; ` +
                 `rollups 1m ${mb(compressed.disk.rollup1mBytes)}, 1h ${mb(compressed.disk.rollup1hBytes)}: ${compressed.disk.withRollupsBytesPerSample} B/sample in all`,
             ]
           : []),
