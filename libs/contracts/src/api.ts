@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEVICE_KINDS, type DeviceKind } from './device-kinds';
 import { DEVICE_ID_PATTERN } from './topics';
+import { updateSchema } from './update-schema';
 import type { DeviceStatus } from './payloads';
 
 const latitude = z.number().min(-90).max(90);
@@ -43,10 +44,7 @@ export type ReplaceDeviceInput = z.input<typeof replaceDeviceSchema>;
 export type ReplaceDevice = z.output<typeof replaceDeviceSchema>;
 
 /** PATCH /api/devices/:id — only the fields given change. */
-export const updateDeviceSchema = z
-  .strictObject(deviceFields)
-  .partial()
-  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+export const updateDeviceSchema = updateSchema(deviceFields);
 export type UpdateDeviceInput = z.input<typeof updateDeviceSchema>;
 export type UpdateDevice = z.output<typeof updateDeviceSchema>;
 
@@ -192,10 +190,7 @@ export const createRuleSchema = z.strictObject({
 export type CreateRuleInput = z.input<typeof createRuleSchema>;
 export type CreateRule = z.output<typeof createRuleSchema>;
 /** PATCH /api/rules/:id — only the fields given change. */
-export const updateRuleSchema = z
-  .strictObject(ruleFields)
-  .partial()
-  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+export const updateRuleSchema = updateSchema(ruleFields);
 export type UpdateRuleInput = z.input<typeof updateRuleSchema>;
 export type UpdateRule = z.output<typeof updateRuleSchema>;
 

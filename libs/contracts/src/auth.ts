@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { updateSchema } from './update-schema';
 
 /** Who a person is to the IOC. Field users belong to a team and see only what is dispatched to it. */
 export const ROLES = ['admin', 'supervisor', 'operator', 'field', 'viewer'] as const;
@@ -59,16 +60,13 @@ export type CreateUserInput = z.input<typeof createUserSchema>;
 export type CreateUser = z.output<typeof createUserSchema>;
 
 /** PATCH /api/users/:id (admin) */
-export const updateUserSchema = z
-  .strictObject({
-    displayName: z.string().trim().min(1).max(200),
-    password,
-    role: z.enum(ROLES),
-    teamId: z.number().int().positive().nullable(),
-    disabled: z.boolean(),
-  })
-  .partial()
-  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+export const updateUserSchema = updateSchema({
+  displayName: z.string().trim().min(1).max(200),
+  password,
+  role: z.enum(ROLES),
+  teamId: z.number().int().positive().nullable(),
+  disabled: z.boolean(),
+});
 export type UpdateUserInput = z.input<typeof updateUserSchema>;
 export type UpdateUser = z.output<typeof updateUserSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { updateSchema } from './update-schema';
 
 /** What a device is. Every kind publishes its own set of metrics (see METRICS). */
 export const DEVICE_KINDS = [
@@ -85,10 +86,7 @@ export type CreateMetricInput = z.input<typeof createMetricSchema>;
 export type CreateMetric = z.output<typeof createMetricSchema>;
 
 /** PATCH /api/metrics/:name — only the fields given change; a built-in metric keeps its unit. */
-export const updateMetricSchema = z
-  .strictObject(metricFields)
-  .partial()
-  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+export const updateMetricSchema = updateSchema(metricFields);
 export type UpdateMetric = z.output<typeof updateMetricSchema>;
 
 /**

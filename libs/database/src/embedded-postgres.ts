@@ -83,25 +83,25 @@ async function stopLeftoverPostmaster(clusterDir: string, warn: (line: string) =
   warn(`stopping the embedded PostgreSQL (pid ${pid}) that an earlier server left running in ${clusterDir}`);
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + LEFTOVER_STOP_TIMEOUT_MS;
-  while (isAlive(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() > deadline) throw new Error(`the embedded PostgreSQL left running (pid ${pid}) did not stop within 30 s`);
     await sleep(100);
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of that id exists (EPERM: it does, under another user). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    // EPERM: it exists but belongs to another user.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
 /** Alive, and (where /proc tells) a PostgreSQL process, not another one that reused the pid. */
 function isPostgres(pid: number): boolean {
-  if (!isAlive(pid)) return false;
+  if (!isProcessAlive(pid)) return false;
   if (!existsSync('/proc/self')) return true;
   try {
     return readFileSync(join('/proc', String(pid), 'cmdline'), 'utf8').includes('postgres');

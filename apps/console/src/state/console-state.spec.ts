@@ -19,6 +19,7 @@ function device(overrides: Partial<DeviceDto> = {}): DeviceDto {
     areas: [],
     metadata: {},
     gatewayId: null,
+    senmlNames: [],
     credentials: { state: 'active', issuedAt: '2026-11-23T07:00:00.000Z' },
     status: 'online',
     lastSeen: '2026-11-23T07:00:00.000Z',

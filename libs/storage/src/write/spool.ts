@@ -17,6 +17,7 @@ import {
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Periodic } from '@ioc/common';
+import { isProcessAlive } from '@ioc/database';
 
 /** A place in the spool: the byte offset inside a numbered segment file. */
 export interface SpoolPosition {
@@ -224,7 +225,7 @@ export class Spool {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = Number(readFileSync(path, 'utf8'));
-    if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
+    if (Number.isInteger(holder) && holder !== process.pid && isProcessAlive(holder)) {
       throw new Error(`spool directory ${this.options.dir} is in use by process ${holder}: give each server its own SPOOL_DIR`);
     }
     // Left behind by a process that is gone.
@@ -296,13 +297,4 @@ function parseFrames(chunk: Buffer, out: Buffer[], maxBytes: number): { consumed
     bytes += length;
   }
   return { consumed, bytes, damaged: false };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
