@@ -12,12 +12,17 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
 
-// What each rollup must hold: the raw samples before `materialized`, grouped afresh. Values are
-// multiples of 0.5, so sums are exact whatever the order of addition.
+// What each rollup must hold: the raw samples before `materialized`, grouped afresh; minutes only
+// for the hours with more than 120 samples (migration 0016). Values are multiples of 0.5, so sums
+// are exact whatever the order of addition.
 const TRUTH = {
-  '1m': `SELECT date_bin('1 minute', time, ${ORIGIN}) AS bucket, device_key, metric_id, min(value) AS min, max(value) AS max,
-                sum(value) AS sum, count(*) AS count, (array_agg(value ORDER BY time DESC))[1] AS last, max(time) AS last_time
-           FROM telemetry WHERE time < (SELECT materialized FROM telemetry_rollup_state) GROUP BY 1, 2, 3`,
+  '1m': `SELECT date_bin('1 minute', t.time, ${ORIGIN}) AS bucket, t.device_key, t.metric_id, min(t.value) AS min, max(t.value) AS max,
+                sum(t.value) AS sum, count(*) AS count, (array_agg(t.value ORDER BY t.time DESC))[1] AS last, max(t.time) AS last_time
+           FROM telemetry t
+           JOIN (SELECT date_bin('1 hour', time, ${ORIGIN}) AS hour, device_key, metric_id FROM telemetry
+                  WHERE time < (SELECT materialized FROM telemetry_rollup_state) GROUP BY 1, 2, 3 HAVING count(*) > 120) dense
+             ON dense.device_key = t.device_key AND dense.metric_id = t.metric_id AND dense.hour = date_bin('1 hour', t.time, ${ORIGIN})
+          WHERE t.time < (SELECT materialized FROM telemetry_rollup_state) GROUP BY 1, 2, 3`,
   '1h': `SELECT date_bin('1 hour', time, ${ORIGIN}) AS bucket, device_key, metric_id, min(value) AS min, max(value) AS max,
                 sum(value) AS sum, count(*) AS count, (array_agg(value ORDER BY time DESC))[1] AS last, max(time) AS last_time
            FROM telemetry WHERE time < (SELECT materialized FROM telemetry_rollup_state) GROUP BY 1, 2, 3`,
@@ -53,6 +58,8 @@ describePlain('rollups materialized off the write path (plain PostgreSQL)', () =
   let refresher: RollupRefresher;
   let token: string;
   let start: number;
+  /** A whole hour at least an hour after the threshold at the start: the samples' clock. */
+  let h0: number;
 
   const state = async () => {
     const { threshold, materialized } = await readRollupState(pool);
@@ -63,17 +70,20 @@ describePlain('rollups materialized off the write path (plain PostgreSQL)', () =
     await refresher.run(now);
     await refresher.run(now);
   };
-  const hours = async (deviceId: string, from: number, to: number) => {
+  const buckets = async (deviceId: string, resolution: '1m' | '1h', from: number, to: number) => {
     const res = await api<DeviceSeriesDto>(
       server.baseUrl,
       'GET',
-      `/api/history/devices/${deviceId}?metrics=pm25&resolution=1h&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
+      `/api/history/devices/${deviceId}?metrics=pm25,pm10&resolution=${resolution}&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
       undefined,
       token,
     );
     expect(res.status).toBe(200);
-    return res.body.resolution === 'raw' ? [] : res.body.series[0].points;
+    return res.body.resolution === 'raw' ? [] : res.body.series.map((s) => s.points);
   };
+  const hours = async (deviceId: string, from: number, to: number) => (await buckets(deviceId, '1h', from, to))[0];
+  const everySeconds = (seconds: number, from: number, to: number, value: (i: number) => number) =>
+    Array.from({ length: Math.ceil((to - from) / (seconds * 1000)) }, (_, i): [number, number] => [from + i * seconds * 1000, value(i)]);
 
   beforeAll(async () => {
     database = await createScratchDatabase();
@@ -86,6 +96,7 @@ describePlain('rollups materialized off the write path (plain PostgreSQL)', () =
       await api(server.baseUrl, 'PUT', `/api/devices/${id}`, { kind: 'air_quality', name: id, lat, lng: 106.365 }, token);
     }
     start = (await state()).threshold.getTime();
+    h0 = Math.ceil(start / HOUR) * HOUR + HOUR;
   });
   afterAll(async () => {
     await pool?.end();
@@ -94,51 +105,64 @@ describePlain('rollups materialized off the write path (plain PostgreSQL)', () =
   });
 
   it('reads samples not yet materialized from the raw rows, then the same figures from the rollups', async () => {
-    // Station A every 30 s for 90 minutes, across an hour boundary; B in the first 20 minutes.
-    const a = Array.from({ length: 180 }, (_, i): [number, number] => [start + i * 30_000, (i % 7) * 0.5]);
-    const b = Array.from({ length: 40 }, (_, i): [number, number] => [start + i * 30_000, 10 + (i % 3)]);
+    // Station A every 20 s for 90 minutes: 90 samples in its first hour (sparse), 180 in its second
+    // (dense, with minutes). B every 30 s for 20 minutes (sparse).
+    const a = everySeconds(20, h0 - 30 * MINUTE, h0 + HOUR, (i) => (i % 7) * 0.5);
+    const b = everySeconds(30, h0 - 30 * MINUTE, h0 - 10 * MINUTE, (i) => 10 + (i % 3));
     await insertSamples(pool, 'mt-air-a', 'pm25', a);
     await insertSamples(pool, 'mt-air-a', 'pm10', a);
     await insertSamples(pool, 'mt-air-b', 'pm25', b);
 
-    const range = [Math.floor(start / HOUR) * HOUR, Math.floor(start / HOUR) * HOUR + 3 * HOUR] as const;
-    const before = await hours('mt-air-a', ...range);
-    expect(before.reduce((n, p) => n + (p.count ?? 0), 0)).toBe(180);
+    const range = [h0 - HOUR, h0 + 2 * HOUR] as const;
+    const before = { a: await buckets('mt-air-a', '1m', ...range), b: await buckets('mt-air-b', '1m', ...range), hours: await hours('mt-air-a', ...range) };
+    expect(before.hours.reduce((n, p) => n + (p.count ?? 0), 0)).toBe(270);
+    expect(before.a[0].filter((p) => p.count === 3)).toHaveLength(90);
+    expect(before.b[0].filter((p) => p.count === 2)).toHaveLength(20);
     expect(await compare(pool)).toMatchObject({ '1m': { rows: 0 }, '1h': { rows: 0 }, area: { rows: 0 } });
 
-    // In two steps, so that a minute and hours are taken in part by one round and completed by the next.
-    await refreshAt(start + 45 * MINUTE + 20_000);
+    // In two steps, so that a minute and hours are taken in part by one round and completed by the
+    // next: A's second hour has 46 samples of each metric after the first (no minutes kept yet),
+    // and becomes dense in the second, its first minutes then made from the raw rows.
+    await refreshAt(h0 + 15 * MINUTE + 20_000);
     const half = await compare(pool);
-    expect(half['1m']).toEqual({ rows: 46 * 2 + 20, differing: [] });
+    expect(half['1m']).toEqual({ rows: 0, differing: [] });
+    expect(half['1h'].differing).toEqual([]);
     expect(half.area.differing).toEqual([]);
-    await refreshAt(start + 2 * HOUR);
-    expect((await state()).materialized.getTime()).toBe(start + 2 * HOUR);
+    expect(await buckets('mt-air-a', '1m', ...range)).toEqual(before.a);
+    await refreshAt(h0 + 2 * HOUR);
+    expect((await state()).materialized.getTime()).toBe(h0 + 2 * HOUR);
     const after = await compare(pool);
-    expect(after['1m']).toEqual({ rows: 90 * 2 + 20, differing: [] });
-    expect(after['1h'].rows).toBeGreaterThanOrEqual(4);
+    expect(after['1m']).toEqual({ rows: 60 * 2, differing: [] });
+    expect(after['1h'].rows).toBe(5);
     expect(after['1h'].differing).toEqual([]);
     expect(after.area.rows).toBeGreaterThan(0);
     expect(after.area.differing).toEqual([]);
-    // Nothing counted twice now that the rollups hold what the raw rows gave.
-    expect(await hours('mt-air-a', ...range)).toEqual(before);
+    // Nothing counted twice, nothing missing, whether a minute comes from the rollup or the raw rows.
+    expect(await hours('mt-air-a', ...range)).toEqual(before.hours);
+    expect(await buckets('mt-air-a', '1m', ...range)).toEqual(before.a);
+    expect(await buckets('mt-air-b', '1m', ...range)).toEqual(before.b);
   });
 
   it('recomputes what late samples change, and ignores a redelivered one', async () => {
     const { materialized } = await state();
-    const hourOfB = start + 70 * MINUTE;
-    // B's first samples in a materialized hour (one more device there), and a redelivery of A's
-    // first sample with another value, which the writer's ON CONFLICT DO NOTHING skips.
-    await insertSamples(pool, 'mt-air-b', 'pm25', [[hourOfB, 20], [hourOfB + 30_000, 21.5]]);
-    await insertSamples(pool, 'mt-air-a', 'pm25', [[start, 99]]);
+    // B: two samples in A's dense hour (one more device there), and 100 more in its own first hour,
+    // which makes that hour dense; A: a redelivery of its first sample with another value, which
+    // the writer's ON CONFLICT DO NOTHING skips.
+    await insertSamples(pool, 'mt-air-b', 'pm25', [[h0 + 10 * MINUTE, 20], [h0 + 10 * MINUTE + 30_000, 21.5]]);
+    await insertSamples(pool, 'mt-air-b', 'pm25', everySeconds(15, h0 - 55 * MINUTE, h0 - 30 * MINUTE, (i) => (i % 4) * 0.5));
+    await insertSamples(pool, 'mt-air-a', 'pm25', [[h0 - 30 * MINUTE, 99]]);
     const { rows: recorded } = await pool.query<{ device_key: number }>('SELECT device_key FROM telemetry_rollup_invalidations');
-    expect(recorded).toHaveLength(1);
+    expect(recorded).toHaveLength(2);
 
     const report = await refresher.run(materialized.getTime());
     expect(report.recomputedDevices).toBe(1);
     const after = await compare(pool);
     for (const rollup of Object.values(after)) expect(rollup.differing).toEqual([]);
+    expect(after['1m'].rows).toBe(60 * 2 + 25 + 20);
     const { rows: left } = await pool.query('SELECT * FROM telemetry_rollup_invalidations');
     expect(left).toEqual([]);
+    const minutesOfB = (await buckets('mt-air-b', '1m', h0 - HOUR, h0 + HOUR))[0];
+    expect(minutesOfB.reduce((n, p) => n + (p.count ?? 0), 0)).toBe(40 + 100 + 2);
   });
 
   it('waits for a writer that stored samples under the old threshold before materializing them', async () => {
@@ -157,12 +181,8 @@ describePlain('rollups materialized off the write path (plain PostgreSQL)', () =
     }
     await refresher.run(threshold.getTime() + 10 * MINUTE);
     expect((await state()).materialized.getTime()).toBe(threshold.getTime() + 10 * MINUTE);
-    const { rows } = await pool.query<{ count: string }>(
-      `SELECT count FROM telemetry_1m WHERE bucket = $1 AND device_key = (SELECT key FROM devices WHERE id = 'mt-air-a')
-          AND metric_id = (SELECT id FROM metrics WHERE name = 'pm25')`,
-      [threshold],
-    );
-    expect(rows.map((r) => Number(r.count))).toEqual([1]);
+    const [pm25] = await buckets('mt-air-a', '1m', threshold.getTime(), threshold.getTime() + MINUTE);
+    expect(pm25.map((p) => p.count)).toEqual([1]);
     for (const rollup of Object.values(await compare(pool))) expect(rollup.differing).toEqual([]);
   });
 });

@@ -17,12 +17,16 @@ const COMBINE = `min = least(r.min, excluded.min), max = greatest(r.max, exclude
                  last = CASE WHEN excluded.last_time >= r.last_time THEN excluded.last ELSE r.last END,
                  last_time = greatest(r.last_time, excluded.last_time)`;
 
+/** Hours of a (device, metric) with more samples than this keep their minutes (migration 0016). */
+const MINUTES_ABOVE = '(SELECT minute_rollup_above FROM telemetry_rollup_state)';
+
 /**
- * The samples of [$1, $2) from the raw rows, added to their minutes, their minutes to their hours,
- * and their hours to the areas of their devices. Each range goes forward once (it starts where the
- * last one ended), so adding counts every sample once, and a range may end inside a minute; a
- * (device, metric, hour) row that is new (xmax = 0: inserted, not updated) is one more device in
- * that device's areas for the hour.
+ * The samples of [$1, $2) from the raw rows, added to their hours, their hours to the areas of
+ * their devices, and to their minutes where the hour is dense (migration 0016). Each range goes
+ * forward once (it starts where the last one ended), so adding counts every sample once, and a
+ * range may end inside a minute; a (device, metric, hour) row that is new (xmax = 0: inserted,
+ * not updated) is one more device in that device's areas for the hour. An hour that becomes dense
+ * in this range gets its earlier minutes from the raw rows.
  */
 const MATERIALIZE = `
   WITH groups AS (
@@ -39,10 +43,6 @@ const MATERIALIZE = `
        SELECT t.value FROM telemetry t
         WHERE t.device_key = g.device_key AND t.metric_id = g.metric_id AND t.time = g.last_time LIMIT 1
      ) AS newest
-  ), minutes AS (
-    INSERT INTO telemetry_1m AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
-    SELECT * FROM added
-    ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET ${COMBINE}
   ), hours AS (
     SELECT date_bin('1 hour', bucket, ${ORIGIN}) AS bucket, device_key, metric_id, min(min) AS min, max(max) AS max,
            sum(sum) AS sum, sum(count)::bigint AS count, ${LAST_OF('last_time', 'last')} AS last, max(last_time) AS last_time
@@ -51,7 +51,29 @@ const MATERIALIZE = `
     INSERT INTO telemetry_1h AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
     SELECT * FROM hours
     ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET ${COMBINE}
-    RETURNING r.device_key, r.metric_id, r.bucket, (r.xmax = 0) AS fresh
+    RETURNING r.device_key, r.metric_id, r.bucket, (r.xmax = 0) AS fresh, r.count
+  ), dense AS (
+    SELECT u.device_key, u.metric_id, u.bucket, u.count - h.count <= ${MINUTES_ABOVE} AS became
+      FROM upserted u JOIN hours h USING (device_key, metric_id, bucket)
+     WHERE u.count > ${MINUTES_ABOVE}
+  ), minutes AS (
+    INSERT INTO telemetry_1m AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
+    SELECT m.bucket, m.device_key, m.metric_id, min(m.min), max(m.max), sum(m.sum), sum(m.count),
+           ${LAST_OF('m.last_time', 'm.last')}, max(m.last_time)
+      FROM (
+        SELECT a.* FROM added a
+          JOIN dense d ON d.device_key = a.device_key AND d.metric_id = a.metric_id AND d.bucket = date_bin('1 hour', a.bucket, ${ORIGIN})
+        UNION ALL
+        SELECT date_bin('1 minute', t.time, ${ORIGIN}), d.device_key, d.metric_id, t.value, t.value, t.value, 1, t.value, t.time
+          FROM dense d
+         CROSS JOIN LATERAL (
+           SELECT time, value FROM telemetry
+            WHERE device_key = d.device_key AND metric_id = d.metric_id AND time >= d.bucket AND time < $1 OFFSET 0
+         ) AS t
+         WHERE d.became
+      ) m
+     GROUP BY 1, 2, 3
+    ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET ${COMBINE}
   )
   INSERT INTO telemetry_area_1h AS r (bucket, area_id, metric_id, min, max, sum, count, devices)
   SELECT h.bucket, a.area_id, h.metric_id, min(h.min), max(h.max), sum(h.sum), sum(h.count)::bigint,
@@ -65,35 +87,50 @@ const MATERIALIZE = `
     SET min = least(r.min, excluded.min), max = greatest(r.max, excluded.max),
         sum = r.sum + excluded.sum, count = r.count + excluded.count, devices = r.devices + excluded.devices`;
 
-// Late samples: per device, the minutes [lower, upper) are recomputed from the raw rows, then the
-// hours holding them from the minutes, then those hours of the device's areas from the hours of
-// the devices in them now. Recomputing replaces: a sample is never added twice. Each (device,
-// metric) is read as one range of its rollup's or of the raw rows' primary key; OFFSET 0 keeps
-// the planner from turning the lookups into a scan of all of a device's rows.
+// Late samples: per device, the hours holding [lower, upper) are recomputed from the raw rows
+// before $4 (materialized), then the minutes of those hours (from the raw rows where the hour is
+// dense, none where it is not), then those hours of the device's areas from the hours of the
+// devices in them now. Recomputing replaces: a sample is never added twice. Each (device, metric)
+// is read as one range of its rollup's or of the raw rows' primary key; OFFSET 0 keeps the
+// planner from turning the lookups into a scan of all of a device's rows.
 const REDO = `SELECT x.*, m.id AS metric_id
   FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS x(device_key, lower, upper) CROSS JOIN metrics m`;
-const REDO_MINUTES = `
-  INSERT INTO telemetry_1m AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
-  SELECT date_bin('1 minute', t.time, ${ORIGIN}), x.device_key, x.metric_id,
+const REDO_HOURS = `
+  INSERT INTO telemetry_1h AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
+  SELECT date_bin('1 hour', t.time, ${ORIGIN}), x.device_key, x.metric_id,
          min(t.value), max(t.value), sum(t.value), count(*), ${LAST_OF('t.time', 't.value')}, max(t.time)
     FROM (${REDO}) x
    CROSS JOIN LATERAL (
      SELECT time, value FROM telemetry
-      WHERE device_key = x.device_key AND metric_id = x.metric_id AND time >= x.lower AND time < x.upper OFFSET 0
+      WHERE device_key = x.device_key AND metric_id = x.metric_id AND time >= date_bin('1 hour', x.lower, ${ORIGIN})
+        AND time < least(date_bin('1 hour', x.upper - INTERVAL '1 microsecond', ${ORIGIN}) + INTERVAL '1 hour', $4) OFFSET 0
    ) AS t
    GROUP BY 1, 2, 3
   ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET ${REPLACE}`;
-const REDO_HOURS = `
-  INSERT INTO telemetry_1h AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
-  SELECT date_bin('1 hour', m.bucket, ${ORIGIN}), x.device_key, x.metric_id, min(m.min), max(m.max), sum(m.sum),
-         sum(m.count)::bigint, ${LAST_OF('m.last_time', 'm.last')}, max(m.last_time)
-    FROM (${REDO}) x
+const REDO_MINUTES = `
+  WITH hours AS (
+    SELECT h.device_key, h.metric_id, h.bucket, coalesce(h.count > ${MINUTES_ABOVE}, false) AS dense
+      FROM (${REDO}) x
+     CROSS JOIN LATERAL (
+       SELECT * FROM telemetry_1h
+        WHERE device_key = x.device_key AND metric_id = x.metric_id
+          AND bucket >= date_bin('1 hour', x.lower, ${ORIGIN}) AND bucket < x.upper OFFSET 0
+     ) AS h
+  ), sparse AS (
+    DELETE FROM telemetry_1m m USING hours h
+     WHERE NOT h.dense AND m.device_key = h.device_key AND m.metric_id = h.metric_id
+       AND m.bucket >= h.bucket AND m.bucket < h.bucket + INTERVAL '1 hour'
+  )
+  INSERT INTO telemetry_1m AS r (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
+  SELECT date_bin('1 minute', t.time, ${ORIGIN}), h.device_key, h.metric_id,
+         min(t.value), max(t.value), sum(t.value), count(*), ${LAST_OF('t.time', 't.value')}, max(t.time)
+    FROM hours h
    CROSS JOIN LATERAL (
-     SELECT * FROM telemetry_1m
-      WHERE device_key = x.device_key AND metric_id = x.metric_id
-        AND bucket >= date_bin('1 hour', x.lower, ${ORIGIN})
-        AND bucket < date_bin('1 hour', x.upper - INTERVAL '1 microsecond', ${ORIGIN}) + INTERVAL '1 hour' OFFSET 0
-   ) AS m
+     SELECT time, value FROM telemetry
+      WHERE device_key = h.device_key AND metric_id = h.metric_id
+        AND time >= h.bucket AND time < least(h.bucket + INTERVAL '1 hour', $4) OFFSET 0
+   ) AS t
+   WHERE h.dense
    GROUP BY 1, 2, 3
   ON CONFLICT (device_key, metric_id, bucket) DO UPDATE SET ${REPLACE}`;
 const REDO_AREA_HOURS = `
@@ -247,8 +284,8 @@ export class RollupRefresher {
       const redo = rows.filter((r) => r.lower < r.upper);
       if (redo.length === 0) return 0;
       const params = [redo.map((r) => r.device_key), redo.map((r) => r.lower), redo.map((r) => r.upper)];
-      await client.query(REDO_MINUTES, params);
-      await client.query(REDO_HOURS, params);
+      await client.query(REDO_HOURS, [...params, materialized]);
+      await client.query(REDO_MINUTES, [...params, materialized]);
       await client.query(REDO_AREA_HOURS, params);
       return redo.length;
     });

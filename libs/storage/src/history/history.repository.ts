@@ -20,11 +20,15 @@ const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
  * read from `telemetry` as rollup rows of one sample each, so a read sees every stored sample. On
  * TimescaleDB `materialized` is 'infinity': its aggregates are real-time already. Old samples may
  * be packed (migration 0014): raw reads take them from `telemetry_packed` too, and minutes of a
- * packed range come from the packed samples, their 1-minute rollup being gone.
+ * packed range come from the packed samples, their 1-minute rollup being gone. The 1-minute
+ * rollup holds dense hours only (migration 0016): the minutes of the other hours are made from
+ * their raw rows, at most `minute_rollup_above` of them an hour; on TimescaleDB, where that is
+ * NULL, every minute is.
  */
 const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
 const MATERIALIZED = '(SELECT materialized FROM telemetry_rollup_state)';
 const PACKED = '(SELECT packed FROM telemetry_pack_state)';
+const MINUTES_ABOVE = '(SELECT minute_rollup_above FROM telemetry_rollup_state)';
 // $3 from, $4 to, $5 the time zone (days only). Days are local midnight to local midnight,
 // stepped on local time so a DST day has its 23 or 25 hours.
 const FIRST_BUCKET: Record<BucketResolution, string> = {
@@ -71,23 +75,40 @@ const packedSamples = (where: (alias: string) => string, metrics: string, after 
      AND p.hour >= date_bin(INTERVAL '1 hour', ${after}, ${ORIGIN}) AND p.hour < $4::timestamptz`;
 
 /**
- * Rows of a per-device rollup (telemetry_1m, telemetry_1h), then the newer samples as rows of one
- * sample. Minutes of a packed range: the packed samples as rows of one sample, and no row of
- * telemetry_1m (one left behind until the packer drops it would count twice).
+ * The raw samples a rollup does not hold, with their device, metric, time and value: those from
+ * `materialized` on, and for minutes, those of the sparse hours before it (the hour's row in
+ * telemetry_1h names them: one index range of raw rows per hour, read in the key's order), and
+ * the packed ones.
+ */
+const unrolledSamples = (where: (alias: string) => string, resolution: BucketResolution) => `
+  SELECT t.device_key, t.metric_id, t.time, t.value FROM telemetry t
+   WHERE ${where('t')} AND ${IN_RANGE('t', 'time', resolution)}
+     AND (t.time >= ${MATERIALIZED}${resolution === '1m' ? ` OR ${MINUTES_ABOVE} IS NULL` : ''})${resolution === '1m' ? `
+  UNION ALL
+  SELECT t.device_key, t.metric_id, t.time, t.value
+    FROM telemetry_1h h
+    JOIN telemetry t ON t.device_key = h.device_key AND t.metric_id = h.metric_id
+                    AND t.time >= h.bucket AND t.time < h.bucket + INTERVAL '1 hour'
+   WHERE ${where('h')} AND ${IN_RANGE('h', 'bucket', '1h')} AND h.count <= ${MINUTES_ABOVE}
+     AND h.bucket < ${MATERIALIZED} AND NOT h.bucket <@ ${PACKED}
+     AND t.time >= ${FIRST_BUCKET['1m']} AND t.time < $4::timestamptz AND t.time < ${MATERIALIZED}
+  UNION ALL
+  SELECT u.device_key, u.metric_id, u.time, u.value FROM (${packedSamples(where, 'SELECT id FROM wanted')}) u
+   WHERE u.time >= ${FIRST_BUCKET['1m']} AND u.time < $4::timestamptz` : ''}`;
+
+/**
+ * Rows of a per-device rollup (telemetry_1m, telemetry_1h), then the samples it does not hold as
+ * rows of one sample. Minutes of a packed range: no row of telemetry_1m (one left behind until
+ * the packer drops it would count twice).
  */
 const deviceRollupRows = (table: string, where: (alias: string) => string) => (resolution: BucketResolution) => `
   SELECT r.bucket, r.device_key, r.metric_id, r.min, r.max, r.sum, r.count, r.last, r.last_time
     FROM ${table} r
    WHERE ${where('r')} AND ${IN_RANGE('r', 'bucket', resolution)} AND r.bucket < ${MATERIALIZED}
      ${resolution === '1m' ? `AND NOT r.bucket <@ ${PACKED}` : ''}
-  UNION ALL${resolution === '1m' ? `
-  SELECT date_bin(INTERVAL '1 minute', u.time, ${ORIGIN}), u.device_key, u.metric_id, u.value, u.value, u.value, 1, u.value, u.time
-    FROM (${packedSamples(where, 'SELECT id FROM wanted')}) u
-   WHERE u.time >= ${FIRST_BUCKET['1m']} AND u.time < $4::timestamptz
-  UNION ALL` : ''}
-  SELECT date_bin(${ROLLUP_STEP[resolution]}, t.time, ${ORIGIN}), t.device_key, t.metric_id, t.value, t.value, t.value, 1, t.value, t.time
-    FROM telemetry t
-   WHERE ${where('t')} AND ${IN_RANGE('t', 'time', resolution)} AND t.time >= ${MATERIALIZED}`;
+  UNION ALL
+  SELECT date_bin(${ROLLUP_STEP[resolution]}, u.time, ${ORIGIN}), u.device_key, u.metric_id, u.value, u.value, u.value, 1, u.value, u.time
+    FROM (${unrolledSamples(where, resolution)}) u`;
 
 /**
  * Hours of an area: its own hourly rollup, one row per hour, then the newer samples of its
@@ -137,7 +158,7 @@ const groupedData = (kind: Scope, source: Source, resolution: BucketResolution) 
 
 /**
  * `data` of one device's minutes or hours. Its rollup holds one row per bucket already, so only
- * the samples it does not hold (newer than `materialized`; for minutes, packed ones) are grouped,
+ * the samples it does not hold (unrolledSamples) are grouped,
  * and the two are merged by bucket: the GROUP BY of every rollup row, as for days or an area, is
  * a sort of thousands of rows that a device drawer's chart waits for.
  */
@@ -152,11 +173,7 @@ const deviceData = (resolution: '1m' | '1h') => `
     SELECT date_bin(${ROLLUP_STEP[resolution]}, u.time, ${ORIGIN}) AS b, u.metric_id,
            min(u.value) AS min, max(u.value) AS max, sum(u.value) AS sum, count(*) AS count,
            (max(ARRAY[date_part('epoch', u.time), u.value]))[2] AS last, max(u.time) AS last_time
-      FROM (SELECT t.time, t.metric_id, t.value FROM telemetry t
-             WHERE ${DEVICE_KEY('t')} AND ${IN_RANGE('t', 'time', resolution)} AND t.time >= ${MATERIALIZED}${resolution === '1m' ? `
-            UNION ALL
-            SELECT p.time, p.metric_id, p.value FROM (${packedSamples(DEVICE_KEY, 'SELECT id FROM wanted')}) p
-             WHERE p.time >= ${FIRST_BUCKET['1m']} AND p.time < $4::timestamptz` : ''}) u
+      FROM (${unrolledSamples(DEVICE_KEY, resolution)}) u
      GROUP BY 1, 2
   ),
   data AS (
