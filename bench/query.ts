@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { z } from 'zod';
-import type { HealthDto } from '@ioc/contracts';
+import { METRICS as CATALOGUE, type HealthDto } from '@ioc/contracts';
 import { TelemetryPacker } from '../libs/storage/src/engine/packer';
 import { missingRanges, partitionName, type TimeRange } from '../libs/storage/src/engine/partitions';
 import { deviceIds, provision, REPO_ROOT, startServer, type BenchServer } from './ioc-server';
@@ -113,7 +113,7 @@ async function compressOlderChunks(url: string): Promise<{ chunks: number; compr
     const { rows: tables } = await c.query<{ name: string }>(
       `SELECT 'telemetry' AS name
        UNION ALL
-       SELECT materialization_hypertable_name FROM timescaledb_information.continuous_aggregates WHERE view_name = 'telemetry_1m'`,
+       SELECT materialization_hypertable_name FROM timescaledb_information.continuous_aggregates WHERE view_name = 'telemetry_1h'`,
     );
     let chunks = 0;
     for (const { name } of tables) {
@@ -174,11 +174,15 @@ async function rollupsCaughtUp(url: string): Promise<void> {
   });
 }
 
-/** A slow random walk per (device, metric), like the simulator's stations. */
+/**
+ * A slow swing per (device, metric) with a jitter every minute, like the simulator's stations, at
+ * the precision the metric catalogue gives each metric (what the stations report).
+ */
 function valueAt(device: number, metric: number, minute: number): number {
   const base = [25, 45, 29, 78][metric];
   const swing = [15, 25, 4, 15][metric];
-  return Math.round((base + swing * Math.sin(minute / 180 + device * 0.7 + metric) + ((device * 31 + minute * 17) % 10) / 10) * 100) / 100;
+  const scale = 10 ** CATALOGUE[METRICS[metric]].precision;
+  return Math.round((base + swing * Math.sin(minute / 180 + device * 0.7 + metric) + ((device * 31 + minute * 17) % 10) / 10) * scale) / scale;
 }
 
 /** One hour of every device and metric per statement, `loaders` statements at a time. */

@@ -76,14 +76,15 @@ const packedSamples = (where: (alias: string) => string, metrics: string, after 
 
 /**
  * The raw samples a rollup does not hold, with their device, metric, time and value: those from
- * `materialized` on, and for minutes, those of the sparse hours before it (the hour's row in
+ * `materialized` on (for minutes on TimescaleDB, all of them), and for minutes, those of the
+ * sparse hours before it (the hour's row in
  * telemetry_1h names them: one index range of raw rows per hour, read in the key's order), and
  * the packed ones.
  */
 const unrolledSamples = (where: (alias: string) => string, resolution: BucketResolution) => `
   SELECT t.device_key, t.metric_id, t.time, t.value FROM telemetry t
    WHERE ${where('t')} AND ${IN_RANGE('t', 'time', resolution)}
-     AND (t.time >= ${MATERIALIZED}${resolution === '1m' ? ` OR ${MINUTES_ABOVE} IS NULL` : ''})${resolution === '1m' ? `
+     AND t.time >= ${resolution === '1m' ? `(CASE WHEN ${MINUTES_ABOVE} IS NULL THEN '-infinity' ELSE ${MATERIALIZED} END)` : MATERIALIZED}${resolution === '1m' ? `
   UNION ALL
   SELECT t.device_key, t.metric_id, t.time, t.value
     FROM telemetry_1h h
