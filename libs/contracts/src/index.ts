@@ -6,3 +6,4 @@ export * from './socket-events';
 export * from './auth';
 export * from './history';
 export * from './incidents';
+export * from './alerting';

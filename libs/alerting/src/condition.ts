@@ -1,0 +1,45 @@
+import type { AlertCondition } from '@ioc/contracts';
+import type { AlertInput, ConditionResult } from './input';
+import * as cameraEvent from './kinds/camera-event';
+import * as noData from './kinds/no-data';
+import * as offline from './kinds/offline';
+import * as rateOfChange from './kinds/rate-of-change';
+import * as threshold from './kinds/threshold';
+
+export type ConditionState =
+  | threshold.ThresholdState
+  | rateOfChange.RateOfChangeState
+  | noData.NoDataState
+  | offline.OfflineState
+  | cameraEvent.CameraEventState;
+
+export function initialConditionState(c: AlertCondition, startedAt: number): ConditionState {
+  switch (c.kind) {
+    case 'threshold':
+      return threshold.initial();
+    case 'rate_of_change':
+      return rateOfChange.initial();
+    case 'no_data':
+      return noData.initial(startedAt);
+    case 'offline':
+      return offline.initial();
+    case 'camera_event':
+      return cameraEvent.initial();
+  }
+}
+
+/** The state must be the one made for this condition (rule.ts starts afresh when a rule changes). */
+export function evaluateCondition(c: AlertCondition, s: ConditionState, input: AlertInput): ConditionResult<ConditionState> {
+  switch (c.kind) {
+    case 'threshold':
+      return threshold.evaluate(c, s as threshold.ThresholdState, input);
+    case 'rate_of_change':
+      return rateOfChange.evaluate(c, s as rateOfChange.RateOfChangeState, input);
+    case 'no_data':
+      return noData.evaluate(c, s as noData.NoDataState, input);
+    case 'offline':
+      return offline.evaluate(c, s as offline.OfflineState, input);
+    case 'camera_event':
+      return cameraEvent.evaluate(c, s as cameraEvent.CameraEventState, input);
+  }
+}
