@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { AlertingModule, BacktestController } from '@ioc/alerting';
 import { AreasController, AreasModule } from '@ioc/areas';
 import { AuditController, AuthController, AuthGuard, AuthModule, TeamsController, throttlers, UsersController } from '@ioc/auth';
 import { CommandsController, CommandsModule } from '@ioc/commands';
@@ -31,6 +32,7 @@ export class AppModule {
       AreasModule,
       DevicesModule,
       RulesModule,
+      AlertingModule,
       IncidentsModule,
       CommandsModule.forRoot(roles.has('ingest')),
     ];
@@ -45,6 +47,7 @@ export class AppModule {
         MetricsController,
         BrokerHooksController,
         CommandsController,
+        BacktestController,
         RulesController,
         AlertsController,
         IncidentsController,

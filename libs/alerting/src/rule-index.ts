@@ -33,7 +33,8 @@ export function inputKey(input: AlertInput): string | null {
   }
 }
 
-function conditionKey(c: AlertCondition): string {
+/** The key a condition listens on: its metric, its event type, or status changes. */
+export function conditionKey(c: AlertCondition): string {
   switch (c.kind) {
     case 'threshold':
     case 'rate_of_change':

@@ -43,7 +43,8 @@ function isTimeZone(name: string): boolean {
   }
 }
 
-const instant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time with a zone, e.g. 2025-07-01T00:00:00+07:00' });
+/** A point in time as the API takes it: ISO-8601 with its zone. */
+export const instant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time with a zone, e.g. 2025-07-01T00:00:00+07:00' });
 const timeZone = z
   .string()
   .max(64)

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SEVERITIES, type Severity } from './api';
 import type { Role } from './auth';
 import { DEVICE_ID_PATTERN } from './topics';
+import { instant } from './history';
 
 /** open -> acknowledged -> dispatched (to a team) -> resolved -> closed. */
 export const INCIDENT_STATES = ['open', 'acknowledged', 'dispatched', 'resolved', 'closed'] as const;
@@ -137,7 +138,6 @@ export interface IncidentEventDto {
   entry: IncidentTimelineEntryDto;
 }
 
-const instant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time with a zone, e.g. 2026-11-23T14:05:00+07:00' });
 const listOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z
     .string()

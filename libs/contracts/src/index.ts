@@ -7,3 +7,4 @@ export * from './auth';
 export * from './history';
 export * from './incidents';
 export * from './alerting';
+export * from './backtest';

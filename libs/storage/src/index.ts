@@ -2,6 +2,7 @@ export { StorageModule, StorageWriteModule } from './storage.module';
 export { STORAGE_ENGINE, type StorageEngine } from './engine/storage-engine';
 export { StorageMaintenanceService } from './storage-maintenance.service';
 export { HistoryController } from './history/history.controller';
+export { ReplayRepository, type StoredEventRow, type StoredSeries } from './history/replay.repository';
 export { EventsController } from './events/events.controller';
 export { OpenDataController } from './open-data/open-data.controller';
 export { DeadLettersController } from './dead-letters/dead-letters.controller';

@@ -10,6 +10,7 @@ import { EventsRepository } from './events/events.repository';
 import { EventsService } from './events/events.service';
 import { HistoryRepository } from './history/history.repository';
 import { HistoryService } from './history/history.service';
+import { ReplayRepository } from './history/replay.repository';
 import { OpenDataService } from './open-data/open-data.service';
 import { StorageMaintenanceService } from './storage-maintenance.service';
 import { TelemetryRepository } from './write/telemetry.repository';
@@ -36,13 +37,14 @@ import { TelemetryWriter } from './write/telemetry-writer';
     StorageMaintenanceService,
     HistoryRepository,
     HistoryService,
+    ReplayRepository,
     EventsRepository,
     EventsService,
     OpenDataService,
     DeadLettersRepository,
   ],
   // The services are for the controllers, which the app module registers under the `api` role.
-  exports: [STORAGE_ENGINE, StorageMaintenanceService, HistoryService, EventsService, OpenDataService, DeadLettersRepository],
+  exports: [STORAGE_ENGINE, StorageMaintenanceService, HistoryService, ReplayRepository, EventsService, OpenDataService, DeadLettersRepository],
 })
 export class StorageModule {}
 
