@@ -18,12 +18,10 @@ jest.setTimeout(120_000);
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-/** Brings both continuous aggregates up to date over [from, to), as their policies would. */
-async function refreshAggregates(pool: Pool, from: Date, to: Date): Promise<void> {
+/** Brings the hourly aggregate up to date over [from, to), as its policy would. */
+async function refreshHours(pool: Pool, from: Date, to: Date): Promise<void> {
   // CALL takes no parameters through the extended protocol: the times are ISO text made here.
-  for (const view of ['telemetry_1m', 'telemetry_1h']) {
-    await pool.query(`CALL refresh_continuous_aggregate('${view}', '${from.toISOString()}', '${to.toISOString()}')`);
-  }
+  await pool.query(`CALL refresh_continuous_aggregate('telemetry_1h', '${from.toISOString()}', '${to.toISOString()}')`);
 }
 
 async function jobId(pool: Pool, proc: string, relation: string): Promise<number> {
@@ -44,6 +42,16 @@ async function materializedRows(pool: Pool, view: string): Promise<number> {
   );
   const { rows: counted } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${rows[0].schema}.${rows[0].name}`);
   return counted[0].n;
+}
+
+/** TimescaleDB keeps no 1-minute rollup: telemetry_1m is an empty table, no aggregate and no job's relation. */
+async function expectNoMinuteRollup(pool: Pool): Promise<void> {
+  const { rows } = await pool.query<{ kind: string; n: number; jobs: number }>(
+    `SELECT c.relkind::text AS kind, (SELECT count(*)::int FROM telemetry_1m) AS n,
+            (SELECT count(*)::int FROM timescaledb_information.jobs WHERE hypertable_name = 'telemetry_1m') AS jobs
+       FROM pg_class c WHERE c.oid = 'telemetry_1m'::regclass`,
+  );
+  expect(rows[0]).toEqual({ kind: expect.stringMatching(/^[rp]$/), n: 0, jobs: 0 });
 }
 
 /** The relation the hourly aggregate is made from. */
@@ -173,14 +181,14 @@ describe(`the same history answers on both engines (${onTimescale ? 'TimescaleDB
     await server.rollupsCaughtUp();
     expect(await answers()).toEqual(expected);
     if (onTimescale) {
-      await refreshAggregates(server.pool, new Date(T0), new Date(T0 + DAY));
-      for (const view of ['telemetry_1m', 'telemetry_1h']) expect(await materializedRows(server.pool, view)).toBeGreaterThan(0);
+      await refreshHours(server.pool, new Date(T0), new Date(T0 + DAY));
+      expect(await materializedRows(server.pool, 'telemetry_1h')).toBeGreaterThan(0);
       expect(await answers()).toEqual(expected);
     }
   });
 
   itTimescale('reads the hours of an area from the materialized hourly aggregate once it is refreshed', async () => {
-    await refreshAggregates(server.pool, new Date(T0), new Date(T0 + DAY));
+    await refreshHours(server.pool, new Date(T0), new Date(T0 + DAY));
     const queries: { sql: string; params: unknown[] }[] = [];
     const capture = { pool: { query: async (sql: string, params: unknown[]) => (queries.push({ sql, params }), { rows: [] }) } };
     await new HistoryRepository(capture as unknown as Database).buckets({ areaId: 'cho-gao' }, ['pm25'], '1h', new Date(T0), new Date(T0 + 3 * HOUR), 'UTC');
@@ -236,7 +244,7 @@ describeTimescale('storage on TimescaleDB', () => {
     await database?.drop();
   });
 
-  it('says so in its health, with hypertables of the configured chunk interval and both aggregates', async () => {
+  it('says so in its health, with hypertables of the configured chunk interval and an hourly aggregate of the raw rows', async () => {
     const h = await health(server);
     expect(h.database).toMatchObject({ timescaledb: true, partitioning: 'hypertable', rollups: null });
     expect(h.database.timescaledbVersion).toMatch(/^2\.\d+\.\d+/);
@@ -248,8 +256,9 @@ describeTimescale('storage on TimescaleDB', () => {
     const { rows: views } = await server.pool.query<{ name: string }>(
       `SELECT view_name AS name FROM timescaledb_information.continuous_aggregates ORDER BY 1`,
     );
-    expect(views.map((v) => v.name)).toEqual(['telemetry_1h', 'telemetry_1m']);
-    expect(await sourceOfHours(server.pool)).toBe('telemetry_1m');
+    expect(views.map((v) => v.name)).toEqual(['telemetry_1h']);
+    expect(await sourceOfHours(server.pool)).toBe('telemetry');
+    await expectNoMinuteRollup(server.pool);
   });
 
   it('leaves the rollups to the aggregates: no refresher state to read or to run', async () => {
@@ -261,7 +270,7 @@ describeTimescale('storage on TimescaleDB', () => {
     const twoDaysAgo = Math.floor((Date.now() - 2 * DAY) / HOUR) * HOUR;
     const samples = Array.from({ length: 120 }, (_, i): [number, number] => [twoDaysAgo + i * 30_000, 1 + (i % 4) * 0.5]);
     await insertSamples(server.pool, 'ts-wl', 'water_level', [...samples, [Date.now() - 60_000, 2]]);
-    await refreshAggregates(server.pool, new Date(twoDaysAgo - HOUR), new Date(twoDaysAgo + 2 * HOUR));
+    await refreshHours(server.pool, new Date(twoDaysAgo - HOUR), new Date(twoDaysAgo + 2 * HOUR));
     const before = await hours(twoDaysAgo - HOUR, twoDaysAgo + 2 * HOUR);
     expect(before.reduce((n, p) => n + (p.count ?? 0), 0)).toBe(120);
 
@@ -287,7 +296,7 @@ describeTimescale('storage on TimescaleDB', () => {
     await insertSamples(server.pool, 'ts-wl', 'water_level', [[samples[10][0], 99]]);
     const { rows } = await server.pool.query<{ value: number }>('SELECT value FROM telemetry WHERE time = $1', [new Date(samples[10][0])]);
     expect(rows).toEqual([{ value: samples[10][1] }]);
-    await refreshAggregates(server.pool, new Date(twoDaysAgo - HOUR), new Date(twoDaysAgo + 2 * HOUR));
+    await refreshHours(server.pool, new Date(twoDaysAgo - HOUR), new Date(twoDaysAgo + 2 * HOUR));
     expect(await hours(twoDaysAgo - HOUR, twoDaysAgo + 2 * HOUR)).toEqual(before);
   });
 
@@ -295,16 +304,14 @@ describeTimescale('storage on TimescaleDB', () => {
     const fiveDaysAgo = Math.floor((Date.now() - 5 * DAY) / HOUR) * HOUR;
     await insertSamples(server.pool, 'ts-wl', 'water_level', [[fiveDaysAgo + 60_000, 7], [fiveDaysAgo + 120_000, 9]]);
     // As the refresh policy did while these samples were new.
-    await refreshAggregates(server.pool, new Date(fiveDaysAgo), new Date(fiveDaysAgo + HOUR));
+    await refreshHours(server.pool, new Date(fiveDaysAgo), new Date(fiveDaysAgo + HOUR));
     const oldChunks = (await chunks()).filter((c) => c.start.getTime() < Date.now() - 3 * DAY - 12 * HOUR);
     expect(oldChunks.length).toBeGreaterThan(0);
 
-    for (const relation of ['telemetry', 'telemetry_1m']) {
-      const retention = await jobId(server.pool, 'policy_retention', relation);
-      await server.pool.query('SELECT alter_job($1, scheduled => false)', [retention]);
-      await server.pool.query(`CALL run_job(${retention})`);
-      await server.pool.query('SELECT alter_job($1, scheduled => true)', [retention]);
-    }
+    const retention = await jobId(server.pool, 'policy_retention', 'telemetry');
+    await server.pool.query('SELECT alter_job($1, scheduled => false)', [retention]);
+    await server.pool.query(`CALL run_job(${retention})`);
+    await server.pool.query('SELECT alter_job($1, scheduled => true)', [retention]);
     const left = (await chunks()).map((c) => c.name);
     for (const c of oldChunks) expect(left).not.toContain(c.name);
     const { rows } = await server.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry WHERE time < $1', [
@@ -331,12 +338,9 @@ describeTimescale('storage on TimescaleDB', () => {
       'policy_compression device_events',
       'policy_compression telemetry',
       'policy_compression telemetry_1h',
-      'policy_compression telemetry_1m',
       'policy_refresh_continuous_aggregate telemetry_1h',
-      'policy_refresh_continuous_aggregate telemetry_1m',
       'policy_retention device_events',
       'policy_retention telemetry',
-      'policy_retention telemetry_1m',
     ]);
     await server.close();
     server = await startTestServer(settings, { database });
@@ -344,8 +348,7 @@ describeTimescale('storage on TimescaleDB', () => {
 
     await server.close();
     const config = (list: typeof before, proc: string, relation: string) => list.find((j) => j.proc === proc && j.relation === relation)!.config;
-    // An aggregate is compressed a day after its refresh window (INGEST_MAX_AGE_S plus three buckets) has passed.
-    expect(config(before, 'policy_compression', 'telemetry_1m')).toMatchObject({ compress_after: '25:03:00' });
+    // The aggregate is compressed a day after its refresh window (INGEST_MAX_AGE_S plus three buckets) has passed.
     expect(config(before, 'policy_compression', 'telemetry_1h')).toMatchObject({ compress_after: '28:00:00' });
     server = await startTestServer(
       { ...settings, STORAGE_COMPRESS_AFTER_DAYS: '2', STORAGE_RETENTION_DAYS: '5', INGEST_MAX_AGE_S: '7200' },
@@ -355,22 +358,23 @@ describeTimescale('storage on TimescaleDB', () => {
     expect(changed.map((j) => j.id)).toEqual(before.map((j) => j.id));
     expect(config(changed, 'policy_compression', 'telemetry')).toMatchObject({ compress_after: '48:00:00' });
     expect(config(changed, 'policy_compression', 'device_events')).toMatchObject({ compress_after: '48:00:00' });
-    expect(config(changed, 'policy_compression', 'telemetry_1m')).toMatchObject({ compress_after: '26:03:00' });
+    expect(config(changed, 'policy_compression', 'telemetry_1h')).toMatchObject({ compress_after: '29:00:00' });
     expect(config(changed, 'policy_retention', 'telemetry')).toMatchObject({ drop_after: '120:00:00' });
   });
 
   it('reports a failing job as degraded, with its error', async () => {
     const { rows } = await server.pool.query<{ schema: string; name: string }>(
       `SELECT materialization_hypertable_schema AS schema, materialization_hypertable_name AS name
-         FROM timescaledb_information.continuous_aggregates WHERE view_name = 'telemetry_1m'`,
+         FROM timescaledb_information.continuous_aggregates WHERE view_name = 'telemetry_1h'`,
     );
     const materialized = `${rows[0].schema}.${rows[0].name}`;
     // A refresh that fails whatever the PostgreSQL release (on 15.20 every scheduled run fails anyway).
     await server.pool.query(`CREATE FUNCTION refuse_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'refresh refused by the test'; END $$`);
     await server.pool.query(`CREATE TRIGGER refuse BEFORE INSERT ON ${materialized} FOR EACH ROW EXECUTE FUNCTION refuse_refresh()`);
-    await insertSamples(server.pool, 'ts-wl', 'water_level', [[Date.now() - 5 * 60_000, 3]]);
-    const id = await jobId(server.pool, 'policy_refresh_continuous_aggregate', 'telemetry_1m');
+    // Inside the refresh window (INGEST_MAX_AGE_S is 2 h since the restart above): the refresh materializes its hour.
+    await insertSamples(server.pool, 'ts-wl', 'water_level', [[Date.now() - 2 * HOUR, 3]]);
+    const id = await jobId(server.pool, 'policy_refresh_continuous_aggregate', 'telemetry_1h');
     const { rows: clock } = await server.pool.query<{ now: Date }>('SELECT now()');
     await server.pool.query('SELECT alter_job($1, next_start => now())', [id]);
 
@@ -389,7 +393,7 @@ describeTimescale('storage on TimescaleDB', () => {
     expect(errors[0].message).toEqual(expect.any(String));
     expect(degraded.database.failingJobs).toEqual(
       expect.arrayContaining([
-        { id, job: 'policy_refresh_continuous_aggregate', relation: 'telemetry_1m', failedAt: expect.any(String), error: errors[0].message },
+        { id, job: 'policy_refresh_continuous_aggregate', relation: 'telemetry_1h', failedAt: expect.any(String), error: errors[0].message },
       ]),
     );
   });
@@ -440,6 +444,12 @@ describeTimescale('a plain PostgreSQL database moved to TimescaleDB', () => {
         )
       ).body;
     const before = await series(plain, token);
+    // A minute of the plain rollup (dense hours keep theirs, migration 0016): TimescaleDB keeps none.
+    await plain.pool.query(
+      `INSERT INTO telemetry_1m (bucket, device_key, metric_id, min, max, sum, count, last, last_time)
+       SELECT $1, d.key, m.id, 1, 1, 1, 1, 1, $1 FROM devices d, metrics m WHERE d.id = 'mv-wl' AND m.name = 'water_level'`,
+      [new Date(t - 2 * DAY)],
+    );
     await plain.close();
     server = undefined;
 
@@ -456,6 +466,7 @@ describeTimescale('a plain PostgreSQL database moved to TimescaleDB', () => {
     );
     expect(unpacked[0].values).toEqual(Array.from({ length: 20 }, (_, i) => (10 + i) / 10));
     expect((await server.pool.query('SELECT 1 FROM telemetry_packed')).rowCount).toBe(0);
+    await expectNoMinuteRollup(server.pool);
     expect(await series(server, (await server.session('admin')).accessToken)).toEqual(before);
   });
 });
@@ -526,7 +537,7 @@ describeTimescale('compression inside the late-sample window', () => {
       await compress('telemetry');
       expect((await chunksOf(server.pool, 'telemetry')).find((c) => c.name === chunk.name)).toMatchObject({ compressed: true, loose: 0 });
       expect(await stored(late)).toEqual([{ value: 2.5 }]);
-      await refreshAggregates(server.pool, new Date(hour), new Date(hour + HOUR));
+      await refreshHours(server.pool, new Date(hour), new Date(hour + HOUR));
       const hours = await api<DeviceSeriesDto>(
         server.baseUrl,
         'GET',
@@ -542,7 +553,7 @@ describeTimescale('compression inside the late-sample window', () => {
     }
   });
 
-  it('compresses device events and both aggregates, the aggregates once their refresh window has passed them', async () => {
+  it('compresses device events and the hourly aggregate, the aggregate once its refresh window has passed it', async () => {
     for (const [id, kind] of [['old-cam', 'traffic_camera'], ['old-wl', 'water_level']]) {
       expect((await api(server.baseUrl, 'PUT', `/api/devices/${id}`, { kind, name: id, lat: 10.35, lng: 106.36 }, token)).status).toBe(200);
     }
@@ -557,7 +568,7 @@ describeTimescale('compression inside the late-sample window', () => {
         [times.map((t) => new Date(t)), confidence],
       );
     await storeEvents(Array.from({ length: 20 }, (_, i) => old + i * 5 * 60_000), 0.5);
-    await refreshAggregates(server.pool, new Date(old), new Date(old + 4 * HOUR));
+    await refreshHours(server.pool, new Date(old), new Date(old + 4 * HOUR));
     const hours = async () =>
       (
         await api<DeviceSeriesDto>(
@@ -570,7 +581,7 @@ describeTimescale('compression inside the late-sample window', () => {
       ).body;
     const before = await hours();
 
-    for (const relation of ['telemetry', 'device_events', 'telemetry_1m', 'telemetry_1h']) {
+    for (const relation of ['telemetry', 'device_events', 'telemetry_1h']) {
       await compress(relation);
       const chunk = (await chunksOf(server.pool, relation)).find((c) => c.start.getTime() <= old && c.end.getTime() > old);
       expect({ relation, compressed: chunk?.compressed }).toEqual({ relation, compressed: true });
@@ -588,48 +599,81 @@ describeTimescale('compression inside the late-sample window', () => {
   });
 });
 
-describeTimescale('an hourly aggregate that an earlier release made from the raw rows', () => {
+describeTimescale('a database laid out by the release with a 1-minute aggregate under the hourly one', () => {
   let database: ScratchDatabase;
   let server: TestServer;
   let token: string;
+  /** The jobs of the storage's relations, and the materialization of the hourly aggregate: what a start may not change. */
+  const layout = async () => ({
+    jobs: (
+      await server.pool.query<{ id: number; proc: string; relation: string; config: Record<string, unknown> }>(
+        `SELECT job_id AS id, proc_name AS proc, hypertable_name AS relation, config FROM timescaledb_information.jobs
+          WHERE hypertable_schema = 'public' ORDER BY job_id`,
+      )
+    ).rows,
+    hours: (
+      await server.pool.query<{ name: string }>(
+        `SELECT materialization_hypertable_name AS name FROM timescaledb_information.continuous_aggregates WHERE view_name = 'telemetry_1h'`,
+      )
+    ).rows,
+  });
+  const pauseJobs = () =>
+    server.pool.query(`SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_schema = 'public'`);
 
   beforeAll(async () => {
     database = await createScratchDatabase();
     server = await startTestServer({}, { database });
     token = (await server.session('admin')).accessToken;
     // The test drops chunks and refreshes itself: a scheduled job at the same moment can deadlock with it.
-    await server.pool.query(`SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_schema = 'public'`);
+    await pauseJobs();
   });
   afterAll(async () => {
     await server?.close();
     await database?.drop();
   });
 
-  it('is rebuilt on the 1-minute aggregate at start, with the same answers, the hours whose minutes retention dropped included', async () => {
+  it('is rebuilt on the raw rows at start with every hour kept, those whose raw rows retention dropped included, and the minutes dropped with their jobs', async () => {
     await api(server.baseUrl, 'PUT', '/api/devices/hr-wl', { kind: 'water_level', name: 'Trạm giờ', lat: 10.35, lng: 106.36 }, token);
     const areaId = (await api<{ areas: { id: string }[] }>(server.baseUrl, 'GET', '/api/devices/hr-wl', undefined, token)).body.areas[0].id;
     const old = Math.floor((Date.now() - 40 * DAY) / HOUR) * HOUR;
     const recent = Math.floor((Date.now() - 2 * DAY) / HOUR) * HOUR;
     const minutes = (from: number, n: number) => Array.from({ length: n }, (_, i): [number, number] => [from + i * 60_000 + 5_000, (i % 9) * 0.5]);
     await insertSamples(server.pool, 'hr-wl', 'water_level', [...minutes(old, 150), ...minutes(recent, 150)]);
-    await refreshAggregates(server.pool, new Date(old - HOUR), new Date(recent + 4 * HOUR));
 
-    // As the earlier release built it, then its retention: the old minutes and raw rows are gone, their hours stay.
-    await server.pool.query(`DROP VIEW telemetry_area_1h; DROP MATERIALIZED VIEW telemetry_1h`);
+    // As the earlier release laid it out, with its policies, then its retention: the old minutes and
+    // raw rows are gone, their hours stay.
+    await server.pool.query(`DROP VIEW telemetry_area_1h; DROP MATERIALIZED VIEW telemetry_1h; DROP TABLE telemetry_1m`);
     await server.pool.query(
-      `CREATE MATERIALIZED VIEW telemetry_1h WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
-       SELECT time_bucket(INTERVAL '1 hour', time) AS bucket, device_key, metric_id,
+      `CREATE MATERIALIZED VIEW telemetry_1m WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+       SELECT time_bucket(INTERVAL '1 minute', time) AS bucket, device_key, metric_id,
               min(value) AS min, max(value) AS max, sum(value) AS sum, count(*) AS count,
               last(value, time) AS last, max(time) AS last_time
          FROM telemetry GROUP BY 1, 2, 3 WITH NO DATA`,
     );
-    await server.pool.query(`CALL refresh_continuous_aggregate('telemetry_1h', NULL, NULL)`);
+    await server.pool.query(
+      `CREATE MATERIALIZED VIEW telemetry_1h WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+       SELECT time_bucket(INTERVAL '1 hour', bucket) AS bucket, device_key, metric_id,
+              min(min) AS min, max(max) AS max, sum(sum) AS sum, sum(count)::bigint AS count,
+              last(last, last_time) AS last, max(last_time) AS last_time
+         FROM telemetry_1m GROUP BY 1, 2, 3 WITH NO DATA`,
+    );
     await server.pool.query(`CREATE VIEW telemetry_area_1h AS
       SELECT h.bucket, a.area_id, h.metric_id, min(h.min) AS min, max(h.max) AS max, sum(h.sum) AS sum,
              sum(h.count)::bigint AS count, count(*)::int AS devices
         FROM telemetry_1h h JOIN devices d ON d.key = h.device_key CROSS JOIN LATERAL unnest(d.area_ids) AS a(area_id)
        GROUP BY h.bucket, a.area_id, h.metric_id`);
-    expect(await sourceOfHours(server.pool)).toBe('telemetry');
+    for (const [view, window] of [['telemetry_1m', ['30 days 3 minutes', '1 minute', '1 minute']], ['telemetry_1h', ['30 days 3 hours', '1 hour', '15 minutes']]] as const) {
+      await server.pool.query(
+        `SELECT add_continuous_aggregate_policy($1::regclass, start_offset => $2::interval, end_offset => $3::interval, schedule_interval => $4::interval)`,
+        [view, ...window],
+      );
+      await server.pool.query(`ALTER MATERIALIZED VIEW ${view} SET (timescaledb.compress = true, timescaledb.compress_segmentby = 'device_key, metric_id')`);
+      await server.pool.query(`SELECT add_compression_policy($1::regclass, compress_after => INTERVAL '31 days')`, [view]);
+    }
+    await server.pool.query(`SELECT add_retention_policy('telemetry_1m', drop_after => INTERVAL '400 days')`);
+    await pauseJobs();
+    for (const view of ['telemetry_1m', 'telemetry_1h']) await server.pool.query(`CALL refresh_continuous_aggregate('${view}', NULL, NULL)`);
+    expect(await sourceOfHours(server.pool)).toBe('telemetry_1m');
     for (const relation of ['telemetry', 'telemetry_1m']) {
       await server.pool.query(`SELECT drop_chunks($1::regclass, older_than => now() - INTERVAL '20 days')`, [relation]);
     }
@@ -638,14 +682,15 @@ describeTimescale('an hourly aggregate that an earlier release made from the raw
       [new Date(old + DAY)],
     );
     expect(Number(gone[0].n)).toBe(0);
+    expect(await materializedRows(server.pool, 'telemetry_1h')).toBe(6);
 
+    const read = async <T>(path: string) => {
+      const res = await api<T>(server.baseUrl, 'GET', path, undefined, token);
+      expect(res.status).toBe(200);
+      return res.body;
+    };
     const answers = async () => {
       const range = (from: number) => `from=${new Date(from).toISOString()}&to=${new Date(from + 4 * HOUR).toISOString()}`;
-      const read = async <T>(path: string) => {
-        const res = await api<T>(server.baseUrl, 'GET', path, undefined, token);
-        expect(res.status).toBe(200);
-        return res.body;
-      };
       const device = (from: number) =>
         read<DeviceSeriesDto>(`/api/history/devices/hr-wl?metrics=water_level&resolution=1h&${range(from)}`).then((b) =>
           b.resolution === 'raw' ? [] : b.series[0].points,
@@ -661,15 +706,34 @@ describeTimescale('an hourly aggregate that an earlier release made from the raw
     await server.close();
     server = await startTestServer({}, { database });
     token = (await server.session('admin')).accessToken;
-    expect(await sourceOfHours(server.pool)).toBe('telemetry_1m');
+    await pauseJobs();
+    expect(await sourceOfHours(server.pool)).toBe('telemetry');
     expect(await materializedRows(server.pool, 'telemetry_1h')).toBe(6);
     const { rows: left } = await server.pool.query(`SELECT 1 FROM pg_class WHERE relname = 'telemetry_1h_previous'`);
     expect(left).toEqual([]);
+    await expectNoMinuteRollup(server.pool);
+    expect(await answers()).toEqual(before);
+    // The minutes, from the raw rows.
+    const recentMinutes = await read<DeviceSeriesDto>(
+      `/api/history/devices/hr-wl?metrics=water_level&resolution=1m&from=${new Date(recent).toISOString()}&to=${new Date(recent + 3 * HOUR).toISOString()}`,
+    );
+    expect(recentMinutes.resolution === 'raw' ? [] : recentMinutes.series[0].points.filter((p) => p.count !== 0)).toEqual(
+      minutes(recent, 150).map(([t, v]) => ({ t: new Date(t - 5_000).toISOString(), min: v, max: v, avg: v, last: v, count: 1 })),
+    );
+
+    // The next start finds nothing to do: same jobs, same aggregate, the kept hours not put back twice.
+    const converted = await layout();
+    await server.close();
+    server = await startTestServer({}, { database });
+    token = (await server.session('admin')).accessToken;
+    await pauseJobs();
+    expect(await layout()).toEqual(converted);
+    expect(await materializedRows(server.pool, 'telemetry_1h')).toBe(6);
     expect(await answers()).toEqual(before);
 
-    // A sample stored since reaches the hours through the minutes.
+    // A sample stored since reaches the hours from the raw rows.
     await insertSamples(server.pool, 'hr-wl', 'water_level', [[recent + 30_000, 20]]);
-    await refreshAggregates(server.pool, new Date(recent), new Date(recent + HOUR));
+    await refreshHours(server.pool, new Date(recent), new Date(recent + HOUR));
     const after = await answers();
     expect(after.recent[0]).toMatchObject({ max: 20, count: 61 });
   });
