@@ -35,7 +35,9 @@ function insert(points: Point[], [t, v]: Point, dominates: (later: number, earli
   if (at < points.length && dominates(points[at][1], v)) return points;
   let keep = at;
   while (keep > 0 && dominates(v, points[keep - 1][1])) keep--;
-  const next = [...points.slice(0, keep), [t, v] as Point, ...points.slice(at)];
+  const next = points.slice(0, keep);
+  next.push([t, v]);
+  for (let i = at; i < points.length; i++) next.push(points[i]);
   if (next.length > MAX_CANDIDATES) next.splice(0, 2, [next[1][0], next[0][1]]);
   return next;
 }
@@ -53,12 +55,15 @@ function result(c: RateOfChangeCondition, state: RateOfChangeState, was: boolean
   return { state, active: state.active, changed: state.active !== was, wakeAt: null, value };
 }
 
-function measure(c: RateOfChangeCondition, s: Omit<RateOfChangeState, 'active'>): boolean {
+function measure(c: RateOfChangeCondition, [, value]: Point, lows: Point[], highs: Point[]): boolean {
   const least = c.change * (1 - EPSILON);
-  const rises = s.newest !== null && s.lows.length > 0 && s.newest[1] - s.lows[0][1] >= least;
-  const falls = s.newest !== null && s.highs.length > 0 && s.highs[0][1] - s.newest[1] >= least;
+  const rises = lows.length > 0 && value - lows[0][1] >= least;
+  const falls = highs.length > 0 && highs[0][1] - value >= least;
   return c.direction === 'rise' ? rises : c.direction === 'fall' ? falls : rises || falls;
 }
+
+const lowerOrSame = (later: number, earlier: number) => later <= earlier;
+const higherOrSame = (later: number, earlier: number) => later >= earlier;
 
 /** Fires when the newest value is at least `change` above (or below) a value of the last `windowS`. */
 export function evaluate(c: RateOfChangeCondition, s: RateOfChangeState, input: AlertInput): ConditionResult<RateOfChangeState> {
@@ -67,8 +72,7 @@ export function evaluate(c: RateOfChangeCondition, s: RateOfChangeState, input: 
   const newest = s.newest === null || input.time > s.newest[0] ? point : s.newest;
   const from = newest[0] - c.windowS * 1000;
   if (input.time < from || (s.newest !== null && input.time === s.newest[0])) return result(c, s, s.active);
-  const lows = c.direction === 'fall' ? s.lows : expire(insert(s.lows, point, (later, earlier) => later <= earlier), from);
-  const highs = c.direction === 'rise' ? s.highs : expire(insert(s.highs, point, (later, earlier) => later >= earlier), from);
-  const next = { newest, lows, highs };
-  return result(c, { ...next, active: measure(c, next) }, s.active);
+  const lows = c.direction === 'fall' ? s.lows : expire(insert(s.lows, point, lowerOrSame), from);
+  const highs = c.direction === 'rise' ? s.highs : expire(insert(s.highs, point, higherOrSame), from);
+  return result(c, { newest, lows, highs, active: measure(c, newest, lows, highs) }, s.active);
 }
