@@ -24,6 +24,11 @@ async function refreshHours(pool: Pool, from: Date, to: Date): Promise<void> {
   await pool.query(`CALL refresh_continuous_aggregate('telemetry_1h', '${from.toISOString()}', '${to.toISOString()}')`);
 }
 
+/** Brings the area aggregate up to date over [from, to) from the hourly one, as its policy would. */
+async function refreshAreas(pool: Pool, from: Date, to: Date): Promise<void> {
+  await pool.query(`CALL refresh_continuous_aggregate('telemetry_area_1h', '${from.toISOString()}', '${to.toISOString()}')`);
+}
+
 async function jobId(pool: Pool, proc: string, relation: string): Promise<number> {
   const { rows } = await pool.query<{ id: number }>(
     `SELECT job_id AS id FROM timescaledb_information.jobs WHERE proc_name = $1 AND hypertable_name = $2`,
@@ -65,6 +70,17 @@ async function sourceOfHours(pool: Pool): Promise<string> {
   return rows[0].source;
 }
 
+/** The aggregate the area aggregate is made from. */
+async function sourceOfAreas(pool: Pool): Promise<string | null> {
+  const { rows } = await pool.query<{ source: string | null }>(
+    `SELECT m.view_name AS source
+       FROM timescaledb_information.continuous_aggregates a
+       LEFT JOIN timescaledb_information.continuous_aggregates m ON m.materialization_hypertable_name = a.hypertable_name
+      WHERE a.view_name = 'telemetry_area_1h'`,
+  );
+  return rows[0]?.source ?? null;
+}
+
 /** The chunks of a hypertable or of an aggregate's materialization hypertable. */
 async function chunksOf(pool: Pool, relation: string) {
   const { rows } = await pool.query<{ name: string; compressed: boolean; start: Date; end: Date; loose: number }>(
@@ -104,8 +120,8 @@ function buckets(samples: [number, number][], step: number) {
 
 const health = async (server: TestServer) => (await api<HealthDto>(server.baseUrl, 'GET', '/api/health')).body;
 
-// One area around both stations, so the area rollup (a table on plain PostgreSQL, a view over the
-// hourly aggregate on TimescaleDB) is read too.
+// One area around both stations, so the area rollup (a table on plain PostgreSQL, an aggregate of
+// the hourly one on TimescaleDB) is read too.
 const AREAS = {
   type: 'FeatureCollection',
   features: [
@@ -148,6 +164,11 @@ describe(`the same history answers on both engines (${onTimescale ? 'TimescaleDB
         `/api/history/devices/cg-air-b?metrics=pm25&resolution=1d&tz=UTC&from=${new Date(T0).toISOString()}&to=${new Date(T0 + DAY).toISOString()}`,
       ).then((b) => (b.resolution === 'raw' ? [] : b.series[0].points)),
       area: (await read<AreaSeriesDto>(`/api/history/areas/cho-gao?metrics=pm25&resolution=1h&${range}`)).series[0].points,
+      areaDay: (
+        await read<AreaSeriesDto>(
+          `/api/history/areas/cho-gao?metrics=pm25&resolution=1d&tz=UTC&from=${new Date(T0).toISOString()}&to=${new Date(T0 + DAY).toISOString()}`,
+        )
+      ).series[0].points,
     };
   };
 
@@ -175,6 +196,7 @@ describe(`the same history answers on both engines (${onTimescale ? 'TimescaleDB
       bHours: buckets(all['cg-air-b'], HOUR),
       bDay: buckets(all['cg-air-b'], DAY),
       area: buckets([...all['cg-air-a'], ...all['cg-air-b']], HOUR).map(({ last: _, ...b }) => ({ ...b, devices: 2 })),
+      areaDay: buckets([...all['cg-air-a'], ...all['cg-air-b']], DAY).map(({ last: _, ...b }) => ({ ...b, devices: 2 })),
     };
     // TimescaleDB: nothing of 2025 is in the aggregates' refresh window, so this reads the raw
     // rows through their real-time part; plain: the refresher has materialized everything.
@@ -184,23 +206,34 @@ describe(`the same history answers on both engines (${onTimescale ? 'TimescaleDB
       await refreshHours(server.pool, new Date(T0), new Date(T0 + DAY));
       expect(await materializedRows(server.pool, 'telemetry_1h')).toBeGreaterThan(0);
       expect(await answers()).toEqual(expected);
+      await refreshAreas(server.pool, new Date(T0), new Date(T0 + DAY));
+      expect(await materializedRows(server.pool, 'telemetry_area_1h')).toBe(3);
+      expect(await answers()).toEqual(expected);
     }
   });
 
-  itTimescale('reads the hours of an area from the materialized hourly aggregate once it is refreshed', async () => {
+  itTimescale('reads the hours of an area from its own aggregate once it is refreshed, not from the devices\' hours', async () => {
     await refreshHours(server.pool, new Date(T0), new Date(T0 + DAY));
+    await refreshAreas(server.pool, new Date(T0), new Date(T0 + DAY));
     const queries: { sql: string; params: unknown[] }[] = [];
     const capture = { pool: { query: async (sql: string, params: unknown[]) => (queries.push({ sql, params }), { rows: [] }) } };
     await new HistoryRepository(capture as unknown as Database).buckets({ areaId: 'cho-gao' }, ['pm25'], '1h', new Date(T0), new Date(T0 + 3 * HOUR), 'UTC');
     const plan = await relationsRead(server.pool, queries[0].sql, queries[0].params);
-    const { rows } = await server.pool.query<{ name: string }>(
-      `SELECT c.chunk_name AS name FROM timescaledb_information.chunks c
-         JOIN timescaledb_information.continuous_aggregates a
-           ON a.materialization_hypertable_schema = c.hypertable_schema AND a.materialization_hypertable_name = c.hypertable_name
-        WHERE a.view_name = 'telemetry_1h'`,
-    );
-    expect(rows.length).toBeGreaterThan(0);
-    expect(plan).toEqual(expect.arrayContaining([rows[0].name, 'devices']));
+    const chunksOfView = async (view: string) =>
+      (
+        await server.pool.query<{ name: string }>(
+          `SELECT c.chunk_name AS name FROM timescaledb_information.chunks c
+             JOIN timescaledb_information.continuous_aggregates a
+               ON a.materialization_hypertable_schema = c.hypertable_schema AND a.materialization_hypertable_name = c.hypertable_name
+            WHERE a.view_name = $1`,
+          [view],
+        )
+      ).rows.map((r) => r.name);
+    const [areaChunks, hourChunks] = [await chunksOfView('telemetry_area_1h'), await chunksOfView('telemetry_1h')];
+    expect(areaChunks.length).toBeGreaterThan(0);
+    expect(hourChunks.length).toBeGreaterThan(0);
+    expect(plan).toEqual(expect.arrayContaining(areaChunks));
+    for (const chunk of hourChunks) expect(plan).not.toContain(chunk);
   });
 });
 
@@ -256,8 +289,9 @@ describeTimescale('storage on TimescaleDB', () => {
     const { rows: views } = await server.pool.query<{ name: string }>(
       `SELECT view_name AS name FROM timescaledb_information.continuous_aggregates ORDER BY 1`,
     );
-    expect(views.map((v) => v.name)).toEqual(['telemetry_1h']);
+    expect(views.map((v) => v.name)).toEqual(['telemetry_1h', 'telemetry_area_1h']);
     expect(await sourceOfHours(server.pool)).toBe('telemetry');
+    expect(await sourceOfAreas(server.pool)).toBe('telemetry_1h');
     await expectNoMinuteRollup(server.pool);
   });
 
@@ -338,7 +372,9 @@ describeTimescale('storage on TimescaleDB', () => {
       'policy_compression device_events',
       'policy_compression telemetry',
       'policy_compression telemetry_1h',
+      'policy_compression telemetry_area_1h',
       'policy_refresh_continuous_aggregate telemetry_1h',
+      'policy_refresh_continuous_aggregate telemetry_area_1h',
       'policy_retention device_events',
       'policy_retention telemetry',
     ]);
@@ -350,6 +386,10 @@ describeTimescale('storage on TimescaleDB', () => {
     const config = (list: typeof before, proc: string, relation: string) => list.find((j) => j.proc === proc && j.relation === relation)!.config;
     // The aggregate is compressed a day after its refresh window (INGEST_MAX_AGE_S plus three buckets) has passed.
     expect(config(before, 'policy_compression', 'telemetry_1h')).toMatchObject({ compress_after: '28:00:00' });
+    // The area aggregate refreshes an hour behind the hourly one, and is compressed an hour later.
+    expect(config(before, 'policy_refresh_continuous_aggregate', 'telemetry_1h')).toMatchObject({ start_offset: '04:00:00', end_offset: '01:00:00' });
+    expect(config(before, 'policy_refresh_continuous_aggregate', 'telemetry_area_1h')).toMatchObject({ start_offset: '05:00:00', end_offset: '02:00:00' });
+    expect(config(before, 'policy_compression', 'telemetry_area_1h')).toMatchObject({ compress_after: '29:00:00' });
     server = await startTestServer(
       { ...settings, STORAGE_COMPRESS_AFTER_DAYS: '2', STORAGE_RETENTION_DAYS: '5', INGEST_MAX_AGE_S: '7200' },
       { database },
@@ -359,6 +399,8 @@ describeTimescale('storage on TimescaleDB', () => {
     expect(config(changed, 'policy_compression', 'telemetry')).toMatchObject({ compress_after: '48:00:00' });
     expect(config(changed, 'policy_compression', 'device_events')).toMatchObject({ compress_after: '48:00:00' });
     expect(config(changed, 'policy_compression', 'telemetry_1h')).toMatchObject({ compress_after: '29:00:00' });
+    expect(config(changed, 'policy_refresh_continuous_aggregate', 'telemetry_area_1h')).toMatchObject({ start_offset: '06:00:00', end_offset: '02:00:00' });
+    expect(config(changed, 'policy_compression', 'telemetry_area_1h')).toMatchObject({ compress_after: '30:00:00' });
     expect(config(changed, 'policy_retention', 'telemetry')).toMatchObject({ drop_after: '120:00:00' });
   });
 
@@ -396,6 +438,88 @@ describeTimescale('storage on TimescaleDB', () => {
         { id, job: 'policy_refresh_continuous_aggregate', relation: 'telemetry_1h', failedAt: expect.any(String), error: errors[0].message },
       ]),
     );
+  });
+});
+
+describeTimescale('the area aggregate', () => {
+  const square = (id: string, west: number) => ({
+    type: 'Feature',
+    properties: { id, name: id, level: 'district', parentId: null },
+    geometry: { type: 'Polygon', coordinates: [[[west, 10.3], [west + 0.1, 10.3], [west + 0.1, 10.4], [west, 10.4], [west, 10.3]]] },
+  });
+  let dir: string;
+  let server: TestServer;
+  let token: string;
+  const put = (lng: number) =>
+    api(server.baseUrl, 'PUT', '/api/devices/mv-air', { kind: 'air_quality', name: 'Trạm di dời', lat: 10.35, lng }, token);
+  /** The device's rows of device_areas, beside its area_ids. */
+  const areasOf = async () =>
+    (
+      await server.pool.query<{ ids: string[] | null; rows: string[] | null }>(
+        `SELECT (SELECT area_ids FROM devices WHERE id = 'mv-air') AS ids,
+                (SELECT array_agg(a.area_id ORDER BY a.area_id) FROM device_areas a JOIN devices d ON d.key = a.device_key
+                  WHERE d.id = 'mv-air') AS rows`,
+      )
+    ).rows[0];
+  const hoursOf = async (areaId: string, from: number, to: number) => {
+    const res = await api<AreaSeriesDto>(
+      server.baseUrl,
+      'GET',
+      `/api/history/areas/${areaId}?metrics=pm25&resolution=1h&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
+      undefined,
+      token,
+    );
+    expect(res.status).toBe(200);
+    return res.body.series[0].points.filter((p) => p.count !== 0).map((p) => ({ t: Date.parse(p.t), count: p.count, devices: p.devices }));
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ioc-area-moves-'));
+    await writeFile(join(dir, 'areas.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [square('tay', 106.3), square('dong', 106.5)] }));
+    server = await startTestServer({ AREAS_FILE: join(dir, 'areas.geojson') });
+    token = (await server.session('admin')).accessToken;
+    // The test refreshes itself: a scheduled refresh would materialize hours under it.
+    await server.pool.query(`SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_schema = 'public'`);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('counts a device moved to another area in its new area for the hours materialized after the move', async () => {
+    expect((await put(106.35)).status).toBe(200);
+    expect(await areasOf()).toEqual({ ids: ['tay'], rows: ['tay'] });
+    const h1 = Math.floor((Date.now() - 3 * DAY) / HOUR) * HOUR;
+    const [h2, h3] = [h1 + 2 * HOUR, h1 + 4 * HOUR];
+    const samples = (hour: number, n: number) => Array.from({ length: n }, (_, i): [number, number] => [hour + i * 60_000 + 1_000, 1]);
+    await insertSamples(server.pool, 'mv-air', 'pm25', samples(h1, 10));
+    await refreshHours(server.pool, new Date(h1), new Date(h1 + HOUR));
+    await refreshAreas(server.pool, new Date(h1), new Date(h1 + HOUR));
+
+    expect((await put(106.55)).status).toBe(200);
+    expect(await areasOf()).toEqual({ ids: ['dong'], rows: ['dong'] });
+    await insertSamples(server.pool, 'mv-air', 'pm25', samples(h2, 20));
+    await refreshHours(server.pool, new Date(h2), new Date(h2 + HOUR));
+    await refreshAreas(server.pool, new Date(h2), new Date(h2 + HOUR));
+    // Not materialized yet: real-time hours use the areas of now.
+    await insertSamples(server.pool, 'mv-air', 'pm25', samples(h3, 5));
+
+    expect(await hoursOf('tay', h1, h3 + HOUR)).toEqual([{ t: h1, count: 10, devices: 1 }]);
+    expect(await hoursOf('dong', h1, h3 + HOUR)).toEqual([
+      { t: h2, count: 20, devices: 1 },
+      { t: h3, count: 5, devices: 1 },
+    ]);
+
+    // A late sample has the hour before the move materialized again, in the area of now.
+    await insertSamples(server.pool, 'mv-air', 'pm25', [[h1 + 30 * 60_000 + 30_000, 1]]);
+    await refreshHours(server.pool, new Date(h1), new Date(h1 + HOUR));
+    await refreshAreas(server.pool, new Date(h1), new Date(h1 + HOUR));
+    expect(await hoursOf('tay', h1, h3 + HOUR)).toEqual([]);
+    expect((await hoursOf('dong', h1, h3 + HOUR))[0]).toEqual({ t: h1, count: 11, devices: 1 });
+
+    expect((await api(server.baseUrl, 'DELETE', '/api/devices/mv-air', undefined, token)).status).toBe(204);
+    const { rows } = await server.pool.query(`SELECT 1 FROM device_areas a WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.key = a.device_key)`);
+    expect(rows).toEqual([]);
   });
 });
 
@@ -613,7 +737,7 @@ describeTimescale('a database laid out by the release with a 1-minute aggregate 
     ).rows,
     hours: (
       await server.pool.query<{ name: string }>(
-        `SELECT materialization_hypertable_name AS name FROM timescaledb_information.continuous_aggregates WHERE view_name = 'telemetry_1h'`,
+        `SELECT view_name, materialization_hypertable_name AS name FROM timescaledb_information.continuous_aggregates ORDER BY 1`,
       )
     ).rows,
   });
@@ -634,7 +758,8 @@ describeTimescale('a database laid out by the release with a 1-minute aggregate 
 
   it('is rebuilt on the raw rows at start with every hour kept, those whose raw rows retention dropped included, and the minutes dropped with their jobs', async () => {
     await api(server.baseUrl, 'PUT', '/api/devices/hr-wl', { kind: 'water_level', name: 'Trạm giờ', lat: 10.35, lng: 106.36 }, token);
-    const areaId = (await api<{ areas: { id: string }[] }>(server.baseUrl, 'GET', '/api/devices/hr-wl', undefined, token)).body.areas[0].id;
+    const { areas } = (await api<{ areas: { id: string }[] }>(server.baseUrl, 'GET', '/api/devices/hr-wl', undefined, token)).body;
+    const areaId = areas[0].id;
     const old = Math.floor((Date.now() - 40 * DAY) / HOUR) * HOUR;
     const recent = Math.floor((Date.now() - 2 * DAY) / HOUR) * HOUR;
     const minutes = (from: number, n: number) => Array.from({ length: n }, (_, i): [number, number] => [from + i * 60_000 + 5_000, (i % 9) * 0.5]);
@@ -642,7 +767,10 @@ describeTimescale('a database laid out by the release with a 1-minute aggregate 
 
     // As the earlier release laid it out, with its policies, then its retention: the old minutes and
     // raw rows are gone, their hours stay.
-    await server.pool.query(`DROP VIEW telemetry_area_1h; DROP MATERIALIZED VIEW telemetry_1h; DROP TABLE telemetry_1m`);
+    await server.pool.query(
+      `DROP MATERIALIZED VIEW telemetry_area_1h; DROP MATERIALIZED VIEW telemetry_1h; DROP TABLE telemetry_1m;
+       DROP TABLE device_areas; DROP FUNCTION device_areas_follow() CASCADE`,
+    );
     await server.pool.query(
       `CREATE MATERIALIZED VIEW telemetry_1m WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
        SELECT time_bucket(INTERVAL '1 minute', time) AS bucket, device_key, metric_id,
@@ -711,6 +839,9 @@ describeTimescale('a database laid out by the release with a 1-minute aggregate 
     expect(await materializedRows(server.pool, 'telemetry_1h')).toBe(6);
     const { rows: left } = await server.pool.query(`SELECT 1 FROM pg_class WHERE relname = 'telemetry_1h_previous'`);
     expect(left).toEqual([]);
+    // The area view gave way to an aggregate of the new hourly one, filled with every hour of it.
+    expect(await sourceOfAreas(server.pool)).toBe('telemetry_1h');
+    expect(await materializedRows(server.pool, 'telemetry_area_1h')).toBe(6 * areas.length);
     await expectNoMinuteRollup(server.pool);
     expect(await answers()).toEqual(before);
     // The minutes, from the raw rows.
@@ -736,6 +867,10 @@ describeTimescale('a database laid out by the release with a 1-minute aggregate 
     await refreshHours(server.pool, new Date(recent), new Date(recent + HOUR));
     const after = await answers();
     expect(after.recent[0]).toMatchObject({ max: 20, count: 61 });
+    // The area's hour, materialized before, follows at its next refresh.
+    expect(after.recentArea[0]).toMatchObject({ max: 4, count: 60 });
+    await refreshAreas(server.pool, new Date(recent), new Date(recent + HOUR));
+    expect((await answers()).recentArea[0]).toMatchObject({ max: 20, count: 61, devices: 1 });
   });
 });
 

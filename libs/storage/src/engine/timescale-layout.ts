@@ -12,7 +12,7 @@ const DAY = 86_400_000;
  * at every start (policies and chunk intervals follow the settings, and keep their jobs):
  * hypertables instead of partitioned tables, a continuous aggregate of the raw rows under the
  * hourly rollup's name, no 1-minute rollup (minutes are read from the raw rows), and the area
- * rollup (migration 0008) as a view over the hourly aggregate.
+ * rollup (migration 0008) as a continuous aggregate of the hourly one.
  */
 const HYPERTABLES = [
   {
@@ -62,18 +62,44 @@ const EMPTY_MINUTES = `CREATE TABLE telemetry_1m (
 const PREVIOUS_HOURS = 'telemetry_1h_previous';
 
 /**
- * The columns of the plain `telemetry_area_1h`. No refresher keeps a table here: the view groups
- * the hourly aggregate by the areas the devices are in now (the plain table keeps the areas they
- * were in when their minutes were materialized). A device's hourly row is one device, so
- * `devices` is the count of rows.
+ * The areas of each device as rows: an aggregate may join a regular table, not unnest an array.
+ * Kept equal to `devices.area_ids` by a trigger; made and filled in one transaction.
  */
-const AREA_ROLLUP_VIEW = `CREATE OR REPLACE VIEW telemetry_area_1h AS
-  SELECT h.bucket, a.area_id, h.metric_id, min(h.min) AS min, max(h.max) AS max, sum(h.sum) AS sum,
-         sum(h.count)::bigint AS count, count(*)::int AS devices
-    FROM telemetry_1h h
-    JOIN devices d ON d.key = h.device_key
-   CROSS JOIN LATERAL unnest(d.area_ids) AS a(area_id)
-   GROUP BY h.bucket, a.area_id, h.metric_id`;
+const DEVICE_AREAS = [
+  `CREATE TABLE device_areas (device_key integer NOT NULL, area_id text NOT NULL, PRIMARY KEY (area_id, device_key))`,
+  `CREATE INDEX device_areas_device_idx ON device_areas (device_key)`,
+  `CREATE OR REPLACE FUNCTION device_areas_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF TG_OP = 'UPDATE' AND OLD.area_ids = NEW.area_ids THEN RETURN NULL; END IF;
+     IF TG_OP <> 'INSERT' THEN DELETE FROM device_areas WHERE device_key = OLD.key; END IF;
+     IF TG_OP <> 'DELETE' THEN
+       INSERT INTO device_areas (device_key, area_id) SELECT NEW.key, a FROM unnest(NEW.area_ids) AS a ON CONFLICT DO NOTHING;
+     END IF;
+     RETURN NULL;
+   END $$`,
+  `CREATE TRIGGER device_areas_follow AFTER INSERT OR UPDATE OF area_ids OR DELETE ON devices
+     FOR EACH ROW EXECUTE FUNCTION device_areas_follow()`,
+  `INSERT INTO device_areas (device_key, area_id)
+   SELECT DISTINCT d.key, a.area_id FROM devices d CROSS JOIN LATERAL unnest(d.area_ids) AS a(area_id)`,
+];
+
+/**
+ * The plain `telemetry_area_1h`'s columns, as an aggregate of the hourly one over the areas'
+ * devices: an hour counts in the areas its devices were in when it was materialized, as on plain
+ * PostgreSQL (real-time hours: the areas of now). A device's hourly row is one device, so
+ * `devices` is the count of rows. Materialized an hour behind the hourly aggregate, so its
+ * refresh finds the hours there.
+ */
+const AREA = {
+  view: 'telemetry_area_1h',
+  select: `SELECT time_bucket(INTERVAL '1 hour', h.bucket) AS bucket, a.area_id, h.metric_id,
+                  min(h.min) AS min, max(h.max) AS max, sum(h.sum) AS sum, sum(h.count)::bigint AS count, count(*)::int AS devices
+             FROM ${HOURLY.view} h JOIN device_areas a ON a.device_key = h.device_key
+            GROUP BY 1, 2, 3`,
+  // Reads ask for one area and metric over a range: one index instead of one per grouped column.
+  index: `CREATE INDEX telemetry_area_1h_area_idx ON telemetry_area_1h (area_id, metric_id, bucket)`,
+  lagMs: HOUR,
+};
 
 export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings, log: (line: string) => void): Promise<void> {
   for (const h of HYPERTABLES) {
@@ -88,6 +114,7 @@ export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings
   // raw rows of their own, and nothing is recorded for a refresher (migration 0010). Minutes all
   // come from the raw rows (migration 0016).
   await pool.query(`UPDATE telemetry_rollup_state SET threshold = 'infinity', materialized = 'infinity', minute_rollup_above = NULL`);
+  await ensureDeviceAreas(pool, log);
   await ensureHourlyAggregate(pool, log);
   const refresh = refreshWindow(settings);
   await ensurePolicy(pool, 'policy_refresh_continuous_aggregate', HOURLY.view, {
@@ -101,11 +128,17 @@ export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings
   });
   await finishHourlyRebuild(pool, log);
   await emptyMinuteRollup(pool, log);
-  if ((await relkind(pool, 'telemetry_area_1h')) !== 'v') {
-    await pool.query('DROP TABLE IF EXISTS telemetry_area_1h');
-    log('telemetry_area_1h: table replaced by a view over telemetry_1h');
-  }
-  await pool.query(AREA_ROLLUP_VIEW);
+  const areaRefresh = { startMs: refresh.startMs + AREA.lagMs, endMs: refresh.endMs + AREA.lagMs };
+  await ensureAreaAggregate(pool, areaRefresh.endMs, log);
+  await ensurePolicy(pool, 'policy_refresh_continuous_aggregate', AREA.view, {
+    add: [
+      `SELECT add_continuous_aggregate_policy($1::regclass, start_offset => $2::interval,
+              end_offset => $3::interval, schedule_interval => $4::interval)`,
+      [AREA.view, interval(areaRefresh.startMs), interval(areaRefresh.endMs), interval(HOURLY.scheduleMs)],
+    ],
+    config: { start_offset: interval(areaRefresh.startMs), end_offset: interval(areaRefresh.endMs) },
+    schedule: interval(HOURLY.scheduleMs),
+  });
 
   // Chunks are compressed a few days in, inside the late-sample window: a late sample is written
   // into its compressed chunk (TimescaleDB keeps it beside the compressed rows, and the policy
@@ -128,24 +161,10 @@ export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings
       config: { compress_after: compressAfter },
     });
   }
-  // The aggregate's chunk is compressed a day after its refresh window has passed it, so no
+  // An aggregate's chunk is compressed a day after its refresh window has passed it, so no
   // refresh rewrites a compressed chunk.
-  const { rows: aggregate } = await pool.query<{ enabled: boolean }>(
-    `SELECT compression_enabled AS enabled FROM timescaledb_information.continuous_aggregates
-      WHERE view_schema = 'public' AND view_name = $1`,
-    [HOURLY.view],
-  );
-  if (!aggregate[0].enabled) {
-    await pool.query(
-      `ALTER MATERIALIZED VIEW ${HOURLY.view} SET (timescaledb.compress = true,
-         timescaledb.compress_segmentby = 'device_key, metric_id', timescaledb.compress_orderby = 'bucket DESC')`,
-    );
-  }
-  const hoursAfter = interval(refresh.startMs + DAY);
-  await ensurePolicy(pool, 'policy_compression', HOURLY.view, {
-    add: [`SELECT add_compression_policy($1::regclass, compress_after => $2::interval)`, [HOURLY.view, hoursAfter]],
-    config: { compress_after: hoursAfter },
-  });
+  await compressAggregate(pool, HOURLY.view, 'device_key, metric_id', refresh.startMs + DAY);
+  await compressAggregate(pool, AREA.view, 'area_id, metric_id', areaRefresh.startMs + DAY);
 
   // The hourly aggregate outlives the raw rows.
   for (const { table: relation } of HYPERTABLES) {
@@ -159,6 +178,25 @@ export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings
       config: { drop_after: dropAfter },
     });
   }
+}
+
+async function compressAggregate(pool: Pool, view: string, segmentBy: string, afterMs: number): Promise<void> {
+  const { rows } = await pool.query<{ enabled: boolean }>(
+    `SELECT compression_enabled AS enabled FROM timescaledb_information.continuous_aggregates
+      WHERE view_schema = 'public' AND view_name = $1`,
+    [view],
+  );
+  if (!rows[0].enabled) {
+    await pool.query(
+      `ALTER MATERIALIZED VIEW ${view} SET (timescaledb.compress = true,
+         timescaledb.compress_segmentby = '${segmentBy}', timescaledb.compress_orderby = 'bucket DESC')`,
+    );
+  }
+  const after = interval(afterMs);
+  await ensurePolicy(pool, 'policy_compression', view, {
+    add: [`SELECT add_compression_policy($1::regclass, compress_after => $2::interval)`, [view, after]],
+    config: { compress_after: after },
+  });
 }
 
 /**
@@ -201,8 +239,7 @@ async function ensureHourlyAggregate(pool: Pool, log: (line: string) => void): P
   const client = await pool.connect();
   try {
     await inTransaction(client, async () => {
-      const areaView = (await relkind(client, 'telemetry_area_1h')) === 'v';
-      if (areaView) await client.query('DROP VIEW telemetry_area_1h');
+      await dropAreaRollup(client);
       if (kind === 'v') {
         await client.query(`CREATE TABLE ${PREVIOUS_HOURS} AS SELECT ${ROLLUP_COLUMNS} FROM ${HOURLY.view}`);
         await client.query(`DROP MATERIALIZED VIEW ${HOURLY.view}`);
@@ -215,7 +252,7 @@ async function ensureHourlyAggregate(pool: Pool, log: (line: string) => void): P
         `CREATE MATERIALIZED VIEW ${HOURLY.view} WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
          ${HOURLY.select} WITH NO DATA`,
       );
-      if (areaView) await client.query(AREA_ROLLUP_VIEW);
+      await createAreaAggregate(client);
     });
   } finally {
     client.release();
@@ -231,6 +268,69 @@ async function hourlyOnRawRows(pool: Pool): Promise<boolean> {
     [HOURLY.view],
   );
   return rows[0].source === 'telemetry';
+}
+
+/**
+ * Makes the area rollup an aggregate of the hourly one, in place of the plain layout's table or an
+ * earlier release's view, and fills it when it has nothing materialized: new, or left so by a
+ * crash before its first refresh. It then ends where its refresh policy does.
+ */
+async function ensureAreaAggregate(pool: Pool, endOffsetMs: number, log: (line: string) => void): Promise<void> {
+  if (!(await isAggregate(pool, AREA.view))) {
+    const client = await pool.connect();
+    try {
+      await inTransaction(client, async () => {
+        await dropAreaRollup(client);
+        await createAreaAggregate(client);
+      });
+    } finally {
+      client.release();
+    }
+    log(`${AREA.view}: continuous aggregate of ${HOURLY.view} created`);
+  }
+  const target = await materialization(pool, AREA.view);
+  if ((await pool.query(`SELECT 1 FROM ${target} LIMIT 1`)).rowCount) return;
+  const end = new Date(Date.now() - endOffsetMs).toISOString();
+  await pool.query(`CALL refresh_continuous_aggregate('${AREA.view}', NULL, '${end}')`);
+  if ((await pool.query(`SELECT 1 FROM ${target} LIMIT 1`)).rowCount) log(`${AREA.view}: refreshed from ${HOURLY.view}`);
+}
+
+/** Drops the area rollup whatever it is: the plain layout's table, a view, or the aggregate. */
+async function dropAreaRollup(client: PoolClient): Promise<void> {
+  if (await isAggregate(client, AREA.view)) await client.query(`DROP MATERIALIZED VIEW ${AREA.view}`);
+  else if ((await relkind(client, AREA.view)) === 'v') await client.query(`DROP VIEW ${AREA.view}`);
+  else await client.query(`DROP TABLE IF EXISTS ${AREA.view}`);
+}
+
+/** Real-time, so reads answer the same from the moment this commits. */
+async function createAreaAggregate(client: PoolClient): Promise<void> {
+  await client.query(
+    `CREATE MATERIALIZED VIEW ${AREA.view} WITH (timescaledb.continuous, timescaledb.materialized_only = false,
+       timescaledb.create_group_indexes = false) AS ${AREA.select} WITH NO DATA`,
+  );
+  await client.query(AREA.index);
+}
+
+/** The areas of devices as rows (DEVICE_AREAS), made once. */
+async function ensureDeviceAreas(pool: Pool, log: (line: string) => void): Promise<void> {
+  if ((await relkind(pool, 'device_areas')) !== null) return;
+  const client = await pool.connect();
+  try {
+    await inTransaction(client, async () => {
+      for (const statement of DEVICE_AREAS) await client.query(statement);
+    });
+  } finally {
+    client.release();
+  }
+  log('device_areas: filled from devices.area_ids, kept equal to them by a trigger');
+}
+
+async function isAggregate(db: Pool | PoolClient, view: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `SELECT 1 FROM timescaledb_information.continuous_aggregates WHERE view_schema = 'public' AND view_name = $1`,
+    [view],
+  );
+  return (rowCount ?? 0) > 0;
 }
 
 /**
