@@ -115,16 +115,22 @@ function main(): Promise<void> {
   const base = makeRules(deviceIds, rand);
 
   // Samples as columns: device index, metric, value; time is one millisecond apart, continued across passes.
+  // Each (device, metric) walks slowly around its own level, as readings do: a few cross a threshold.
   const n = options.BENCH_RULES_SAMPLES;
   const sampleDevice = new Int32Array(n);
   const sampleMetric: string[] = new Array<string>(n);
   const sampleValue = new Float64Array(n);
+  const levels = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const d = Math.floor(rand() * deviceIds.length);
     const metrics = DEFAULT_KIND_METRICS[facts.get(deviceIds[d])!.kind];
+    const metric = metrics[Math.floor(rand() * metrics.length)];
+    const key = `${d}/${metric}`;
+    const level = Math.min(100, Math.max(0, (levels.get(key) ?? 20 + rand() * 60) + (rand() - 0.5) * 4));
+    levels.set(key, level);
     sampleDevice[i] = d;
-    sampleMetric[i] = metrics[Math.floor(rand() * metrics.length)];
-    sampleValue[i] = Math.round(rand() * 1000) / 10;
+    sampleMetric[i] = metric;
+    sampleValue[i] = Math.round(level * 10) / 10;
   }
 
   const runs: Run[] = [];
