@@ -48,6 +48,10 @@ function openPool({ url, max, connectTimeoutMs, statementTimeoutMs, log }: PoolS
     // A database host that stopped answering fails a query instead of hanging it.
     connectionTimeoutMillis: connectTimeoutMs,
     keepAlive: true,
+    // No JIT: the server's statements are short, and where a plan's cost is large (or inflated by
+    // enable_seqscan = off, as the rollup refresher sets it) PostgreSQL would spend a second
+    // compiling each one. Measured: 1.29 s of a 1.31 s refresher round on PostgreSQL 15.
+    options: '-c jit=off',
     ...(statementTimeoutMs > 0 && {
       statement_timeout: statementTimeoutMs,
       query_timeout: statementTimeoutMs + CLIENT_GRACE_MS,
