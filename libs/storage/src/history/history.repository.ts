@@ -158,32 +158,26 @@ const groupedData = (kind: Scope, source: Source, resolution: BucketResolution) 
   )`;
 
 /**
- * `data` of one device's minutes or hours. Its rollup holds one row per bucket already, so only
- * the samples it does not hold (unrolledSamples) are grouped,
- * and the two are merged by bucket: the GROUP BY of every rollup row, as for days or an area, is
- * a sort of thousands of rows that a device drawer's chart waits for.
+ * One device's minutes or hours, per metric as JSON arrays: its rollup's rows, and the samples the
+ * rollup does not hold (unrolledSamples), which deviceBuckets adds to their buckets itself. No
+ * GROUP BY of thousands of samples, no join of the two by bucket, no sort: a device drawer's
+ * chart waits for none of them. The arrays of one source are filled from the same rows in the
+ * same order, so they stay aligned.
  */
-const deviceData = (resolution: '1m' | '1h') => `
-  rollup AS (
-    SELECT r.bucket AS b, r.metric_id, r.min, r.max, r.sum, r.count, r.last, r.last_time
+const deviceArrays = (resolution: '1m' | '1h') => `
+  rolled AS (
+    SELECT r.metric_id, json_agg(date_part('epoch', r.bucket) * 1000) AS b, json_agg(r.min) AS min, json_agg(r.max) AS max,
+           json_agg(r.sum) AS sum, json_agg(r.count) AS count, json_agg(r.last) AS last,
+           json_agg(date_part('epoch', r.last_time) * 1000) AS last_time
       FROM ${resolution === '1m' ? 'telemetry_1m' : 'telemetry_1h'} r
      WHERE ${DEVICE_KEY('r')} AND ${IN_RANGE('r', 'bucket', resolution)} AND r.bucket < ${MATERIALIZED}
        ${resolution === '1m' ? `AND NOT r.bucket <@ ${PACKED}` : ''}
+     GROUP BY r.metric_id
   ),
-  newer AS (
-    SELECT date_bin(${ROLLUP_STEP[resolution]}, u.time, ${ORIGIN}) AS b, u.metric_id,
-           min(u.value) AS min, max(u.value) AS max, sum(u.value) AS sum, count(*) AS count,
-           (max(ARRAY[date_part('epoch', u.time), u.value]))[2] AS last, max(u.time) AS last_time
+  unrolled AS (
+    SELECT u.metric_id, json_agg(date_part('epoch', u.time) * 1000) AS t, json_agg(u.value) AS v
       FROM (${unrolledSamples(DEVICE_KEY, resolution)}) u
-     GROUP BY 1, 2
-  ),
-  data AS (
-    SELECT coalesce(r.b, n.b) AS b, coalesce(r.metric_id, n.metric_id) AS metric_id,
-           least(r.min, n.min) AS min, greatest(r.max, n.max) AS max,
-           (coalesce(r.sum, 0) + coalesce(n.sum, 0)) / (coalesce(r.count, 0) + coalesce(n.count, 0)) AS avg,
-           CASE WHEN r.last_time IS NULL OR (n.last_time, n.last) > (r.last_time, r.last) THEN n.last ELSE r.last END AS last,
-           (coalesce(r.count, 0) + coalesce(n.count, 0))::float8 AS count, 1 AS devices
-      FROM rollup r FULL JOIN newer n ON n.metric_id = r.metric_id AND n.b = r.b
+     GROUP BY u.metric_id
   )`;
 
 /** `data` of the reads whose every bucket comes from the database (slots), by scope and resolution. */
@@ -225,15 +219,12 @@ interface BucketRow {
   devices: number;
 }
 
-/** One metric's buckets with samples of a device's minutes or hours, as arrays in the same (any) order. */
-interface DeviceBucketArrays {
+/** One metric of a device's minutes or hours: its rollup rows and its other samples, as arrays (epoch ms). */
+interface DeviceArrays {
   metric: string;
-  b: number[];
-  min: number[];
-  max: number[];
-  avg: number[];
-  last: number[];
-  count: number[];
+  rolled: { b: number[]; min: number[]; max: number[]; sum: number[]; count: number[]; last: number[]; last_time: number[] } | null;
+  t: number[] | null;
+  v: number[] | null;
 }
 
 const emptySeries = (metric: string, slots: number): BucketSeries => ({
@@ -379,21 +370,16 @@ export class HistoryRepository {
 
   /**
    * A device's minutes or hours, the chart of a device drawer: the database sends each metric's
-   * buckets with samples as arrays, unsorted, and their places on the range's grid of whole
-   * minutes or hours (UTC, as date_bin makes them) are found here: no sort, no join with every
-   * bucket of the range, no row per bucket.
+   * rollup rows and other samples as arrays, and they are summed into the range's grid of whole
+   * minutes or hours (UTC, as date_bin makes them) here, in one pass each.
    */
   private async deviceBuckets(deviceKey: number, metrics: readonly string[], resolution: '1m' | '1h', from: Date, to: Date): Promise<BucketColumns> {
-    // The arrays of one metric are filled from the same rows in the same order, so they stay
-    // aligned. As JSON: JSON.parse reads thousands of numbers several times faster than pg's
-    // parser of array text.
-    const { rows } = await this.db.pool.query<DeviceBucketArrays>(
+    // As JSON: JSON.parse reads thousands of numbers several times faster than pg's parser of array text.
+    const { rows } = await this.db.pool.query<DeviceArrays>(
       `WITH wanted AS (SELECT id, name FROM metrics WHERE name = ANY ($2::text[])),
-            ${deviceData(resolution)}
-       SELECT w.name AS metric, json_agg(date_part('epoch', d.b) * 1000) AS b, json_agg(d.min) AS min, json_agg(d.max) AS max,
-              json_agg(d.avg) AS avg, json_agg(d.last) AS last, json_agg(d.count) AS count
-         FROM data d JOIN wanted w ON w.id = d.metric_id
-        GROUP BY w.name`,
+            ${deviceArrays(resolution)}
+       SELECT w.name AS metric, to_json(r) AS rolled, u.t, u.v
+         FROM wanted w LEFT JOIN rolled r ON r.metric_id = w.id LEFT JOIN unrolled u ON u.metric_id = w.id`,
       [deviceKey, metrics, from, to],
     );
     const step = BUCKET_MS[resolution];
@@ -403,19 +389,63 @@ export class HistoryRepository {
     return {
       times: Array.from({ length: slots }, (_, i) => first + i * step),
       series: metrics.map((metric) => {
-        const series = emptySeries(metric, slots);
-        const filled = byMetric.get(metric);
-        filled?.b.forEach((b, j) => {
-          const slot = Math.round((b - first) / step);
-          series.min[slot] = filled.min[j];
-          series.max[slot] = filled.max[j];
-          series.avg[slot] = filled.avg[j];
-          series.last[slot] = filled.last[j];
-          series.count[slot] = filled.count[j];
-          series.devices[slot] = 1;
+        const arrays = byMetric.get(metric);
+        const sums = new BucketSums(slots);
+        const rolled = arrays?.rolled;
+        rolled?.b.forEach((b, j) => {
+          sums.add(Math.round((b - first) / step), rolled.min[j], rolled.max[j], rolled.sum[j], rolled.count[j], rolled.last[j], rolled.last_time[j]);
         });
-        return series;
+        const [t, v] = [arrays?.t ?? [], arrays?.v ?? []];
+        for (let j = 0; j < t.length; j++) sums.add(Math.floor((t[j] - first) / step), v[j], v[j], v[j], 1, v[j], t[j]);
+        return sums.series(metric);
       }),
     };
+  }
+}
+
+/**
+ * Aggregates of a grid of buckets, filled from rollup rows and from single samples alike: the
+ * newest value is the greatest (time, value) pair, as in SQL.
+ */
+class BucketSums {
+  private readonly min: Float64Array;
+  private readonly max: Float64Array;
+  private readonly sum: Float64Array;
+  private readonly count: Float64Array;
+  private readonly last: Float64Array;
+  private readonly lastTime: Float64Array;
+
+  constructor(private readonly slots: number) {
+    this.min = new Float64Array(slots).fill(Infinity);
+    this.max = new Float64Array(slots).fill(-Infinity);
+    this.sum = new Float64Array(slots);
+    this.count = new Float64Array(slots);
+    this.last = new Float64Array(slots);
+    this.lastTime = new Float64Array(slots).fill(-Infinity);
+  }
+
+  add(slot: number, min: number, max: number, sum: number, count: number, last: number, lastTime: number): void {
+    if (min < this.min[slot]) this.min[slot] = min;
+    if (max > this.max[slot]) this.max[slot] = max;
+    this.sum[slot] += sum;
+    this.count[slot] += count;
+    if (lastTime > this.lastTime[slot] || (lastTime === this.lastTime[slot] && last > this.last[slot])) {
+      this.last[slot] = last;
+      this.lastTime[slot] = lastTime;
+    }
+  }
+
+  series(metric: string): BucketSeries {
+    const series = emptySeries(metric, this.slots);
+    for (let i = 0; i < this.slots; i++) {
+      if (this.count[i] === 0) continue;
+      series.min[i] = this.min[i];
+      series.max[i] = this.max[i];
+      series.avg[i] = this.sum[i] / this.count[i];
+      series.last[i] = this.last[i];
+      series.count[i] = this.count[i];
+      series.devices[i] = 1;
+    }
+    return series;
   }
 }
