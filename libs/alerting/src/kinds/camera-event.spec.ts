@@ -1,19 +1,13 @@
 import type { CameraEventCondition } from '@ioc/contracts';
+import { evaluateAll } from '../../../../test/support/conditions';
 import type { AlertInput } from '../input';
-import { evaluate, initial, type CameraEventState } from './camera-event';
+import { evaluate, initial } from './camera-event';
 
 const c: CameraEventCondition = { kind: 'camera_event', eventType: 'accident', minConfidence: 0.7, count: 3, windowS: 60 };
 const event = (time: number, confidence: number | null = 0.9, eventType = 'accident'): AlertInput => ({ type: 'event', eventType, confidence, time });
 const tick = (time: number): AlertInput => ({ type: 'tick', time });
 
-function run(inputs: AlertInput[]) {
-  let state: CameraEventState = initial();
-  return inputs.map((input) => {
-    const r = evaluate(c, state, input);
-    state = r.state;
-    return r;
-  });
-}
+const run = (inputs: AlertInput[]) => evaluateAll(evaluate, c, initial(), inputs);
 
 describe('camera event condition', () => {
   it('fires at the count-th confident event in the window', () => {

@@ -1,18 +1,12 @@
 import type { OfflineCondition } from '@ioc/contracts';
+import { evaluateAll } from '../../../../test/support/conditions';
 import type { AlertInput } from '../input';
-import { evaluate, initial, type OfflineState } from './offline';
+import { evaluate, initial } from './offline';
 
 const status = (online: boolean, time: number): AlertInput => ({ type: 'status', online, time });
 const tick = (time: number): AlertInput => ({ type: 'tick', time });
 
-function run(c: OfflineCondition, inputs: AlertInput[]) {
-  let state: OfflineState = initial();
-  return inputs.map((input) => {
-    const r = evaluate(c, state, input);
-    state = r.state;
-    return r;
-  });
-}
+const run = (c: OfflineCondition, inputs: AlertInput[]) => evaluateAll(evaluate, c, initial(), inputs);
 
 describe('offline condition', () => {
   it('without grace fires with the offline status', () => {

@@ -1,6 +1,7 @@
 import type { RateOfChangeCondition } from '@ioc/contracts';
+import { evaluateAll } from '../../../../test/support/conditions';
 import type { AlertInput } from '../input';
-import { evaluate, initial, MAX_CANDIDATES, type RateOfChangeState } from './rate-of-change';
+import { evaluate, initial, MAX_CANDIDATES } from './rate-of-change';
 
 const MIN = 60_000;
 const condition = (over: Partial<RateOfChangeCondition> = {}): RateOfChangeCondition => ({
@@ -13,14 +14,7 @@ const condition = (over: Partial<RateOfChangeCondition> = {}): RateOfChangeCondi
 });
 const sample = (value: number, time: number): AlertInput => ({ type: 'sample', metric: 'water_level', value, time });
 
-function run(c: RateOfChangeCondition, inputs: AlertInput[]) {
-  let state: RateOfChangeState = initial();
-  return inputs.map((input) => {
-    const r = evaluate(c, state, input);
-    state = r.state;
-    return r;
-  });
-}
+const run = (c: RateOfChangeCondition, inputs: AlertInput[]) => evaluateAll(evaluate, c, initial(), inputs);
 
 describe('rate of change condition', () => {
   it('fires on a rise of exactly the change within the window, floating point notwithstanding', () => {

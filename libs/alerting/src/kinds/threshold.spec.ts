@@ -1,6 +1,7 @@
 import { alertConditionSchema, type AlertConditionInput, type ThresholdCondition } from '@ioc/contracts';
+import { evaluateAll } from '../../../../test/support/conditions';
 import type { AlertInput } from '../input';
-import { evaluate, initial, type ThresholdState } from './threshold';
+import { evaluate, initial } from './threshold';
 
 const condition = (over: Partial<Record<string, unknown>>) =>
   alertConditionSchema.parse({ kind: 'threshold', metric: 'water_level', ...(over.low === undefined ? { operator: '>', value: 2 } : {}), ...over } as AlertConditionInput) as ThresholdCondition;
@@ -8,14 +9,7 @@ const sample = (value: number, time: number): AlertInput => ({ type: 'sample', m
 const tick = (time: number): AlertInput => ({ type: 'tick', time });
 
 /** The `active` answer after each input. */
-function run(c: ThresholdCondition, inputs: AlertInput[]): boolean[] {
-  let state: ThresholdState = initial();
-  return inputs.map((input) => {
-    const r = evaluate(c, state, input);
-    state = r.state;
-    return r.active;
-  });
-}
+const run = (c: ThresholdCondition, inputs: AlertInput[]): boolean[] => evaluateAll(evaluate, c, initial(), inputs).map((r) => r.active);
 
 describe('threshold condition', () => {
   it.each([

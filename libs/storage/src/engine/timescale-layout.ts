@@ -117,28 +117,12 @@ export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings
   await ensureDeviceAreas(pool, log);
   await ensureHourlyAggregate(pool, log);
   const refresh = refreshWindow(settings);
-  await ensurePolicy(pool, 'policy_refresh_continuous_aggregate', HOURLY.view, {
-    add: [
-      `SELECT add_continuous_aggregate_policy($1::regclass, start_offset => $2::interval,
-              end_offset => $3::interval, schedule_interval => $4::interval)`,
-      [HOURLY.view, interval(refresh.startMs), interval(refresh.endMs), interval(HOURLY.scheduleMs)],
-    ],
-    config: { start_offset: interval(refresh.startMs), end_offset: interval(refresh.endMs) },
-    schedule: interval(HOURLY.scheduleMs),
-  });
+  await ensureRefreshPolicy(pool, HOURLY.view, refresh, HOURLY.scheduleMs);
   await finishHourlyRebuild(pool, log);
   await emptyMinuteRollup(pool, log);
   const areaRefresh = { startMs: refresh.startMs + AREA.lagMs, endMs: refresh.endMs + AREA.lagMs };
   await ensureAreaAggregate(pool, areaRefresh.endMs, log);
-  await ensurePolicy(pool, 'policy_refresh_continuous_aggregate', AREA.view, {
-    add: [
-      `SELECT add_continuous_aggregate_policy($1::regclass, start_offset => $2::interval,
-              end_offset => $3::interval, schedule_interval => $4::interval)`,
-      [AREA.view, interval(areaRefresh.startMs), interval(areaRefresh.endMs), interval(HOURLY.scheduleMs)],
-    ],
-    config: { start_offset: interval(areaRefresh.startMs), end_offset: interval(areaRefresh.endMs) },
-    schedule: interval(HOURLY.scheduleMs),
-  });
+  await ensureRefreshPolicy(pool, AREA.view, areaRefresh, HOURLY.scheduleMs);
 
   // Chunks are compressed a few days in, inside the late-sample window: a late sample is written
   // into its compressed chunk (TimescaleDB keeps it beside the compressed rows, and the policy
@@ -399,6 +383,19 @@ async function materialization(pool: Pool, view: string): Promise<string> {
     [view],
   );
   return rows[0].name;
+}
+
+/** A continuous aggregate's refresh job, over `window` (offsets back from now), every `scheduleMs`. */
+async function ensureRefreshPolicy(pool: Pool, view: string, window: { startMs: number; endMs: number }, scheduleMs: number): Promise<void> {
+  await ensurePolicy(pool, 'policy_refresh_continuous_aggregate', view, {
+    add: [
+      `SELECT add_continuous_aggregate_policy($1::regclass, start_offset => $2::interval,
+              end_offset => $3::interval, schedule_interval => $4::interval)`,
+      [view, interval(window.startMs), interval(window.endMs), interval(scheduleMs)],
+    ],
+    config: { start_offset: interval(window.startMs), end_offset: interval(window.endMs) },
+    schedule: interval(scheduleMs),
+  });
 }
 
 interface PolicySpec {
