@@ -2,8 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import type { AppConfig } from '@ioc/config';
 import { inTransaction } from '@ioc/database';
 import { MAINTENANCE_LOCK } from './partition-maintainer';
+import { ORIGIN } from './sql';
 
-const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
 const DAY = 86_400_000;
 // Background work: one process, so that the writers keep the other cores.
 const ONE_PROCESS = 'SET LOCAL max_parallel_workers_per_gather = 0';
@@ -17,6 +17,17 @@ export const PACKED_TIME = (p: string, s: string) =>
 export const PACKED_VALUE = (p: string, s: string) => `telemetry_unpack_value(${s}.scaled, ${p}.decimals, ${s}.exact)`;
 /** The samples of packed row `p`, as `s`. */
 export const UNNEST_PACKED = (p: string, s: string) => `unnest(${p}.ms, ${p}.us, ${p}.scaled, ${p}.exact) AS ${s}(ms, us, scaled, exact)`;
+
+/**
+ * Packed samples with their device, metric, time and value, of the hours that hold [`after`, $4)
+ * (`after`: $3 unless given): the caller bounds the times exactly. `where` picks the devices of
+ * packed rows `p`, `metrics` is a subquery of metric ids.
+ */
+export const packedSamples = (where: (alias: string) => string, metrics: string, after = '$3::timestamptz') => `
+  SELECT p.device_key, p.metric_id, ${PACKED_TIME('p', 's')} AS time, ${PACKED_VALUE('p', 's')} AS value
+    FROM telemetry_packed p CROSS JOIN LATERAL ${UNNEST_PACKED('p', 's')}
+   WHERE ${where('p')} AND p.metric_id IN (${metrics})
+     AND p.hour >= date_bin(INTERVAL '1 hour', ${after}, ${ORIGIN}) AND p.hour < $4::timestamptz`;
 
 /**
  * One statement per partition ($1, $2: its range): its rows, and the samples packed earlier in

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '@ioc/database';
+import { MINUTES_ABOVE, ORIGIN } from './sql';
 
-const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
 // Any constant works; it only has to be the same on every node.
 const REFRESH_LOCK = 4_771_206;
 // Background work: one process, so that the writers keep the other cores.
@@ -16,9 +16,6 @@ const COMBINE = `min = least(r.min, excluded.min), max = greatest(r.max, exclude
                  sum = r.sum + excluded.sum, count = r.count + excluded.count,
                  last = CASE WHEN excluded.last_time >= r.last_time THEN excluded.last ELSE r.last END,
                  last_time = greatest(r.last_time, excluded.last_time)`;
-
-/** Hours of a (device, metric) with more samples than this keep their minutes (migration 0016). */
-const MINUTES_ABOVE = '(SELECT minute_rollup_above FROM telemetry_rollup_state)';
 
 /**
  * The samples of [$1, $2) from the raw rows, added to their hours, their hours to the areas of

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { BucketResolution, DeviceKind } from '@ioc/contracts';
 import { Database } from '@ioc/database';
-import { PACKED_TIME, PACKED_VALUE, UNNEST_PACKED } from '../engine/packer';
+import { packedSamples } from '../engine/packer';
+import { MINUTES_ABOVE, ORIGIN } from '../engine/sql';
 import { BUCKET_MS } from './resolution';
 
 /** Microsecond text: exact keyset positions for cursors. */
@@ -25,10 +26,8 @@ const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
  * their raw rows, at most `minute_rollup_above` of them an hour; on TimescaleDB, where that is
  * NULL, every minute is.
  */
-const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
 const MATERIALIZED = '(SELECT materialized FROM telemetry_rollup_state)';
 const PACKED = '(SELECT packed FROM telemetry_pack_state)';
-const MINUTES_ABOVE = '(SELECT minute_rollup_above FROM telemetry_rollup_state)';
 // $3 from, $4 to, $5 the time zone (days only). Days are local midnight to local midnight,
 // stepped on local time so a DST day has its 23 or 25 hours.
 const FIRST_BUCKET: Record<BucketResolution, string> = {
@@ -65,14 +64,11 @@ const IN_RANGE = (alias: string, time: string, resolution: BucketResolution) =>
   `${alias}.metric_id IN (SELECT id FROM wanted) AND ${alias}.${time} >= ${FIRST_BUCKET[resolution]} AND ${alias}.${time} < $4::timestamptz`;
 
 /**
- * Packed samples with their time and value, of the hours that hold [$3 or `after`, $4): the
- * caller bounds the times exactly.
+ * The rows `r` of a per-device rollup a read takes: those before `materialized`, and for minutes
+ * none in a packed range (one left behind until the packer drops it would count twice).
  */
-const packedSamples = (where: (alias: string) => string, metrics: string, after = '$3::timestamptz') => `
-  SELECT p.device_key, p.metric_id, ${PACKED_TIME('p', 's')} AS time, ${PACKED_VALUE('p', 's')} AS value
-    FROM telemetry_packed p CROSS JOIN LATERAL ${UNNEST_PACKED('p', 's')}
-   WHERE ${where('p')} AND p.metric_id IN (${metrics})
-     AND p.hour >= date_bin(INTERVAL '1 hour', ${after}, ${ORIGIN}) AND p.hour < $4::timestamptz`;
+const rollupHeld = (where: (alias: string) => string, resolution: BucketResolution) =>
+  `${where('r')} AND ${IN_RANGE('r', 'bucket', resolution)} AND r.bucket < ${MATERIALIZED}${resolution === '1m' ? ` AND NOT r.bucket <@ ${PACKED}` : ''}`;
 
 /**
  * The raw samples a rollup does not hold, with their device, metric, time and value: those from
@@ -97,16 +93,11 @@ const unrolledSamples = (where: (alias: string) => string, resolution: BucketRes
   SELECT u.device_key, u.metric_id, u.time, u.value FROM (${packedSamples(where, 'SELECT id FROM wanted')}) u
    WHERE u.time >= ${FIRST_BUCKET['1m']} AND u.time < $4::timestamptz` : ''}`;
 
-/**
- * Rows of a per-device rollup (telemetry_1m, telemetry_1h), then the samples it does not hold as
- * rows of one sample. Minutes of a packed range: no row of telemetry_1m (one left behind until
- * the packer drops it would count twice).
- */
+/** Rows of a per-device rollup (telemetry_1m, telemetry_1h), then the samples it does not hold as rows of one sample. */
 const deviceRollupRows = (table: string, where: (alias: string) => string) => (resolution: BucketResolution) => `
   SELECT r.bucket, r.device_key, r.metric_id, r.min, r.max, r.sum, r.count, r.last, r.last_time
     FROM ${table} r
-   WHERE ${where('r')} AND ${IN_RANGE('r', 'bucket', resolution)} AND r.bucket < ${MATERIALIZED}
-     ${resolution === '1m' ? `AND NOT r.bucket <@ ${PACKED}` : ''}
+   WHERE ${rollupHeld(where, resolution)}
   UNION ALL
   SELECT date_bin(${ROLLUP_STEP[resolution]}, u.time, ${ORIGIN}), u.device_key, u.metric_id, u.value, u.value, u.value, 1, u.value, u.time
     FROM (${unrolledSamples(where, resolution)}) u`;
@@ -170,8 +161,7 @@ const deviceArrays = (resolution: '1m' | '1h') => `
            json_agg(r.sum) AS sum, json_agg(r.count) AS count, json_agg(r.last) AS last,
            json_agg(date_part('epoch', r.last_time) * 1000) AS last_time
       FROM ${resolution === '1m' ? 'telemetry_1m' : 'telemetry_1h'} r
-     WHERE ${DEVICE_KEY('r')} AND ${IN_RANGE('r', 'bucket', resolution)} AND r.bucket < ${MATERIALIZED}
-       ${resolution === '1m' ? `AND NOT r.bucket <@ ${PACKED}` : ''}
+     WHERE ${rollupHeld(DEVICE_KEY, resolution)}
      GROUP BY r.metric_id
   ),
   unrolled AS (

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@ioc/database';
-import { PACKED_TIME, PACKED_VALUE, UNNEST_PACKED } from '../engine/packer';
-
-const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
+import { packedSamples } from '../engine/packer';
 
 /** One device's samples of one metric, in time order: epoch ms and values, aligned. */
 export interface StoredSeries {
@@ -36,10 +34,7 @@ export class ReplayRepository {
          FROM (SELECT device_key, metric_id, time, value FROM telemetry
                 WHERE device_key = ANY ($1::int[]) AND metric_id = ANY ($2::smallint[]) AND time >= $3 AND time < $4
                UNION ALL
-               SELECT p.device_key, p.metric_id, ${PACKED_TIME('p', 'u')}, ${PACKED_VALUE('p', 'u')}
-                 FROM telemetry_packed p CROSS JOIN LATERAL ${UNNEST_PACKED('p', 'u')}
-                WHERE p.device_key = ANY ($1::int[]) AND p.metric_id = ANY ($2::smallint[])
-                  AND p.hour >= date_bin(INTERVAL '1 hour', $3::timestamptz, ${ORIGIN}) AND p.hour < $4) s
+               ${packedSamples((p) => `${p}.device_key = ANY ($1::int[])`, 'SELECT unnest($2::smallint[])')}) s
         WHERE s.time >= $3 AND s.time < $4
         GROUP BY 1, 2`,
       [deviceKeys, metricIds, from, to],
