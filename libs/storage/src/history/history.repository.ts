@@ -73,9 +73,9 @@ const rollupHeld = (where: (alias: string) => string, resolution: BucketResoluti
 /**
  * The raw samples a rollup does not hold, with their device, metric, time and value: those from
  * `materialized` on (for minutes on TimescaleDB, all of them), and for minutes, those of the
- * sparse hours before it (the hour's row in
- * telemetry_1h names them: one index range of raw rows per hour, read in the key's order), and
- * the packed ones.
+ * sparse hours before it (the hour's row in telemetry_1h names them: one index range of raw rows
+ * per hour, read in the key's order; where there is no 1-minute rollup, a one-time test skips
+ * the hours unread), and the packed ones.
  */
 const unrolledSamples = (where: (alias: string) => string, resolution: BucketResolution) => `
   SELECT t.device_key, t.metric_id, t.time, t.value FROM telemetry t
@@ -86,7 +86,7 @@ const unrolledSamples = (where: (alias: string) => string, resolution: BucketRes
     FROM telemetry_1h h
     JOIN telemetry t ON t.device_key = h.device_key AND t.metric_id = h.metric_id
                     AND t.time >= h.bucket AND t.time < h.bucket + INTERVAL '1 hour'
-   WHERE ${where('h')} AND ${IN_RANGE('h', 'bucket', '1h')} AND h.count <= ${MINUTES_ABOVE}
+   WHERE ${MINUTES_ABOVE} IS NOT NULL AND ${where('h')} AND ${IN_RANGE('h', 'bucket', '1h')} AND h.count <= ${MINUTES_ABOVE}
      AND h.bucket < ${MATERIALIZED} AND NOT h.bucket <@ ${PACKED}
      AND t.time >= ${FIRST_BUCKET['1m']} AND t.time < $4::timestamptz AND t.time < ${MATERIALIZED}
   UNION ALL
