@@ -1,8 +1,7 @@
 import type { AlertDto, DeviceDto } from '@ioc/contracts';
 import { useTranslation } from 'react-i18next';
-import { formatDateTime, formatMetricValue, operatorSign } from '../format/format';
+import { formatDateTime } from '../format/format';
 import { useLanguage } from '../i18n/i18n';
-import { MetricReading } from './metric-reading';
 
 interface AlertListProps {
   /** Newest first. */
@@ -36,18 +35,7 @@ export function AlertList({ alerts, devices, onSelect }: AlertListProps) {
                   <time dateTime={alert.openedAt}>{formatDateTime(alert.openedAt)}</time>
                 </span>
                 <span className="alert-item__device">{devices[alert.deviceId]?.name ?? alert.deviceId}</span>
-                <span className="alert-item__reading">
-                  {t(`metric.${alert.metric}`, { defaultValue: alert.metric })}:{' '}
-                  <strong>
-                    <MetricReading metric={alert.metric} value={alert.value} language={language} />
-                  </strong>{' '}
-                  <span className="alert-item__threshold">
-                    ({t('alerts.threshold', {
-                      sign: operatorSign(alert.operator),
-                      threshold: formatMetricValue(alert.metric, alert.threshold, language),
-                    })})
-                  </span>
-                </span>
+                <span className="alert-item__message">{alert.message[language]}</span>
               </button>
             </li>
           ))}

@@ -1,10 +1,10 @@
-import { INCIDENT_ACTION_ROLES, type AreaDto, type ConsoleConfigDto, type IncidentDetailDto, type TeamDto, type UserDto } from '@ioc/contracts';
+import { INCIDENT_ACTION_ROLES, type ConsoleConfigDto, type IncidentDetailDto, type TeamDto, type UserDto } from '@ioc/contracts';
 import type { Marker as LeafletMarker } from 'leaflet';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/api-client';
 import { consoleAuth } from '../auth/console-auth';
-import { BUNDLED_PILOT_AREAS } from '../geo/pilot-areas';
+import { useAreas } from '../hooks/use-areas';
 import { useLiveState } from '../hooks/use-live-state';
 import { useNow } from '../hooks/use-now';
 import { alertingDeviceIds, sortedOpenAlerts } from '../state/console-state';
@@ -28,7 +28,7 @@ export function ConsoleScreen({ user }: { user: UserDto }) {
   const [teams, setTeams] = useState<TeamDto[]>([]);
   const now = useNow(CLOCK_TICK_MS);
   const [config, setConfig] = useState<ConfigState>({ status: 'loading' });
-  const [areas, setAreas] = useState<AreaDto[]>(BUNDLED_PILOT_AREAS);
+  const areas = useAreas();
   const [selection, setSelection] = useState<Selection | null>(null);
   const markers = useRef(new Map<string, LeafletMarker>());
 
@@ -36,13 +36,6 @@ export function ConsoleScreen({ user }: { user: UserDto }) {
     api.consoleConfig().then(
       (loaded) => setConfig({ status: 'ready', config: loaded }),
       () => setConfig({ status: 'ready', config: null }),
-    );
-    // The bundled outlines stay when the server has none or cannot be reached.
-    api.areas().then(
-      (loaded) => {
-        if (loaded.length > 0) setAreas(loaded);
-      },
-      () => undefined,
     );
   }, []);
 
@@ -89,7 +82,7 @@ export function ConsoleScreen({ user }: { user: UserDto }) {
           />
         )}
         <aside className="side-panel">
-          <IncidentList incidents={incidents} user={user} teams={teams} onChanged={onIncidentChanged} onSelect={onSelect} />
+          <IncidentList incidents={incidents} areas={areas} user={user} teams={teams} onChanged={onIncidentChanged} onSelect={onSelect} />
           <AlertList alerts={alerts} devices={state.devices} onSelect={onSelect} />
           <DeviceList devices={devices} alertingIds={alertingIds} now={now} onSelect={onSelect} />
         </aside>

@@ -2,6 +2,7 @@ import type { IncidentDetailDto, UserDto } from '@ioc/contracts';
 import { useCallback, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { consoleAuth } from '../auth/console-auth';
+import { useAreas } from '../hooks/use-areas';
 import { useLiveState } from '../hooks/use-live-state';
 import { sortedIncidents } from '../state/incident-state';
 import { ConnectionIndicator } from './connection-indicator';
@@ -14,6 +15,7 @@ const NO_TEAMS: never[] = [];
 export function FieldScreen({ user }: { user: UserDto }) {
   const { t } = useTranslation();
   const { state, connection, loadFailed, dispatch } = useLiveState('field');
+  const areas = useAreas();
   const incidents = useMemo(() => sortedIncidents(state.incidents), [state.incidents]);
   const onChanged = useCallback((incident: IncidentDetailDto) => dispatch({ type: 'incident-changed', incident }), [dispatch]);
 
@@ -45,7 +47,7 @@ export function FieldScreen({ user }: { user: UserDto }) {
         {incidents.length === 0 ? (
           <p className="panel-section__empty">{t('incidents.fieldEmpty')}</p>
         ) : (
-          incidents.map((incident) => <IncidentCard key={incident.id} incident={incident} user={user} teams={NO_TEAMS} onChanged={onChanged} />)
+          incidents.map((incident) => <IncidentCard key={incident.id} incident={incident} areas={areas} user={user} teams={NO_TEAMS} onChanged={onChanged} />)
         )}
       </main>
     </div>

@@ -1,12 +1,14 @@
-import type { IncidentAction, IncidentDetailDto, IncidentDto, TeamDto, UserDto } from '@ioc/contracts';
+import type { AreaRef, IncidentAction, IncidentDetailDto, IncidentDto, TeamDto, UserDto } from '@ioc/contracts';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiRequestError } from '../api/api-client';
 import { formatDateTime } from '../format/format';
-import { availableActions } from '../state/incident-state';
+import { availableActions, incidentGroup } from '../state/incident-state';
 
 interface IncidentCardProps {
   incident: IncidentDto;
+  /** For the name of the area an incident groups its devices by. */
+  areas: readonly AreaRef[];
   user: Pick<UserDto, 'role' | 'teamId'>;
   /** Teams to dispatch to; empty for users who may not dispatch. */
   teams: TeamDto[];
@@ -20,9 +22,10 @@ function stateKey(incident: IncidentDto): string {
   return incident.state === 'dispatched' && incident.onSiteAt !== null ? 'incidents.onSite' : `incidents.state.${incident.state}`;
 }
 
-export function IncidentCard({ incident, user, teams, onChanged, onSelect }: IncidentCardProps) {
+export function IncidentCard({ incident, areas, user, teams, onChanged, onSelect }: IncidentCardProps) {
   const { t } = useTranslation();
   const { id } = incident;
+  const group = incidentGroup(incident, areas);
   return (
     <article
       className={`incident-card incident-card--${incident.severity}`}
@@ -53,8 +56,14 @@ export function IncidentCard({ incident, user, teams, onChanged, onSelect }: Inc
           {incident.title}
         </h3>
       )}
-      {(incident.teamName !== null || !incident.alertActive) && (
+      {(group !== null || incident.teamName !== null || !incident.alertActive) && (
         <p className="incident-card__facts">
+          {group !== null && (
+            <span data-testid={`incident-devices-${id}`}>
+              {group.areaName !== null && `${t('incidents.area', { area: group.areaName })} · `}
+              {t('incidents.deviceCount', { count: group.deviceCount })}
+            </span>
+          )}
           {incident.teamName !== null && <span>{t('incidents.team', { team: incident.teamName })}</span>}
           {!incident.alertActive && <span>{t('incidents.alertCleared')}</span>}
         </p>
@@ -66,7 +75,7 @@ export function IncidentCard({ incident, user, teams, onChanged, onSelect }: Inc
 
 type Form = 'dispatch' | 'resolve';
 
-function IncidentActions({ incident, user, teams, onChanged }: Omit<IncidentCardProps, 'onSelect'>) {
+function IncidentActions({ incident, user, teams, onChanged }: Omit<IncidentCardProps, 'areas' | 'onSelect'>) {
   const { t } = useTranslation();
   const [form, setForm] = useState<Form | null>(null);
   const [teamId, setTeamId] = useState('');

@@ -1,10 +1,12 @@
-import type { IncidentDetailDto, IncidentDto, TeamDto, UserDto } from '@ioc/contracts';
+import type { AreaRef, IncidentDetailDto, IncidentDto, TeamDto, UserDto } from '@ioc/contracts';
 import { useTranslation } from 'react-i18next';
 import { IncidentCard } from './incident-card';
 
 interface IncidentListProps {
   /** In the order to show. */
   incidents: IncidentDto[];
+  /** For the names of the areas that incidents group devices by. */
+  areas: readonly AreaRef[];
   user: UserDto;
   teams: TeamDto[];
   onChanged: (incident: IncidentDetailDto) => void;
@@ -12,7 +14,7 @@ interface IncidentListProps {
 }
 
 /** The operations room's incidents: everything not yet closed, with the steps the user may take. */
-export function IncidentList({ incidents, user, teams, onChanged, onSelect }: IncidentListProps) {
+export function IncidentList({ incidents, areas, user, teams, onChanged, onSelect }: IncidentListProps) {
   const { t } = useTranslation();
   return (
     <section className="panel-section panel-section--incidents" aria-labelledby="incidents-title" data-testid="incident-panel">
@@ -25,7 +27,7 @@ export function IncidentList({ incidents, user, teams, onChanged, onSelect }: In
         <ol className="incident-list">
           {incidents.map((incident) => (
             <li key={incident.id}>
-              <IncidentCard incident={incident} user={user} teams={teams} onChanged={onChanged} onSelect={onSelect} />
+              <IncidentCard incident={incident} areas={areas} user={user} teams={teams} onChanged={onChanged} onSelect={onSelect} />
             </li>
           ))}
         </ol>

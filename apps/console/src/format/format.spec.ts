@@ -1,4 +1,4 @@
-import { formatDateTime, formatMetricNumber, formatMetricValue, isLanguage, operatorSign } from './format';
+import { formatDateTime, formatMetricNumber, isLanguage } from './format';
 
 describe('formatMetricNumber', () => {
   it('uses a comma for decimals and a dot for thousands in Vietnamese', () => {
@@ -22,23 +22,6 @@ describe('formatMetricNumber', () => {
   });
 });
 
-describe('formatMetricValue', () => {
-  it('adds the unit from the catalogue', () => {
-    expect(formatMetricValue('water_level', 1.87, 'vi')).toBe('1,87\u00a0m');
-    expect(formatMetricValue('pm25', 35.2, 'vi')).toBe('35,2\u00a0µg/m³');
-    expect(formatMetricValue('vehicle_count', 42, 'vi')).toBe('42\u00a0xe/phút');
-  });
-
-  it('keeps percent and per-mille signs on the number', () => {
-    expect(formatMetricValue('salinity', 4.5, 'vi')).toBe('4,50‰');
-    expect(formatMetricValue('humidity', 80, 'vi')).toBe('80%');
-  });
-
-  it('shows a bare number for a metric outside the catalogue', () => {
-    expect(formatMetricValue('soil_moisture', 0.5, 'vi')).toBe('0,5');
-  });
-});
-
 describe('formatDateTime', () => {
   it('writes dd/MM/yyyy HH:mm in Vietnam time', () => {
     expect(formatDateTime('2026-11-23T07:05:00.000Z')).toBe('23/11/2026 14:05');
@@ -50,13 +33,7 @@ describe('formatDateTime', () => {
   });
 });
 
-describe('operatorSign and isLanguage', () => {
-  it('shows comparison signs as people write them', () => {
-    expect(operatorSign('>=')).toBe('≥');
-    expect(operatorSign('<=')).toBe('≤');
-    expect(operatorSign('>')).toBe('>');
-  });
-
+describe('isLanguage', () => {
   it('accepts only the languages the console has', () => {
     expect(isLanguage('vi')).toBe(true);
     expect(isLanguage('fr')).toBe(false);

@@ -1,4 +1,4 @@
-import { isMetricName, METRICS, type ThresholdOperator } from '@ioc/contracts';
+import { isMetricName, METRICS } from '@ioc/contracts';
 
 export const LANGUAGES = ['vi', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -39,19 +39,6 @@ export function metricUnit(metric: string): string {
 /** Percent and per-mille signs are written against the number; other units after a space. */
 export function unitIsAttached(unit: string): boolean {
   return unit === '%' || unit === '‰';
-}
-
-export function formatMetricValue(metric: string, value: number, language: Language): string {
-  const number = formatMetricNumber(metric, value, language);
-  const unit = metricUnit(metric);
-  if (unit === '') return number;
-  return unitIsAttached(unit) ? `${number}${unit}` : `${number}\u00a0${unit}`;
-}
-
-const OPERATOR_SIGNS: Record<ThresholdOperator, string> = { '>': '>', '>=': '≥', '<': '<', '<=': '≤' };
-
-export function operatorSign(operator: ThresholdOperator): string {
-  return OPERATOR_SIGNS[operator];
 }
 
 const dateTimeFormat = new Intl.DateTimeFormat('en-GB', {

@@ -2,6 +2,7 @@ import type { IncidentDto } from '@ioc/contracts';
 import {
   availableActions,
   catchUpFrom,
+  incidentGroup,
   incidentsReducer,
   initialIncidentsState,
   sortedIncidents,
@@ -12,8 +13,11 @@ function incident(overrides: Partial<IncidentDto> = {}): IncidentDto {
   return {
     id: 1,
     ruleId: 1,
+    ruleVersion: 1,
     alertId: 1,
     deviceId: 'gcd-sal-03',
+    deviceIds: ['gcd-sal-03'],
+    groupAreaId: null,
     areaIds: ['go-cong-dong'],
     severity: 'warning',
     title: 'Độ mặn vượt 4 ‰ · Trạm đo mặn Vàm Láng',
@@ -106,5 +110,30 @@ describe('availableActions', () => {
     expect(availableActions({ ...dispatched, onSiteAt: '2026-11-23T07:30:00.000Z' }, field)).toEqual(['resolve']);
     expect(availableActions({ ...dispatched, state: 'resolved' }, field)).toEqual([]);
     expect(availableActions({ ...dispatched, teamId: 3 }, field)).toEqual([]);
+  });
+});
+
+describe('incidentGroup', () => {
+  const areas = [{ id: 'go-cong-dong', name: 'Gò Công Đông', level: 'district' }] as const;
+
+  it('says nothing more for one device\'s incident, whose title names the device', () => {
+    expect(incidentGroup(incident(), areas)).toBeNull();
+  });
+
+  it('names the area of an area-grouped incident and counts its devices', () => {
+    const grouped = incident({ groupAreaId: 'go-cong-dong', deviceIds: ['gcd-sal-03', 'gcd-sal-01', 'gcd-sal-07'] });
+    expect(incidentGroup(grouped, areas)).toEqual({ areaName: 'Gò Công Đông', deviceCount: 3 });
+    expect(incidentGroup({ ...grouped, deviceIds: ['gcd-sal-03'] }, areas)).toEqual({ areaName: 'Gò Công Đông', deviceCount: 1 });
+  });
+
+  it('shows an area the console does not know by its id', () => {
+    expect(incidentGroup(incident({ groupAreaId: 'tan-phu-dong', deviceIds: ['tpd-sal-01', 'tpd-sal-02'] }), areas)).toEqual({
+      areaName: 'tan-phu-dong',
+      deviceCount: 2,
+    });
+  });
+
+  it('counts the devices of an incident that gathers several without an area', () => {
+    expect(incidentGroup(incident({ deviceIds: ['gcd-sal-03', 'gcd-sal-01'] }), areas)).toEqual({ areaName: null, deviceCount: 2 });
   });
 });

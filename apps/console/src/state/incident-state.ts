@@ -1,6 +1,7 @@
 import {
   INCIDENT_ACTION_ROLES,
   INCIDENT_TRANSITIONS,
+  type AreaRef,
   type IncidentAction,
   type IncidentDto,
   type Role,
@@ -85,6 +86,21 @@ export function availableActions(incident: IncidentDto, user: Pick<UserDto, 'rol
     if (transition.step === 'on_site' && incident.onSiteAt !== null) return false;
     return transition.from.includes(incident.state);
   });
+}
+
+export interface IncidentGroup {
+  /** The area the rule groups its devices by; null when the incident is not grouped by area. */
+  areaName: string | null;
+  deviceCount: number;
+}
+
+/** What an incident gathering several devices covers; null for one device's incident, whose title names it. */
+export function incidentGroup(incident: IncidentDto, areas: readonly AreaRef[]): IncidentGroup | null {
+  const { groupAreaId, deviceIds } = incident;
+  if (groupAreaId === null && deviceIds.length <= 1) return null;
+  // An area the console does not know (added since it loaded) still shows, by its id.
+  const areaName = groupAreaId === null ? null : (areas.find((area) => area.id === groupAreaId)?.name ?? groupAreaId);
+  return { areaName, deviceCount: deviceIds.length };
 }
 
 const mayCall = (role: Role, action: IncidentAction) => INCIDENT_ACTION_ROLES[action].includes(role);
