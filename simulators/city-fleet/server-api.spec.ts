@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { createRuleSchema, replaceDeviceSchema, type ApiErrorBody, type HealthDto } from '@ioc/contracts';
+import { alertRuleSchema, replaceDeviceSchema, type ApiErrorBody, type HealthDto } from '@ioc/contracts';
 import { demoRules } from './demo';
 import { FLEET } from './fleet';
 import { ApiError, brokerUrlFromHealth, seed, ServerApi, waitForHealth } from './server-api';
@@ -72,8 +72,13 @@ class FakeApi {
     }
     if (route === 'GET /api/rules') return send(200, this.rules);
     if (route === 'POST /api/rules') {
-      const parsed = createRuleSchema.safeParse(body);
-      if (!parsed.success) return badRequest(parsed.error.message, []);
+      const parsed = alertRuleSchema.safeParse(body);
+      if (!parsed.success) {
+        return badRequest('invalid rule', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+      }
+      const { scope } = parsed.data;
+      const unknown = scope.type === 'devices' ? scope.deviceIds.filter((id) => !this.devices.has(id)) : [];
+      if (unknown.length > 0) return badRequest(`unknown devices in the scope: ${unknown.join(', ')}`, []);
       const rule = { id: this.rules.length + 1, ...parsed.data };
       this.rules.push(rule);
       return send(201, rule);
@@ -128,6 +133,18 @@ describe('ServerApi', () => {
       message: 'PUT /api/devices/mt-wl-01 answered 400: invalid device (lat: out of the pilot)',
     });
     expect(fake.requests).toEqual(['PUT /api/devices/mt-wl-01']);
+  });
+
+  it("stops at a rule the server refuses, with the server's issues", async () => {
+    const [rule] = demoRules(FLEET);
+    const error: unknown = await seed(api, FLEET, [{ ...rule, messages: { ...rule.messages, vi: '{where}' } }], log).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^POST \/api\/rules answered 400: invalid rule \(messages\.vi: unknown placeholder \{where\}/),
+    });
+    expect(fake.rules).toEqual([]);
   });
 
   it('waits for the health check to answer 200', async () => {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import type { CreateDeviceInput, CreateRuleInput, HealthDto, LoginInput, ReplaceDeviceInput } from '@ioc/contracts';
+import type { AlertRuleDefinitionInput, CreateDeviceInput, HealthDto, LoginInput, ReplaceDeviceInput } from '@ioc/contracts';
 import type { Logger } from 'pino';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -78,7 +78,7 @@ export class ServerApi {
     return new Set(rules.data.map((r) => r.name));
   }
 
-  async createRule(rule: CreateRuleInput, signal?: AbortSignal): Promise<void> {
+  async createRule(rule: AlertRuleDefinitionInput, signal?: AbortSignal): Promise<void> {
     await this.request('POST', '/api/rules', rule, signal);
   }
 
@@ -184,7 +184,7 @@ export function brokerUrlFromHealth(serverUrl: string, mqtt: HealthMqtt): string
 export async function seed(
   api: ServerApi,
   devices: readonly CreateDeviceInput[],
-  rules: readonly CreateRuleInput[],
+  rules: readonly AlertRuleDefinitionInput[],
   log: Logger,
   signal?: AbortSignal,
 ): Promise<Map<string, string>> {
