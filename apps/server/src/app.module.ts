@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { AlertingModule, BacktestController } from '@ioc/alerting';
+import { AlertingModule, AlertsController, BacktestController, RulesController } from '@ioc/alerting';
 import { AreasController, AreasModule } from '@ioc/areas';
 import { AuditController, AuthController, AuthGuard, AuthModule, TeamsController, throttlers, UsersController } from '@ioc/auth';
 import { CommandsController, CommandsModule } from '@ioc/commands';
@@ -12,7 +12,6 @@ import { BrokerHooksController, DevicesController, DevicesModule, MetricsControl
 import { IncidentsController, IncidentsModule } from '@ioc/incidents';
 import { IngestModule } from '@ioc/ingest';
 import { RealtimeModule } from '@ioc/realtime';
-import { AlertsController, RulesController, RulesModule } from '@ioc/rules';
 import { DeadLettersController, EventsController, HistoryController, OpenDataController, StorageModule } from '@ioc/storage';
 import { ConsoleConfigController } from './console-config.controller';
 import { HealthController } from './health.controller';
@@ -31,7 +30,6 @@ export class AppModule {
       ThrottlerModule.forRoot({ throttlers: throttlers(config) }),
       AreasModule,
       DevicesModule,
-      RulesModule,
       AlertingModule,
       IncidentsModule,
       CommandsModule.forRoot(roles.has('ingest')),

@@ -1,11 +1,17 @@
 import { Module } from '@nestjs/common';
+import { AreasModule } from '@ioc/areas';
 import { DevicesModule } from '@ioc/devices';
+import { IncidentsModule } from '@ioc/incidents';
 import { BacktestService } from './backtest/backtest.service';
+import { AlertingService } from './live/alerting.service';
+import { AlertsRepository } from './live/alerts.repository';
+import { RulesRepository } from './live/rules.repository';
+import { RulesService } from './live/rules.service';
 
 /** Rules, their alerts and incidents. The storage module (global) gives the history replays read. */
 @Module({
-  imports: [DevicesModule],
-  providers: [BacktestService],
-  exports: [BacktestService],
+  imports: [DevicesModule, AreasModule, IncidentsModule],
+  providers: [BacktestService, RulesRepository, AlertsRepository, AlertingService, RulesService],
+  exports: [BacktestService, RulesService, AlertingService],
 })
 export class AlertingModule {}

@@ -5,3 +5,5 @@ export { RuleIndex, inputKey, type DeviceFacts, type IndexableRule } from './rul
 export { formatNumber, renderMessage, type MessageLanguage, type MessageValues } from './message';
 export { AlertingModule } from './alerting.module';
 export { BacktestController } from './backtest/backtest.controller';
+export { AlertsController, RulesController } from './live/rules.controller';
+export { AlertingService } from './live/alerting.service';

@@ -1,4 +1,4 @@
-import { isMetricName, METRICS, type AlertMessagePlaceholder } from '@ioc/contracts';
+import { isMetricName, METRICS, type AlertCondition, type AlertMessagePlaceholder, type AlertRuleMessages } from '@ioc/contracts';
 
 export type MessageLanguage = 'vi' | 'en';
 
@@ -32,4 +32,27 @@ export function renderMessage(template: string, language: MessageLanguage, value
     place: values.place || MISSING,
   };
   return template.replace(PLACEHOLDER, (whole, name: string) => (Object.hasOwn(fill, name) ? fill[name as AlertMessagePlaceholder] : whole));
+}
+
+/** The condition that fired, as an alert records it: its metric, and the level it crossed. */
+export function firingFacts(c: AlertCondition, value: number | null): { metric: string | null; threshold: number | null } {
+  switch (c.kind) {
+    case 'threshold':
+      if ('value' in c) return { metric: c.metric, threshold: c.value };
+      if (c.operator === 'outside') return { metric: c.metric, threshold: value !== null && value < c.low ? c.low : c.high };
+      return { metric: c.metric, threshold: value !== null && value - c.low < c.high - value ? c.low : c.high };
+    case 'rate_of_change':
+      return { metric: c.metric, threshold: c.change };
+    case 'no_data':
+      return { metric: c.metric, threshold: null };
+    case 'offline':
+      return { metric: null, threshold: null };
+    case 'camera_event':
+      return { metric: null, threshold: c.count };
+  }
+}
+
+/** A rule's templates filled in both languages. */
+export function renderMessages(templates: AlertRuleMessages, values: MessageValues): { vi: string; en: string } {
+  return { vi: renderMessage(templates.vi, 'vi', values), en: renderMessage(templates.en, 'en', values) };
 }

@@ -34,7 +34,7 @@ describe('evaluateRule', () => {
   it('fires on the rising edge with the value, and clears on the falling edge', () => {
     const r = rule({});
     expect(transitions(r, [sample('water_level', 2.5, 1), sample('water_level', 3, 2), sample('water_level', 1, 3)])).toEqual([
-      { type: 'fire', value: 2.5, at: 1 },
+      { type: 'fire', condition: 0, value: 2.5, at: 1 },
       { type: 'clear', at: 3 },
     ]);
   });
@@ -42,7 +42,7 @@ describe('evaluateRule', () => {
   it('all: fires only once every condition holds, and clears when one stops', () => {
     const inputs = [sample('water_level', 2.5, 1), sample('rainfall', 60, 2), sample('rainfall', 10, 3)];
     expect(transitions(both, inputs)).toEqual([
-      { type: 'fire', value: 60, at: 2 },
+      { type: 'fire', condition: 1, value: 60, at: 2 },
       { type: 'clear', at: 3 },
     ]);
   });
@@ -51,7 +51,7 @@ describe('evaluateRule', () => {
     const any = { ...both, combine: 'any' as const };
     const inputs = [sample('rainfall', 60, 1), sample('water_level', 2.5, 2), sample('rainfall', 0, 3), sample('water_level', 0, 4)];
     expect(transitions(any, inputs)).toEqual([
-      { type: 'fire', value: 60, at: 1 },
+      { type: 'fire', condition: 1, value: 60, at: 1 },
       { type: 'clear', at: 4 },
     ]);
   });
@@ -68,14 +68,14 @@ describe('evaluateRule', () => {
     state = evaluateRule(r, state, sample('water_level', 3, 0)).state;
     const second = evaluateRule(r, state, sample('rainfall', 70, 10_000));
     expect(second.wakeAt).toBe(70_000);
-    expect(evaluateRule(r, second.state, { type: 'tick', time: 70_000 }).transitions).toEqual([{ type: 'fire', value: 70, at: 70_000 }]);
+    expect(evaluateRule(r, second.state, { type: 'tick', time: 70_000 }).transitions).toEqual([{ type: 'fire', condition: 1, value: 70, at: 70_000 }]);
   });
 
   it('a state reloaded after a restart while pending still fires on time, once', () => {
     const r = rule({ conditions: [{ kind: 'no_data', metric: 'salinity', afterS: 600 }] });
     const stored = JSON.stringify(evaluateRule(r, initialRuleState(r, 0), { type: 'tick', time: 300_000 }).state);
     const fired = evaluateRule(r, JSON.parse(stored) as RuleState, { type: 'tick', time: 600_000 });
-    expect(fired.transitions).toEqual([{ type: 'fire', at: 600_000 }]);
+    expect(fired.transitions).toEqual([{ type: 'fire', condition: 0, at: 600_000 }]);
     const again = evaluateRule(r, JSON.parse(JSON.stringify(fired.state)) as RuleState, { type: 'tick', time: 900_000 });
     expect(again.transitions).toEqual([]);
   });

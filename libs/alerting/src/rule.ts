@@ -11,7 +11,8 @@ export interface RuleState {
   active: boolean;
 }
 
-export type RuleTransition = { type: 'fire'; value?: number; at: number } | { type: 'clear'; at: number };
+/** A fire names the condition it reports (its index in the rule) and that condition's value. */
+export type RuleTransition = { type: 'fire'; condition: number; value?: number; at: number } | { type: 'clear'; at: number };
 
 export interface RuleResult {
   state: RuleState;
@@ -27,10 +28,12 @@ export function initialRuleState(rule: EvaluatedRule, startedAt: number): RuleSt
   return { conditions: rule.conditions.map((c) => initialConditionState(c, startedAt)), active: false };
 }
 
-/** The value to report: of a condition that has just become active, else of any active one. */
-function firingValue(results: ConditionResult<ConditionState>[]): number | undefined {
-  const active = results.filter((r) => r.active && r.value !== undefined);
-  return (active.find((r) => r.changed) ?? active[0])?.value;
+/** The condition to report: an active one with a value, one that has just become active first. */
+function firingCondition(results: ConditionResult<ConditionState>[]): number {
+  const ranked = (r: ConditionResult<ConditionState>) => (r.active ? 1 : 0) * (2 + (r.value !== undefined ? 2 : 0) + (r.changed ? 1 : 0));
+  let best = 0;
+  for (let i = 1; i < results.length; i++) if (ranked(results[i]) > ranked(results[best])) best = i;
+  return best;
 }
 
 export function evaluateRule(rule: EvaluatedRule, state: RuleState, input: AlertInput): RuleResult {
@@ -46,6 +49,10 @@ export function evaluateRule(rule: EvaluatedRule, state: RuleState, input: Alert
   const active = rule.combine === 'all' ? results.every((r) => r.active) : results.some((r) => r.active);
   const next = same && active === state.active ? state : { conditions: results.map((r) => r.state), active };
   if (active === state.active) return { state: next, transitions: NONE, wakeAt };
-  const transition: RuleTransition = active ? { type: 'fire', value: firingValue(results), at: input.time } : { type: 'clear', at: input.time };
+  let transition: RuleTransition = { type: 'clear', at: input.time };
+  if (active) {
+    const condition = firingCondition(results);
+    transition = { type: 'fire', condition, value: results[condition].value, at: input.time };
+  }
   return { state: next, transitions: [transition], wakeAt };
 }

@@ -130,7 +130,7 @@ const rateOfChangeSchema = z.strictObject({
 const noDataSchema = z.strictObject({
   kind: z.literal('no_data'),
   metric,
-  afterS: seconds(60, 7 * DAY_S),
+  afterS: seconds(5, 7 * DAY_S),
 });
 
 /** The device's session gone, its last will, or its heartbeat missed, for longer than `afterS`. */
@@ -205,7 +205,7 @@ function checkRule(
   }
 }
 
-/** POST /api/alert-rules */
+/** POST /api/rules */
 export const alertRuleSchema = z
   .strictObject({
     ...alertRuleFields,
@@ -222,9 +222,30 @@ export type AlertRuleDefinitionInput = z.input<typeof alertRuleSchema>;
 export type AlertRuleDefinition = z.output<typeof alertRuleSchema>;
 
 /**
- * PATCH /api/alert-rules/:id — only the fields given change. Checks across fields (area grouping,
+ * PATCH /api/rules/:id — only the fields given change. Checks across fields (area grouping,
  * combine with several conditions) need the whole rule: parse the merged rule with alertRuleSchema.
  */
 export const updateAlertRuleSchema = updateSchema(alertRuleFields);
 export type UpdateAlertRuleInput = z.input<typeof updateAlertRuleSchema>;
 export type UpdateAlertRule = z.output<typeof updateAlertRuleSchema>;
+
+/** GET /api/rules: a rule as it is now. Every change makes a new version; the old ones are kept. */
+export type RuleDto = AlertRuleDefinition & {
+  id: number;
+  version: number;
+  createdAt: string;
+  /** ISO-8601 of the current version. */
+  updatedAt: string;
+  /** Who made the current version. */
+  updatedBy: string | null;
+};
+
+/** GET /api/rules/:id/versions: newest first. */
+export interface RuleVersionDto {
+  ruleId: number;
+  version: number;
+  definition: AlertRuleDefinition;
+  /** ISO-8601 */
+  createdAt: string;
+  createdBy: string | null;
+}

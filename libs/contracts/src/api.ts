@@ -167,48 +167,6 @@ export type ThresholdOperator = (typeof THRESHOLD_OPERATORS)[number];
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-const ruleFields = {
-  name: z.string().trim().min(1).max(200),
-  kind: z.literal('threshold'),
-  metric: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/),
-  operator: z.enum(THRESHOLD_OPERATORS),
-  threshold: z.number(),
-  severity: z.enum(SEVERITIES),
-  deviceKind: z.enum(DEVICE_KINDS).nullable(),
-  deviceId: z.string().regex(DEVICE_ID_PATTERN).nullable(),
-  enabled: z.boolean(),
-};
-
-/** POST /api/rules — a threshold rule, scoped to one device or to a kind of device (or both unset: all). */
-export const createRuleSchema = z.strictObject({
-  ...ruleFields,
-  severity: ruleFields.severity.default('warning'),
-  deviceKind: ruleFields.deviceKind.default(null),
-  deviceId: ruleFields.deviceId.default(null),
-  enabled: ruleFields.enabled.default(true),
-});
-export type CreateRuleInput = z.input<typeof createRuleSchema>;
-export type CreateRule = z.output<typeof createRuleSchema>;
-/** PATCH /api/rules/:id — only the fields given change. */
-export const updateRuleSchema = updateSchema(ruleFields);
-export type UpdateRuleInput = z.input<typeof updateRuleSchema>;
-export type UpdateRule = z.output<typeof updateRuleSchema>;
-
-export interface RuleDto {
-  id: number;
-  name: string;
-  kind: 'threshold';
-  metric: string;
-  operator: ThresholdOperator;
-  threshold: number;
-  severity: Severity;
-  deviceKind: DeviceKind | null;
-  deviceId: string | null;
-  enabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
 export const ALERT_STATES = ['open', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
@@ -216,15 +174,20 @@ export interface AlertDto {
   id: number;
   /** null once the rule is deleted; the alert keeps its name. */
   ruleId: number | null;
+  /** The version of the rule that fired. */
+  ruleVersion: number | null;
   ruleName: string;
   severity: Severity;
   deviceId: string;
-  metric: string;
-  operator: ThresholdOperator;
-  threshold: number;
-  /** The value that opened the alert. */
-  value: number;
+  /** The metric of the condition that fired; null for offline and camera event rules. */
+  metric: string | null;
+  /** The value that fired it (camera events: how many in the window); null where there is none (offline, no data). */
+  value: number | null;
+  /** The rule's message with the device, value, threshold and place filled in. */
+  message: { vi: string; en: string };
   state: AlertState;
+  /** The incident it opened or joined. */
+  incidentId: number | null;
   openedAt: string;
   resolvedAt: string | null;
 }

@@ -26,6 +26,12 @@ export const INCIDENT_STEPS = [
   'opened',
   /** The rule fired again for the same device while the incident was active. */
   'alert_opened',
+  /** Area grouping: another device of the area fired, or one that had cleared fired again. */
+  'device_joined',
+  /** Area grouping: a device's condition cleared while others of the area still fire. */
+  'device_left',
+  /** The rule fired again within its damping window after people resolved the incident. */
+  'reopened',
   /** The rule's condition cleared; the incident stays until people resolve and close it. */
   'alert_resolved',
   'acknowledged',
@@ -70,9 +76,16 @@ export interface IncidentDto {
   id: number;
   /** null once the rule is deleted. */
   ruleId: number | null;
+  /** The version of the rule that opened it. */
+  ruleVersion: number | null;
   /** The alert that opened the incident. */
   alertId: number | null;
+  /** The device whose alert opened it. */
   deviceId: string;
+  /** Every device the incident gathers, the opener first (area grouping: all devices of the area that fired). */
+  deviceIds: string[];
+  /** Area grouping: the rule's area, one incident for all of its devices; null: one device's incident. */
+  groupAreaId: string | null;
   /** The areas the device was in when the incident opened. */
   areaIds: string[];
   severity: Severity;
@@ -113,8 +126,9 @@ export interface IncidentTimelineEntryDto {
   /** dispatched: the team. */
   teamId: number | null;
   teamName: string | null;
-  /** opened, alert_opened, alert_resolved: the alert, and the value that opened it. */
+  /** opened, alert_opened, alert_resolved, device_joined, device_left, reopened: the alert, its device and the value that opened it. */
   alertId: number | null;
+  deviceId: string | null;
   value: number | null;
   /** escalated: the new level. */
   level: number | null;

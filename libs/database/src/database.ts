@@ -1,6 +1,7 @@
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { migrate } from './migrator';
+import { inTransaction } from './transaction';
 
 export interface DatabaseOptions {
   /** Unset: start the embedded PostgreSQL under dataDir. */
@@ -102,6 +103,16 @@ export class Database {
       await Promise.all(pools.map((p) => p.end()));
       await embedded?.stop();
       throw err;
+    }
+  }
+
+  /** `work` on one client of the pool in a transaction: committed if it resolves, rolled back if it throws. */
+  async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await inTransaction(client, () => work(client));
+    } finally {
+      client.release();
     }
   }
 

@@ -5,6 +5,6 @@ import { IncidentsService } from './incidents.service';
 
 @Module({
   providers: [IncidentsRepository, IncidentsService, IncidentEscalation],
-  exports: [IncidentsService],
+  exports: [IncidentsService, IncidentsRepository],
 })
 export class IncidentsModule {}

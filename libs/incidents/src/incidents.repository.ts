@@ -9,14 +9,17 @@ import type {
   ListIncidentsQuery,
   Severity,
 } from '@ioc/contracts';
-import { Database, inTransaction } from '@ioc/database';
+import { Database } from '@ioc/database';
 import type { Decision, IncidentFacts } from './incident-lifecycle';
 
 interface IncidentRow {
   id: string;
   rule_id: number | null;
+  rule_version: number | null;
   alert_id: string | null;
   device_id: string;
+  device_ids: string[];
+  group_area_id: string | null;
   area_ids: string[];
   severity: Severity;
   title: string;
@@ -50,6 +53,7 @@ interface EntryRow {
   team_id: number | null;
   team_name: string | null;
   alert_id: string | null;
+  device_id: string | null;
   value: number | null;
   level: number | null;
 }
@@ -61,20 +65,9 @@ export interface NewEntry {
   note?: string | null;
   teamId?: number | null;
   alertId?: number | null;
+  deviceId?: string | null;
   value?: number | null;
   level?: number | null;
-}
-
-export interface NewIncident {
-  ruleId: number;
-  alertId: number;
-  deviceId: string;
-  areaIds: string[];
-  severity: Severity;
-  title: string;
-  openedAt: Date;
-  /** The value that opened the alert. */
-  value: number;
 }
 
 export interface IncidentChange {
@@ -85,22 +78,26 @@ export interface IncidentChange {
 /** A refusal of the lifecycle, or the step done. */
 export type ActResult = Extract<Decision, { ok: false }> | (IncidentChange & { ok: true; previousTeamId: number | null });
 
-type Queryable = Pick<PoolClient, 'query'>;
+export type Queryable = Pick<PoolClient, 'query'>;
 
-const ACTIVE = `('open', 'acknowledged', 'dispatched')`;
-const INCIDENT_COLUMNS = `i.id, i.rule_id, i.alert_id, i.device_id, i.area_ids, i.severity, i.title, i.state, i.alert_active,
+const INCIDENT_COLUMNS = `i.id, i.rule_id, i.rule_version, i.alert_id, i.device_id,
+  ARRAY(SELECT d.device_id FROM incident_devices d WHERE d.incident_id = i.id ORDER BY d.joined_at, d.device_id) AS device_ids,
+  i.group_area_id, i.area_ids, i.severity, i.title, i.state, i.alert_active,
   i.team_id, t.name AS team_name, i.escalation_level, i.opened_at, i.acknowledged_at, i.acknowledged_by, i.dispatched_at,
   i.dispatched_by, i.on_site_at, i.on_site_by, i.resolved_at, i.resolved_by, i.closed_at, i.closed_by, i.escalated_at,
   i.updated_at`;
-const ENTRY_COLUMNS = `e.id, e.at, e.step, e.actor_id, e.actor_name, e.note, e.team_id, t.name AS team_name, e.alert_id, e.value, e.level`;
+const ENTRY_COLUMNS = `e.id, e.at, e.step, e.actor_id, e.actor_name, e.note, e.team_id, t.name AS team_name, e.alert_id, e.device_id, e.value, e.level`;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 const toIncident = (r: IncidentRow): IncidentDto => ({
   id: Number(r.id),
   ruleId: r.rule_id,
+  ruleVersion: r.rule_version,
   alertId: r.alert_id === null ? null : Number(r.alert_id),
   deviceId: r.device_id,
+  deviceIds: r.device_ids,
+  groupAreaId: r.group_area_id,
   areaIds: r.area_ids,
   severity: r.severity,
   title: r.title,
@@ -133,6 +130,7 @@ const toEntry = (r: EntryRow): IncidentTimelineEntryDto => ({
   teamId: r.team_id,
   teamName: r.team_name,
   alertId: r.alert_id === null ? null : Number(r.alert_id),
+  deviceId: r.device_id,
   value: r.value,
   level: r.level,
 });
@@ -142,60 +140,11 @@ export class IncidentsRepository {
   constructor(private readonly db: Database) {}
 
   /**
-   * Opens an incident for a new alert, or, while its (rule, device) has an active incident, adds the
-   * alert to that one. `opened` says which.
-   */
-  recordAlertOpened(n: NewIncident): Promise<IncidentChange & { opened: boolean }> {
-    return this.transaction(async (client) => {
-      // The active incident may be resolved between the two statements: then the insert wins next time.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const inserted = await client.query<{ id: string }>(
-          `INSERT INTO incidents (rule_id, alert_id, device_id, area_ids, severity, title, opened_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (rule_id, device_id) WHERE state IN ${ACTIVE} DO NOTHING
-           RETURNING id`,
-          [n.ruleId, n.alertId, n.deviceId, n.areaIds, n.severity, n.title, n.openedAt],
-        );
-        const opened = inserted.rows.length === 1;
-        const existing = opened
-          ? inserted
-          : await client.query<{ id: string }>(
-              `UPDATE incidents SET alert_active = true, updated_at = now()
-                WHERE rule_id = $1 AND device_id = $2 AND state IN ${ACTIVE}
-               RETURNING id`,
-              [n.ruleId, n.deviceId],
-            );
-        if (existing.rows.length === 0) continue;
-        const id = Number(existing.rows[0].id);
-        const entry = { step: opened ? 'opened' : 'alert_opened', actor: null, alertId: n.alertId, value: n.value } as const;
-        return { ...(await this.append(client, id, entry)), opened };
-      }
-      throw new Error(`no incident for rule ${n.ruleId} on ${n.deviceId} after 3 attempts`);
-    });
-  }
-
-  /** Notes on the incident that an alert opened or joined that the alert has resolved; null if there is none, or it is closed. */
-  recordAlertResolved(alertId: number): Promise<IncidentChange | null> {
-    return this.transaction(async (client) => {
-      const { rows } = await client.query<{ id: string }>(
-        `UPDATE incidents SET alert_active = false, updated_at = now()
-          WHERE id = (SELECT incident_id FROM incident_timeline
-                       WHERE alert_id = $1 AND step IN ('opened', 'alert_opened') ORDER BY id LIMIT 1)
-            AND state <> 'closed'
-         RETURNING id`,
-        [alertId],
-      );
-      if (rows.length === 0) return null;
-      return this.append(client, Number(rows[0].id), { step: 'alert_resolved', actor: null, alertId });
-    });
-  }
-
-  /**
    * Locks the incident, lets `decide` look at it, and applies the step it returns, all or nothing.
    * null: no such incident. A refusal from `decide` is passed back unchanged.
    */
   act(id: number, decide: (facts: IncidentFacts) => Decision, entry: Omit<NewEntry, 'step'>): Promise<ActResult | null> {
-    return this.transaction(async (client) => {
+    return this.db.transaction(async (client) => {
       const { rows } = await client.query<{ state: IncidentState; team_id: number | null; on_site_at: Date | null }>(
         'SELECT state, team_id, on_site_at FROM incidents WHERE id = $1 FOR UPDATE',
         [id],
@@ -222,7 +171,7 @@ export class IncidentsRepository {
          WHERE id = $1`,
         [id, decision.state, decision.step, entry.actor?.username ?? null, entry.teamId ?? null],
       );
-      const change = await this.append(client, id, { ...entry, step: decision.step });
+      const change = await this.appendEntry(client, id, { ...entry, step: decision.step });
       const previousTeamId = decision.step === 'dispatched' ? current.team_id : null;
       return { ok: true, ...change, previousTeamId };
     });
@@ -305,12 +254,24 @@ export class IncidentsRepository {
     return { items, nextCursor: rows.length > q.limit ? String(items[items.length - 1].id) : null };
   }
 
-  private async append(client: Queryable, incidentId: number, e: NewEntry): Promise<IncidentChange> {
+  /** Adds a step to the timeline inside the caller's transaction; answers the incident as it is now and the step. */
+  async appendEntry(client: Queryable, incidentId: number, e: NewEntry): Promise<IncidentChange> {
     const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO incident_timeline (incident_id, step, actor_id, actor_name, note, team_id, alert_id, value, level)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO incident_timeline (incident_id, step, actor_id, actor_name, note, team_id, alert_id, device_id, value, level)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        RETURNING id`,
-      [incidentId, e.step, e.actor?.id ?? null, e.actor?.username ?? null, e.note ?? null, e.teamId ?? null, e.alertId ?? null, e.value ?? null, e.level ?? null],
+      [
+        incidentId,
+        e.step,
+        e.actor?.id ?? null,
+        e.actor?.username ?? null,
+        e.note ?? null,
+        e.teamId ?? null,
+        e.alertId ?? null,
+        e.deviceId ?? null,
+        e.value ?? null,
+        e.level ?? null,
+      ],
     );
     const incident = await this.find(incidentId, client);
     return { incident: incident!, entry: await this.findEntry(client, Number(rows[0].id)) };
@@ -322,14 +283,5 @@ export class IncidentsRepository {
       [id],
     );
     return toEntry(rows[0]);
-  }
-
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.db.pool.connect();
-    try {
-      return await inTransaction(client, () => work(client));
-    } finally {
-      client.release();
-    }
   }
 }

@@ -1,0 +1,387 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { AREA_LEVELS, type AlertRuleDefinition, type DeviceEvent, type DeviceStatusUpdate, type RuleDto } from '@ioc/contracts';
+import { EventBus, Periodic, type ResolvedSample } from '@ioc/common';
+import { AreasService } from '@ioc/areas';
+import { DevicesService, type DeviceRecord } from '@ioc/devices';
+import type { AlertInput } from '../input';
+import { firingFacts, renderMessages } from '../message';
+import { evaluateRule, initialRuleState, type RuleState, type RuleTransition } from '../rule';
+import { conditionKey, inputKey, RuleIndex, type IndexableRule } from '../rule-index';
+import { AlertsRepository, type SavedState, type Written } from './alerts.repository';
+import { WakeQueue } from './wake-queue';
+
+/** A rule as the live index holds it. */
+export interface LiveRule extends IndexableRule {
+  id: number;
+  version: number;
+  definition: AlertRuleDefinition;
+}
+
+/** One rule watching one device. */
+interface Watch {
+  rule: LiveRule;
+  deviceId: string;
+  state: RuleState;
+  wakeAt: number | null;
+  /** The phase (active, next wake-up) as last saved: a change of phase is saved, a sample alone is not. */
+  savedPhase: string;
+}
+
+const SAVE_EVERY_MS = 1000;
+/** A timer further out is re-armed on waking: Node's timers stop at about 24.8 days. */
+const MAX_TIMER_MS = 3_600_000;
+/** A transition the database refused is tried again this many times, waiting 1, 2, 4 ... s. */
+const WRITE_ATTEMPTS = 6;
+/** Conditions a timer fires for a device that may never send anything: every device in scope is watched from the start. */
+const SILENT_KINDS = new Set(['no_data', 'offline']);
+
+const phase = (w: Pick<Watch, 'state' | 'wakeAt'>) => `${w.state.active}|${w.wakeAt}`;
+
+export function toLiveRule(rule: RuleDto): LiveRule {
+  const { id, version, createdAt: _c, updatedAt: _u, updatedBy: _b, ...definition } = rule;
+  return { id, version, definition };
+}
+
+/** Whether two versions of a rule evaluate alike, so what was known under one holds for the other. */
+function evaluatesAlike(a: AlertRuleDefinition, b: AlertRuleDefinition): boolean {
+  const part = (d: AlertRuleDefinition) => JSON.stringify([d.enabled, d.scope, d.conditions, d.combine, d.grouping]);
+  return part(a) === part(b);
+}
+
+/**
+ * The live side of alerting: every enabled rule evaluated on the stream (samples, camera events,
+ * status changes) and on the clock, per (rule, device), with the pure evaluators. A transition is
+ * written with its alert and incident in one transaction, in order per incident group, then
+ * announced. States are saved when their phase changes, so a restart neither fires twice nor
+ * forgets a pending `for` or a timer.
+ */
+@Injectable()
+export class AlertingService implements OnModuleDestroy {
+  private readonly logger = new Logger(AlertingService.name);
+  private readonly rules = new Map<number, LiveRule>();
+  private readonly index: RuleIndex<LiveRule>;
+  /** deviceId -> ruleId -> watch. */
+  private readonly watches = new Map<string, Map<number, Watch>>();
+  private readonly wakeups = new WakeQueue<Watch>();
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt: number | null = null;
+  /** Database work per incident group, in order: a clear never overtakes the fire it ends. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly unsaved = new Set<Watch>();
+  private readonly saver = new Periodic(() => this.saveChanged());
+  private readonly unsubscribers: (() => void)[] = [];
+
+  constructor(
+    private readonly alerts: AlertsRepository,
+    private readonly devices: DevicesService,
+    private readonly areas: AreasService,
+    private readonly bus: EventBus,
+  ) {
+    this.index = new RuleIndex<LiveRule>([], (id) => this.devices.get(id));
+  }
+
+  /** Called once the rules are loaded (RulesService), before any input. */
+  async start(rules: readonly RuleDto[]): Promise<void> {
+    for (const rule of rules) this.rules.set(rule.id, toLiveRule(rule));
+    this.index.setRules([...this.rules.values()]);
+    const now = Date.now();
+    let restored = 0;
+    for (const saved of await this.alerts.loadStates()) {
+      const rule = this.rules.get(saved.ruleId);
+      if (!rule || rule.version !== saved.ruleVersion || !rule.definition.enabled) continue;
+      const w = this.watch(rule, saved.deviceId, now, saved.state);
+      w.savedPhase = phase({ state: saved.state, wakeAt: saved.wakeAt });
+      this.schedule(w, saved.wakeAt);
+      restored++;
+    }
+    await this.adoptOpenAlerts();
+    for (const rule of this.rules.values()) this.watchSilentDevices(rule, now);
+    this.unsubscribers.push(
+      this.bus.on('samples.accepted', (samples) => this.onSamples(samples)),
+      this.bus.on('event.accepted', (event) => this.onEvent(event)),
+      this.bus.on('device.status', (update) => this.onStatus(update)),
+      this.bus.on('device.upserted', (device) => this.onDeviceChanged(device.id)),
+      this.bus.on('device.removed', (id) => this.onDeviceRemoved(id)),
+    );
+    this.saver.start(SAVE_EVERY_MS);
+    this.logger.log(`${this.rules.size} rules, ${restored} states restored`);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    for (const off of this.unsubscribers) off();
+    if (this.timer) clearTimeout(this.timer);
+    await this.saver.stop();
+    await Promise.all(this.chains.values());
+    await this.saveChanged();
+  }
+
+  /** A rule created or changed: watches that still evaluate alike keep their state; the others clear and start afresh. */
+  async ruleSaved(rule: RuleDto): Promise<void> {
+    const live = toLiveRule(rule);
+    const previous = this.rules.get(rule.id);
+    this.rules.set(rule.id, live);
+    const alike = previous !== undefined && evaluatesAlike(previous.definition, live.definition);
+    const drops: Promise<void>[] = [];
+    for (const w of this.watchesOf(rule.id)) {
+      if (alike) w.rule = live;
+      else drops.push(this.drop(w));
+    }
+    await Promise.all(drops);
+    if (alike) await this.alerts.carryStates(rule.id, rule.version);
+    else if (previous) await this.alerts.forgetStates(rule.id);
+    this.index.setRules([...this.rules.values()]);
+    this.watchSilentDevices(live, Date.now());
+  }
+
+  /** A rule deleted: its open alerts clear. */
+  ruleDeleted(id: number): Promise<void> {
+    const drops = this.watchesOf(id).map((w) => this.drop(w));
+    this.rules.delete(id);
+    this.index.setRules([...this.rules.values()]);
+    return Promise.all(drops).then(() => undefined);
+  }
+
+  /** Waits for the writes of every transition so far (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.chains.size > 0) await Promise.all(this.chains.values());
+  }
+
+  private onSamples(samples: readonly ResolvedSample[]): void {
+    for (const s of samples) this.feed(s.deviceId, { type: 'sample', metric: s.metric, value: s.value, time: s.ts });
+  }
+
+  private onEvent(e: DeviceEvent): void {
+    this.feed(e.deviceId, { type: 'event', eventType: e.type, confidence: e.confidence, time: e.ts });
+  }
+
+  private onStatus(u: DeviceStatusUpdate): void {
+    this.feed(u.deviceId, { type: 'status', online: u.status === 'online', time: Date.parse(u.at) });
+  }
+
+  private feed(deviceId: string, input: AlertInput): void {
+    const key = inputKey(input)!;
+    const candidates = this.index.candidates(deviceId, key);
+    if (candidates.length === 0) return;
+    const perDevice = this.watches.get(deviceId);
+    for (const rule of candidates) this.step(perDevice?.get(rule.id) ?? this.watch(rule, deviceId, input.time), input);
+  }
+
+  private watch(rule: LiveRule, deviceId: string, startedAt: number, state?: RuleState): Watch {
+    const w: Watch = { rule, deviceId, state: state ?? initialRuleState(rule.definition, startedAt), wakeAt: null, savedPhase: '' };
+    w.savedPhase = phase(w);
+    let perDevice = this.watches.get(deviceId);
+    if (!perDevice) this.watches.set(deviceId, (perDevice = new Map()));
+    perDevice.set(rule.id, w);
+    return w;
+  }
+
+  private step(w: Watch, input: AlertInput): void {
+    const result = evaluateRule(w.rule.definition, w.state, input);
+    w.state = result.state;
+    // A wake-up at or before the input just taken has nothing due then: it would tick forever.
+    this.schedule(w, result.wakeAt !== null && result.wakeAt > input.time ? result.wakeAt : null);
+    if (result.transitions.length > 0) {
+      for (const t of result.transitions) void this.transition(w, t);
+    } else if (phase(w) !== w.savedPhase) {
+      this.unsaved.add(w);
+    }
+  }
+
+  private schedule(w: Watch, wakeAt: number | null): void {
+    if (wakeAt === w.wakeAt) return;
+    w.wakeAt = wakeAt;
+    if (wakeAt === null) return;
+    this.wakeups.push(wakeAt, w);
+    this.arm();
+  }
+
+  private arm(): void {
+    const next = this.wakeups.peek();
+    if (next === null || (this.timerAt !== null && this.timerAt <= next)) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(() => this.wake(), Math.min(Math.max(0, next - Date.now()), MAX_TIMER_MS));
+    this.timer.unref();
+  }
+
+  /** The clock: every watch due is ticked at its own due time. */
+  private wake(): void {
+    this.timer = null;
+    this.timerAt = null;
+    for (const { at, key: w } of this.wakeups.popDue(Date.now())) {
+      // A watch rescheduled or dropped since is skipped: its newer wake-up is queued too.
+      if (w.wakeAt !== at || this.watches.get(w.deviceId)?.get(w.rule.id) !== w) continue;
+      w.wakeAt = null;
+      this.step(w, { type: 'tick', time: at });
+    }
+    this.arm();
+  }
+
+  private saved(w: Watch): SavedState {
+    w.savedPhase = phase(w);
+    this.unsaved.delete(w);
+    return { ruleId: w.rule.id, deviceId: w.deviceId, ruleVersion: w.rule.version, state: w.state, wakeAt: w.wakeAt };
+  }
+
+  /** `dropped`: the watch is gone, and so is its saved state. */
+  private transition(w: Watch, t: RuleTransition, dropped = false): Promise<void> {
+    const device = this.devices.get(w.deviceId);
+    const { rule } = w;
+    const { definition } = rule;
+    const groupAreaId = definition.grouping === 'area' && definition.scope.type === 'area' ? definition.scope.areaId : null;
+    const state = dropped ? null : this.saved(w);
+    if (t.type === 'clear') {
+      return this.inOrder(rule.id, groupAreaId ?? w.deviceId, `clear ${rule.id} on ${w.deviceId}`, async () => {
+        const written = await this.alerts.clear({ ruleId: rule.id, deviceId: w.deviceId, at: new Date(t.at), state });
+        if (written) this.announce(written, null);
+      });
+    }
+    if (!device || !state) return Promise.resolve();
+    const value = t.value ?? null;
+    const facts = firingFacts(definition.conditions[t.condition], value);
+    const place = this.placeOf(device.areaIds);
+    const groupName = groupAreaId === null ? device.name : (this.areas.refs([groupAreaId])[0]?.name ?? groupAreaId);
+    return this.inOrder(rule.id, groupAreaId ?? w.deviceId, `fire ${rule.id} on ${w.deviceId}`, async () => {
+      const written = await this.alerts.fire({
+        rule: { id: rule.id, version: rule.version, name: definition.name, severity: definition.severity, dampingS: definition.dampingS },
+        deviceId: device.id,
+        groupAreaId,
+        areaIds: device.areaIds,
+        metric: facts.metric,
+        value,
+        message: renderMessages(definition.messages, { device: device.name, metric: facts.metric, value, threshold: facts.threshold, place }),
+        title: `${definition.name} · ${groupName}`,
+        at: new Date(t.at),
+        state,
+      });
+      if (written) this.announce(written, device);
+    });
+  }
+
+  private announce({ alert, change, opened }: Written, device: DeviceRecord | null): void {
+    if (device) this.bus.emit('alert.opened', alert, device);
+    else this.bus.emit('alert.resolved', alert);
+    if (!change) return;
+    if (opened) this.bus.emit('incident.opened', change);
+    else this.bus.emit('incident.updated', change, null);
+  }
+
+  /** Work for one incident group after the work before it; a refused write is tried again with back-off. */
+  private inOrder(ruleId: number, group: string, what: string, work: () => Promise<void>): Promise<void> {
+    const key = `${ruleId}:${group}`;
+    const attempt = async () => {
+      for (let i = 1; ; i++) {
+        try {
+          return await work();
+        } catch (err) {
+          if (i >= WRITE_ATTEMPTS) {
+            this.logger.error(`${what} not written after ${i} attempts: ${(err as Error).message}`);
+            return;
+          }
+          await sleep(1000 * 2 ** (i - 1));
+        }
+      }
+    };
+    const next = (this.chains.get(key) ?? Promise.resolve()).then(attempt);
+    this.chains.set(key, next);
+    void next.then(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+    return next;
+  }
+
+  /** Removes a watch; its open alert, if any, clears now. */
+  private drop(w: Watch): Promise<void> {
+    this.watches.get(w.deviceId)?.delete(w.rule.id);
+    this.unsaved.delete(w);
+    return w.state.active ? this.transition(w, { type: 'clear', at: Date.now() }, true) : Promise.resolve();
+  }
+
+  private watchesOf(ruleId: number): Watch[] {
+    const found: Watch[] = [];
+    for (const perDevice of this.watches.values()) {
+      const w = perDevice.get(ruleId);
+      if (w) found.push(w);
+    }
+    return found;
+  }
+
+  /**
+   * No data and offline fire on the clock, even for a device that never sends a thing: every
+   * device in the rule's scope is watched from now, an offline one from when it was last seen.
+   */
+  private watchSilentDevices(rule: LiveRule, now: number): void {
+    if (!rule.definition.enabled) return;
+    const keys = rule.definition.conditions.filter((c) => SILENT_KINDS.has(c.kind)).map(conditionKey);
+    if (keys.length === 0) return;
+    for (const device of this.devices.all()) this.watchSilentDevice(rule, keys, device, now);
+  }
+
+  private watchSilentDevice(rule: LiveRule, keys: readonly string[], device: DeviceRecord, now: number): void {
+    if (this.watches.get(device.id)?.has(rule.id)) return;
+    if (!keys.some((key) => this.index.candidates(device.id, key).includes(rule))) return;
+    const w = this.watch(rule, device.id, now);
+    this.step(w, { type: 'tick', time: now });
+    if (device.status === 'offline') this.step(w, { type: 'status', online: false, time: device.lastSeen?.getTime() ?? now });
+  }
+
+  /**
+   * An open alert with no saved state (written before states were kept) is taken as firing, so
+   * the first good value clears it instead of leaving it open for ever.
+   */
+  private async adoptOpenAlerts(): Promise<void> {
+    for (const alert of await this.alerts.findAlerts({ state: 'open', limit: 100_000 })) {
+      const rule = alert.ruleId === null ? undefined : this.rules.get(alert.ruleId);
+      if (!rule || this.watches.get(alert.deviceId)?.has(rule.id)) continue;
+      const start = initialRuleState(rule.definition, Date.parse(alert.openedAt));
+      this.watch(rule, alert.deviceId, 0, { active: true, conditions: start.conditions.map((c) => ({ ...c, active: true })) });
+    }
+  }
+
+  /** A device's kind, areas or position changed: its rules are found again, and those no longer in scope let go. */
+  private onDeviceChanged(id: string): void {
+    this.index.forgetDevice(id);
+    const device = this.devices.get(id);
+    if (!device) return;
+    for (const w of [...(this.watches.get(id)?.values() ?? [])]) {
+      const keys = new Set(w.rule.definition.conditions.map(conditionKey));
+      if (![...keys].some((key) => this.index.candidates(id, key).includes(w.rule))) void this.drop(w);
+    }
+    const now = Date.now();
+    for (const rule of this.rules.values()) {
+      const keys = rule.definition.conditions.filter((c) => SILENT_KINDS.has(c.kind)).map(conditionKey);
+      if (rule.definition.enabled && keys.length > 0) this.watchSilentDevice(rule, keys, device, now);
+    }
+  }
+
+  private onDeviceRemoved(id: string): void {
+    for (const w of [...(this.watches.get(id)?.values() ?? [])]) void this.drop(w);
+    this.watches.delete(id);
+    this.index.forgetDevice(id);
+  }
+
+  /** The most precise area the device is in, for a message's {place}. */
+  private placeOf(areaIds: readonly string[]): string | null {
+    const refs = this.areas.refs(areaIds);
+    if (refs.length === 0) return null;
+    return refs.reduce((a, b) => (AREA_LEVELS.indexOf(b.level) > AREA_LEVELS.indexOf(a.level) ? b : a)).name;
+  }
+
+  private async saveChanged(): Promise<void> {
+    if (this.unsaved.size === 0) return;
+    const states = [...this.unsaved].map((w) => this.saved(w));
+    try {
+      await this.alerts.saveStates(states);
+    } catch (err) {
+      this.logger.warn(`${states.length} alert states not saved, will try again: ${(err as Error).message}`);
+      for (const s of states) {
+        const w = this.watches.get(s.deviceId)?.get(s.ruleId);
+        if (w) {
+          w.savedPhase = '';
+          this.unsaved.add(w);
+        }
+      }
+    }
+  }
+}
