@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { AlertingModule, AlertsController, BacktestController, RulesController } from '@ioc/alerting';
+import { AlertingModule, AlertsController, BacktestController, RulesController, SilencesController } from '@ioc/alerting';
 import { AreasController, AreasModule } from '@ioc/areas';
 import { AuditController, AuthController, AuthGuard, AuthModule, TeamsController, throttlers, UsersController } from '@ioc/auth';
 import { CommandsController, CommandsModule } from '@ioc/commands';
@@ -48,6 +48,7 @@ export class AppModule {
         BacktestController,
         RulesController,
         AlertsController,
+        SilencesController,
         IncidentsController,
         DeadLettersController,
         AuthController,

@@ -7,11 +7,13 @@ import { AlertingService } from './live/alerting.service';
 import { AlertsRepository } from './live/alerts.repository';
 import { RulesRepository } from './live/rules.repository';
 import { RulesService } from './live/rules.service';
+import { SilencesRepository } from './live/silences.repository';
+import { SilencesService } from './live/silences.service';
 
 /** Rules, their alerts and incidents. The storage module (global) gives the history replays read. */
 @Module({
   imports: [DevicesModule, AreasModule, IncidentsModule],
-  providers: [BacktestService, RulesRepository, AlertsRepository, AlertingService, RulesService],
-  exports: [BacktestService, RulesService, AlertingService],
+  providers: [BacktestService, RulesRepository, AlertsRepository, SilencesRepository, SilencesService, AlertingService, RulesService],
+  exports: [BacktestService, RulesService, SilencesService, AlertingService],
 })
 export class AlertingModule {}

@@ -7,3 +7,4 @@ export { AlertingModule } from './alerting.module';
 export { BacktestController } from './backtest/backtest.controller';
 export { AlertsController, RulesController } from './live/rules.controller';
 export { AlertingService } from './live/alerting.service';
+export { SilencesController } from './live/silences.controller';

@@ -21,38 +21,47 @@ export interface RuleResult {
   wakeAt: number | null;
 }
 
-const NONE: readonly RuleTransition[] = [];
+/** Shared by every result without a transition: most inputs change no rule's answer. */
+const NONE: readonly RuleTransition[] = Object.freeze([]);
 
 /** `startedAt`: when the rule began watching the device; a no_data silence counts from it. */
 export function initialRuleState(rule: EvaluatedRule, startedAt: number): RuleState {
   return { conditions: rule.conditions.map((c) => initialConditionState(c, startedAt)), active: false };
 }
 
-/** The condition to report: an active one with a value, one that has just become active first. */
-function firingCondition(results: ConditionResult<ConditionState>[]): number {
-  const ranked = (r: ConditionResult<ConditionState>) => (r.active ? 1 : 0) * (2 + (r.value !== undefined ? 2 : 0) + (r.changed ? 1 : 0));
-  let best = 0;
-  for (let i = 1; i < results.length; i++) if (ranked(results[i]) > ranked(results[best])) best = i;
-  return best;
-}
+/** How well a condition reports a fire: an active one with a value, one that has just become active first. */
+const rank = (r: ConditionResult<ConditionState>) => (r.active ? 2 + (r.value !== undefined ? 2 : 0) + (r.changed ? 1 : 0) : 0);
 
+/**
+ * Pure: `state` is left as it was. When no condition's state and not the rule's answer changed,
+ * the same state object comes back, so a caller can tell that there is nothing new to keep.
+ */
 export function evaluateRule(rule: EvaluatedRule, state: RuleState, input: AlertInput): RuleResult {
-  const results: ConditionResult<ConditionState>[] = [];
-  let same = true;
+  const { conditions } = rule;
+  const all = rule.combine === 'all';
+  let active = all;
+  // Copied on the first condition whose state changes.
+  let nextConditions: ConditionState[] | null = null;
   let wakeAt: number | null = null;
-  for (let i = 0; i < rule.conditions.length; i++) {
-    const r = evaluateCondition(rule.conditions[i], state.conditions[i], input);
-    results.push(r);
-    same &&= r.state === state.conditions[i];
+  let firing = 0;
+  let firingRank = -1;
+  let firingValue: number | undefined;
+  for (let i = 0; i < conditions.length; i++) {
+    const before = state.conditions[i];
+    const r = evaluateCondition(conditions[i], before, input);
+    if (r.state !== before) (nextConditions ??= state.conditions.slice())[i] = r.state;
     if (r.wakeAt !== null && (wakeAt === null || r.wakeAt < wakeAt)) wakeAt = r.wakeAt;
+    active = all ? active && r.active : active || r.active;
+    const ranked = rank(r);
+    if (ranked > firingRank) {
+      firing = i;
+      firingRank = ranked;
+      firingValue = r.value;
+    }
   }
-  const active = rule.combine === 'all' ? results.every((r) => r.active) : results.some((r) => r.active);
-  const next = same && active === state.active ? state : { conditions: results.map((r) => r.state), active };
-  if (active === state.active) return { state: next, transitions: NONE, wakeAt };
-  let transition: RuleTransition = { type: 'clear', at: input.time };
-  if (active) {
-    const condition = firingCondition(results);
-    transition = { type: 'fire', condition, value: results[condition].value, at: input.time };
-  }
+  const unchanged = active === state.active;
+  const next = nextConditions === null && unchanged ? state : { conditions: nextConditions ?? state.conditions, active };
+  if (unchanged) return { state: next, transitions: NONE, wakeAt };
+  const transition: RuleTransition = active ? { type: 'fire', condition: firing, value: firingValue, at: input.time } : { type: 'clear', at: input.time };
   return { state: next, transitions: [transition], wakeAt };
 }

@@ -4,6 +4,7 @@ import { DEVICE_KINDS, METRIC_NAME_PATTERN } from './device-kinds';
 import { EVENT_TYPES } from './payloads';
 import { DEVICE_ID_PATTERN } from './topics';
 import { updateSchema } from './update-schema';
+import { instant } from './history';
 
 /** What a message template may name; anything else in braces is refused. */
 export const ALERT_MESSAGE_PLACEHOLDERS = ['device', 'metric', 'value', 'threshold', 'unit', 'place'] as const;
@@ -248,4 +249,61 @@ export interface RuleVersionDto {
   /** ISO-8601 */
   createdAt: string;
   createdBy: string | null;
+}
+
+/** The longest maintenance window: a silence meant to last longer is a rule to disable. */
+export const SILENCE_MAX_DAYS = 90;
+
+/**
+ * POST /api/silences: a maintenance window. Alerts of what it matches (every field given must
+ * match: a rule, a device, an area of the area tree) are recorded but open no incident from
+ * `startsAt` (default now) until `endsAt`.
+ */
+export const createSilenceSchema = z
+  .strictObject({
+    ruleId: z.number().int().positive().optional(),
+    deviceId: deviceId.optional(),
+    areaId: areaId.optional(),
+    startsAt: instant.optional(),
+    endsAt: instant,
+    reason: z.string().trim().min(1, 'say why: the operators on shift read it').max(500),
+  })
+  .refine((s) => s.ruleId !== undefined || s.deviceId !== undefined || s.areaId !== undefined, {
+    message: 'name what to silence: ruleId, deviceId or areaId (or several: all must match)',
+  })
+  .refine((s) => s.startsAt === undefined || Date.parse(s.endsAt) > Date.parse(s.startsAt), {
+    path: ['endsAt'],
+    message: 'must be after startsAt',
+  })
+  .refine((s) => Date.parse(s.endsAt) - Date.parse(s.startsAt ?? s.endsAt) <= SILENCE_MAX_DAYS * DAY_S * 1000, {
+    path: ['endsAt'],
+    message: `at most ${SILENCE_MAX_DAYS} days after startsAt`,
+  });
+export type CreateSilenceInput = z.input<typeof createSilenceSchema>;
+export type CreateSilence = z.output<typeof createSilenceSchema>;
+
+export const SILENCE_STATES = ['pending', 'active', 'expired'] as const;
+export type SilenceState = (typeof SILENCE_STATES)[number];
+
+export const listSilencesQuerySchema = z.strictObject({
+  state: z.enum(SILENCE_STATES).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+export type ListSilencesQuery = z.output<typeof listSilencesQuerySchema>;
+
+export interface SilenceDto {
+  id: number;
+  ruleId: number | null;
+  deviceId: string | null;
+  areaId: string | null;
+  reason: string;
+  /** ISO-8601 */
+  startsAt: string;
+  /** ISO-8601; moved to the time it was ended if ended early. */
+  endsAt: string;
+  state: SilenceState;
+  createdBy: string | null;
+  createdAt: string;
+  /** Who ended it early; null if it ran its course or runs still. */
+  endedBy: string | null;
 }

@@ -186,8 +186,12 @@ export interface AlertDto {
   /** The rule's message with the device, value, threshold and place filled in. */
   message: { vi: string; en: string };
   state: AlertState;
-  /** The incident it opened or joined. */
+  /** The incident it opened or joined; null while a silence or an inhibition holds it back. */
   incidentId: number | null;
+  /** The silence (maintenance window) that held it back from opening an incident. */
+  silenceId: number | null;
+  /** The offline gateway (or the device itself, offline, for a no_data rule) that held it back. */
+  inhibitedBy: string | null;
   openedAt: string;
   resolvedAt: string | null;
 }

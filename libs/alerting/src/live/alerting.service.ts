@@ -8,7 +8,9 @@ import type { AlertInput } from '../input';
 import { firingFacts, renderMessages } from '../message';
 import { evaluateRule, initialRuleState, type RuleState, type RuleTransition } from '../rule';
 import { conditionKey, inputKey, RuleIndex, type IndexableRule } from '../rule-index';
-import { AlertsRepository, type SavedState, type Written } from './alerts.repository';
+import { inhibitorOf, silenceFor } from '../suppression';
+import { AlertsRepository, type Hold, type IncidentTarget, type SavedState, type Written } from './alerts.repository';
+import { SilencesService } from './silences.service';
 import { WakeQueue } from './wake-queue';
 
 /** A rule as the live index holds it. */
@@ -29,6 +31,8 @@ interface Watch {
 }
 
 const SAVE_EVERY_MS = 1000;
+/** How long a device back online has to bring its children back before their held-back alerts count. */
+const INHIBITION_GRACE_MS = 60_000;
 /** A timer further out is re-armed on waking: Node's timers stop at about 24.8 days. */
 const MAX_TIMER_MS = 3_600_000;
 /** A transition the database refused is tried again this many times, waiting 1, 2, 4 ... s. */
@@ -37,6 +41,9 @@ const WRITE_ATTEMPTS = 6;
 const SILENT_KINDS = new Set(['no_data', 'offline']);
 
 const phase = (w: Pick<Watch, 'state' | 'wakeAt'>) => `${w.state.active}|${w.wakeAt}`;
+
+/** Area grouping: the rule's area, one incident for all its devices; null: one incident per device. */
+const groupAreaOf = (d: AlertRuleDefinition) => (d.grouping === 'area' && d.scope.type === 'area' ? d.scope.areaId : null);
 
 export function toLiveRule(rule: RuleDto): LiveRule {
   const { id, version, createdAt: _c, updatedAt: _u, updatedBy: _b, ...definition } = rule;
@@ -69,11 +76,15 @@ export class AlertingService implements OnModuleDestroy {
   /** Database work per incident group, in order: a clear never overtakes the fire it ends. */
   private readonly chains = new Map<string, Promise<void>>();
   private readonly unsaved = new Set<Watch>();
-  private readonly saver = new Periodic(() => this.saveChanged());
+  /** Every second: states whose phase changed are saved, and silences that ended let go of what they held. */
+  private readonly saver = new Periodic(() => this.everySecond());
+  /** Devices back online whose held-back alerts are looked at again once the grace has passed. */
+  private readonly returning = new Map<string, NodeJS.Timeout>();
   private readonly unsubscribers: (() => void)[] = [];
 
   constructor(
     private readonly alerts: AlertsRepository,
+    private readonly silences: SilencesService,
     private readonly devices: DevicesService,
     private readonly areas: AreasService,
     private readonly bus: EventBus,
@@ -83,6 +94,7 @@ export class AlertingService implements OnModuleDestroy {
 
   /** Called once the rules are loaded (RulesService), before any input. */
   async start(rules: readonly RuleDto[]): Promise<void> {
+    await this.silences.load();
     for (const rule of rules) this.rules.set(rule.id, toLiveRule(rule));
     this.index.setRules([...this.rules.values()]);
     const now = Date.now();
@@ -97,6 +109,8 @@ export class AlertingService implements OnModuleDestroy {
     }
     await this.adoptOpenAlerts();
     for (const rule of this.rules.values()) this.watchSilentDevices(rule, now);
+    // Holds that ended while the server was down.
+    await this.recheckHeld({});
     this.unsubscribers.push(
       this.bus.on('samples.accepted', (samples) => this.onSamples(samples)),
       this.bus.on('event.accepted', (event) => this.onEvent(event)),
@@ -111,6 +125,7 @@ export class AlertingService implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     for (const off of this.unsubscribers) off();
     if (this.timer) clearTimeout(this.timer);
+    for (const timer of this.returning.values()) clearTimeout(timer);
     await this.saver.stop();
     await Promise.all(this.chains.values());
     await this.saveChanged();
@@ -157,6 +172,16 @@ export class AlertingService implements OnModuleDestroy {
 
   private onStatus(u: DeviceStatusUpdate): void {
     this.feed(u.deviceId, { type: 'status', online: u.status === 'online', time: Date.parse(u.at) });
+    clearTimeout(this.returning.get(u.deviceId));
+    this.returning.delete(u.deviceId);
+    if (u.status !== 'online') return;
+    // A gateway back reports for its children within moments: their alerts are released only if they still fire after.
+    const timer = setTimeout(() => {
+      this.returning.delete(u.deviceId);
+      void this.recheckHeld({ inhibitedBy: u.deviceId }).catch((err: Error) => this.logger.error(`held alerts of ${u.deviceId}: ${err.message}`));
+    }, INHIBITION_GRACE_MS);
+    timer.unref();
+    this.returning.set(u.deviceId, timer);
   }
 
   private feed(deviceId: string, input: AlertInput): void {
@@ -229,10 +254,10 @@ export class AlertingService implements OnModuleDestroy {
     const device = this.devices.get(w.deviceId);
     const { rule } = w;
     const { definition } = rule;
-    const groupAreaId = definition.grouping === 'area' && definition.scope.type === 'area' ? definition.scope.areaId : null;
+    const group = groupAreaOf(definition) ?? w.deviceId;
     const state = dropped ? null : this.saved(w);
     if (t.type === 'clear') {
-      return this.inOrder(rule.id, groupAreaId ?? w.deviceId, `clear ${rule.id} on ${w.deviceId}`, async () => {
+      return this.inOrder(rule.id, group, `clear ${rule.id} on ${w.deviceId}`, async () => {
         const written = await this.alerts.clear({ ruleId: rule.id, deviceId: w.deviceId, at: new Date(t.at), state });
         if (written) this.announce(written, null);
       });
@@ -241,22 +266,54 @@ export class AlertingService implements OnModuleDestroy {
     const value = t.value ?? null;
     const facts = firingFacts(definition.conditions[t.condition], value);
     const place = this.placeOf(device.areaIds);
-    const groupName = groupAreaId === null ? device.name : (this.areas.refs([groupAreaId])[0]?.name ?? groupAreaId);
-    return this.inOrder(rule.id, groupAreaId ?? w.deviceId, `fire ${rule.id} on ${w.deviceId}`, async () => {
-      const written = await this.alerts.fire({
-        rule: { id: rule.id, version: rule.version, name: definition.name, severity: definition.severity, dampingS: definition.dampingS },
-        deviceId: device.id,
-        groupAreaId,
-        areaIds: device.areaIds,
-        metric: facts.metric,
-        value,
-        message: renderMessages(definition.messages, { device: device.name, metric: facts.metric, value, threshold: facts.threshold, place }),
-        title: `${definition.name} · ${groupName}`,
-        at: new Date(t.at),
-        state,
-      });
+    const message = renderMessages(definition.messages, { device: device.name, metric: facts.metric, value, threshold: facts.threshold, place });
+    const hold = this.holdOf(rule, device);
+    return this.inOrder(rule.id, group, `fire ${rule.id} on ${w.deviceId}`, async () => {
+      const written = await this.alerts.fire({ ...this.targetOf(rule, device), metric: facts.metric, value, message, at: new Date(t.at), state, hold });
       if (written) this.announce(written, device);
     });
+  }
+
+  private targetOf(rule: LiveRule, device: DeviceRecord): IncidentTarget {
+    const { definition } = rule;
+    const groupAreaId = groupAreaOf(definition);
+    const groupName = groupAreaId === null ? device.name : (this.areas.refs([groupAreaId])[0]?.name ?? groupAreaId);
+    return {
+      rule: { id: rule.id, version: rule.version, name: definition.name, severity: definition.severity, dampingS: definition.dampingS },
+      deviceId: device.id,
+      groupAreaId,
+      areaIds: device.areaIds,
+      title: `${definition.name} · ${groupName}`,
+    };
+  }
+
+  /** A silence over the rule or the device, or an offline gateway (or the device itself) that explains the alert. */
+  private holdOf(rule: LiveRule, device: DeviceRecord): Hold {
+    const silence = silenceFor(this.silences.windows(), rule.id, device, Date.now());
+    const { conditions } = rule.definition;
+    // no_data and offline, the kinds an outage explains, are always a rule's only condition.
+    const kind = conditions.length === 1 ? conditions[0].kind : 'threshold';
+    const gateway = device.gatewayId === null ? undefined : this.devices.get(device.gatewayId);
+    return { silenceId: silence?.id ?? null, inhibitedBy: inhibitorOf(kind, device, gateway ?? null) };
+  }
+
+  /**
+   * Held-back alerts whose hold may have ended (a silence over, a gateway back): each one whose
+   * rule still fires opens or joins its incident now, or stays held by what holds it still.
+   */
+  private async recheckHeld(by: { silenceId?: number; inhibitedBy?: string }): Promise<void> {
+    for (const alert of await this.alerts.findHeld(by)) {
+      const w = alert.ruleId === null ? undefined : this.watches.get(alert.deviceId)?.get(alert.ruleId);
+      const device = this.devices.get(alert.deviceId);
+      if (!w?.state.active || !device) continue;
+      const hold = this.holdOf(w.rule, device);
+      if (hold.silenceId === alert.silenceId && hold.inhibitedBy === alert.inhibitedBy) continue;
+      const target = this.targetOf(w.rule, device);
+      void this.inOrder(w.rule.id, groupAreaOf(w.rule.definition) ?? device.id, `release alert ${alert.id}`, async () => {
+        const written = await this.alerts.release(alert.id, target, hold);
+        if (written?.change) this.announce(written, device);
+      });
+    }
   }
 
   private announce({ alert, change, opened }: Written, device: DeviceRecord | null): void {
@@ -366,6 +423,13 @@ export class AlertingService implements OnModuleDestroy {
     const refs = this.areas.refs(areaIds);
     if (refs.length === 0) return null;
     return refs.reduce((a, b) => (AREA_LEVELS.indexOf(b.level) > AREA_LEVELS.indexOf(a.level) ? b : a)).name;
+  }
+
+  private async everySecond(): Promise<void> {
+    await this.saveChanged();
+    for (const silence of this.silences.takeEnded(Date.now())) {
+      await this.recheckHeld({ silenceId: silence.id }).catch((err: Error) => this.logger.error(`alerts held by silence ${silence.id}: ${err.message}`));
+    }
   }
 
   private async saveChanged(): Promise<void> {

@@ -18,12 +18,14 @@ interface AlertRow {
   message_en: string;
   state: AlertState;
   incident_id: string | null;
+  silence_id: string | null;
+  inhibited_by: string | null;
   opened_at: Date;
   resolved_at: Date | null;
 }
 
-const ALERT_COLUMNS =
-  'id, rule_id, rule_version, rule_name, severity, device_id, metric, value, message_vi, message_en, state, incident_id, opened_at, resolved_at';
+const ALERT_COLUMNS = `id, rule_id, rule_version, rule_name, severity, device_id, metric, value, message_vi, message_en, state,
+  incident_id, silence_id, inhibited_by, opened_at, resolved_at`;
 
 const toAlert = (r: AlertRow): AlertDto => ({
   id: Number(r.id),
@@ -37,6 +39,8 @@ const toAlert = (r: AlertRow): AlertDto => ({
   message: { vi: r.message_vi, en: r.message_en },
   state: r.state,
   incidentId: r.incident_id === null ? null : Number(r.incident_id),
+  silenceId: r.silence_id === null ? null : Number(r.silence_id),
+  inhibitedBy: r.inhibited_by,
   openedAt: r.opened_at.toISOString(),
   resolvedAt: r.resolved_at?.toISOString() ?? null,
 });
@@ -59,18 +63,29 @@ export interface FiringRule {
   dampingS: number;
 }
 
-export interface Fire {
+/** Where an alert's incident goes, and what it is called if it is new. */
+export interface IncidentTarget {
   rule: FiringRule;
   deviceId: string;
   /** Area grouping: the rule's area, whose one incident gathers the device. */
   groupAreaId: string | null;
   areaIds: readonly string[];
+  title: string;
+}
+
+/** What holds an alert back from opening an incident. */
+export interface Hold {
+  silenceId: number | null;
+  inhibitedBy: string | null;
+}
+
+export interface Fire extends IncidentTarget {
   metric: string | null;
   value: number | null;
   message: { vi: string; en: string };
-  title: string;
   at: Date;
   state: SavedState;
+  hold: Hold;
 }
 
 export interface Clear {
@@ -108,33 +123,73 @@ export class AlertsRepository {
     return this.db.transaction(async (client) => {
       await saveState(client, f.state);
       const inserted = await client.query<AlertRow>(
-        `INSERT INTO alerts (rule_id, rule_version, rule_name, severity, device_id, metric, value, message_vi, message_en, state, opened_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10)
+        `INSERT INTO alerts (rule_id, rule_version, rule_name, severity, device_id, metric, value, message_vi, message_en, state,
+                             opened_at, silence_id, inhibited_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12)
          ON CONFLICT (rule_id, device_id) WHERE state = 'open' DO NOTHING
          RETURNING ${ALERT_COLUMNS}`,
-        [f.rule.id, f.rule.version, f.rule.name, f.rule.severity, f.deviceId, f.metric, f.value, f.message.vi, f.message.en, f.at],
+        [f.rule.id, f.rule.version, f.rule.name, f.rule.severity, f.deviceId, f.metric, f.value, f.message.vi, f.message.en, f.at,
+          f.hold.silenceId, f.hold.inhibitedBy],
       );
       if (inserted.rows.length === 0) return null;
-      const alertId = Number(inserted.rows[0].id);
-      const { incidentId, step } = await this.incidentFor(client, f, alertId);
-      await client.query(
-        `INSERT INTO incident_devices (incident_id, device_id, firing, joined_at) VALUES ($1, $2, true, $3)
-         ON CONFLICT (incident_id, device_id) DO UPDATE SET firing = true`,
-        [incidentId, f.deviceId, f.at],
-      );
-      const { rows } = await client.query<AlertRow>(`UPDATE alerts SET incident_id = $2 WHERE id = $1 RETURNING ${ALERT_COLUMNS}`, [
-        alertId,
-        incidentId,
-      ]);
-      const change = await this.incidents.appendEntry(client, incidentId, {
-        step,
-        actor: null,
-        alertId,
-        deviceId: f.deviceId,
-        value: f.value,
-      });
-      return { alert: toAlert(rows[0]), change, opened: step === 'opened' };
+      const alert = toAlert(inserted.rows[0]);
+      if (f.hold.silenceId !== null || f.hold.inhibitedBy !== null) return { alert, change: null, opened: false };
+      return this.attach(client, f, alert);
     });
+  }
+
+  /**
+   * An alert held back (silenced, inhibited) whose hold has ended while it still fires: it opens
+   * or joins its incident now, or is held by `hold` instead. null: it is no longer open and held.
+   */
+  release(alertId: number, target: IncidentTarget, hold: Hold): Promise<Written | null> {
+    return this.db.transaction(async (client) => {
+      const { rows } = await client.query<AlertRow>(
+        `UPDATE alerts SET silence_id = $2, inhibited_by = $3
+          WHERE id = $1 AND state = 'open' AND incident_id IS NULL AND (silence_id IS NOT NULL OR inhibited_by IS NOT NULL)
+         RETURNING ${ALERT_COLUMNS}`,
+        [alertId, hold.silenceId, hold.inhibitedBy],
+      );
+      if (rows.length === 0) return null;
+      const alert = toAlert(rows[0]);
+      if (hold.silenceId !== null || hold.inhibitedBy !== null) return { alert, change: null, opened: false };
+      return this.attach(client, target, alert);
+    });
+  }
+
+  /** Open alerts held back by the silence, or by the device (inhibitor); both null: every held one. */
+  async findHeld(by: { silenceId?: number; inhibitedBy?: string }): Promise<AlertDto[]> {
+    const { rows } = await this.db.pool.query<AlertRow>(
+      `SELECT ${ALERT_COLUMNS} FROM alerts
+        WHERE state = 'open' AND incident_id IS NULL AND (silence_id IS NOT NULL OR inhibited_by IS NOT NULL)
+          AND ($1::bigint IS NULL OR silence_id = $1) AND ($2::text IS NULL OR inhibited_by = $2)
+        ORDER BY id`,
+      [by.silenceId ?? null, by.inhibitedBy ?? null],
+    );
+    return rows.map(toAlert);
+  }
+
+  /** Puts the alert on its incident: the step, the member, the link. */
+  private async attach(client: PoolClient, t: IncidentTarget, alert: AlertDto): Promise<Written> {
+    const at = new Date(alert.openedAt);
+    const { incidentId, step } = await this.incidentFor(client, t, alert.id, at);
+    await client.query(
+      `INSERT INTO incident_devices (incident_id, device_id, firing, joined_at) VALUES ($1, $2, true, $3)
+       ON CONFLICT (incident_id, device_id) DO UPDATE SET firing = true`,
+      [incidentId, t.deviceId, at],
+    );
+    const { rows } = await client.query<AlertRow>(`UPDATE alerts SET incident_id = $2 WHERE id = $1 RETURNING ${ALERT_COLUMNS}`, [
+      alert.id,
+      incidentId,
+    ]);
+    const change = await this.incidents.appendEntry(client, incidentId, {
+      step,
+      actor: null,
+      alertId: alert.id,
+      deviceId: t.deviceId,
+      value: alert.value,
+    });
+    return { alert: toAlert(rows[0]), change, opened: step === 'opened' };
   }
 
   /** null: no open alert for the (rule, device). */
@@ -233,7 +288,7 @@ export class AlertsRepository {
    * The incident a new alert goes on: the group's active one; the group's last one if people
    * resolved it and the rule cleared within its damping window (reopened); otherwise a new one.
    */
-  private async incidentFor(client: PoolClient, f: Fire, alertId: number): Promise<{ incidentId: number; step: IncidentStep }> {
+  private async incidentFor(client: PoolClient, f: IncidentTarget, alertId: number, at: Date): Promise<{ incidentId: number; step: IncidentStep }> {
     const groupKey = f.groupAreaId === null ? `device:${f.deviceId}` : `area:${f.groupAreaId}`;
     // A concurrent writer on another node may open the group's incident between the two statements: look again.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -247,7 +302,7 @@ export class AlertsRepository {
         return { incidentId: Number(last.id), step: f.groupAreaId === null ? 'alert_opened' : 'device_joined' };
       }
       const withinDamping =
-        last?.state === 'resolved' && last.alert_cleared_at !== null && f.at.getTime() - last.alert_cleared_at.getTime() <= f.rule.dampingS * 1000;
+        last?.state === 'resolved' && last.alert_cleared_at !== null && at.getTime() - last.alert_cleared_at.getTime() <= f.rule.dampingS * 1000;
       if (last && withinDamping) {
         await client.query(
           `UPDATE incidents SET state = 'open', alert_active = true, resolved_at = NULL, resolved_by = NULL, updated_at = now()
@@ -261,7 +316,7 @@ export class AlertsRepository {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (rule_id, group_key) WHERE state IN ('open', 'acknowledged', 'dispatched') DO NOTHING
          RETURNING id`,
-        [f.rule.id, f.rule.version, alertId, f.deviceId, f.groupAreaId, f.areaIds, f.rule.severity, f.title, f.at],
+        [f.rule.id, f.rule.version, alertId, f.deviceId, f.groupAreaId, f.areaIds, f.rule.severity, f.title, at],
       );
       if (inserted.rows.length === 1) return { incidentId: Number(inserted.rows[0].id), step: 'opened' };
     }

@@ -80,6 +80,12 @@ export class RulesRepository {
     });
   }
 
+  /** Whether the rule exists and is not deleted. */
+  async exists(id: number): Promise<boolean> {
+    const { rows } = await this.db.pool.query('SELECT 1 FROM rules WHERE id = $1 AND deleted_at IS NULL', [id]);
+    return rows.length === 1;
+  }
+
   /** Newest first; empty for a rule that never existed. */
   async versions(id: number): Promise<RuleVersionDto[]> {
     const { rows } = await this.db.pool.query<VersionRow>(
