@@ -6,6 +6,7 @@ import type {
   CommandDto,
   DeviceDto,
   DeviceEvent,
+  DeviceHealthUpdate,
   DeviceStatusUpdate,
   IncidentEventDto,
 } from '@ioc/contracts';
@@ -16,6 +17,7 @@ export interface BusEvents {
   'samples.accepted': [samples: readonly ResolvedSample[]];
   'event.accepted': [event: DeviceEvent];
   'device.status': [update: DeviceStatusUpdate];
+  'device.health': [update: DeviceHealthUpdate];
   'device.upserted': [device: DeviceDto];
   'device.removed': [id: string];
   /** The device's broker credentials were revoked or replaced: drop its connection. */

@@ -131,6 +131,10 @@ export interface LatestValue {
   ts: string;
 }
 
+/** A device's health, worst first: maintenance hides the rest while a silence covers the device. */
+export const DEVICE_HEALTHS = ['maintenance', 'offline', 'stale', 'ok'] as const;
+export type DeviceHealth = (typeof DEVICE_HEALTHS)[number];
+
 export interface DeviceDto {
   id: string;
   kind: DeviceKind;
@@ -144,6 +148,8 @@ export interface DeviceDto {
   /** Whether the device can connect to the broker: no secret issued yet, one in force, or revoked. */
   credentials: { state: CredentialState; issuedAt: string | null };
   status: DeviceStatus | 'unknown';
+  /** What operators see: under a silence, offline, silent (no data, or never heard from), or ok. */
+  health: DeviceHealth;
   /** ISO-8601, null until the device is first heard from. */
   lastSeen: string | null;
   latest: Record<string, LatestValue>;

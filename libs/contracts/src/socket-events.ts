@@ -1,4 +1,4 @@
-import type { AlertDto, CommandDto, DeviceDto } from './api';
+import type { AlertDto, CommandDto, DeviceDto, DeviceHealth } from './api';
 import type { IncidentEventDto } from './incidents';
 import type { DeviceEvent, DeviceStatus } from './payloads';
 
@@ -21,10 +21,19 @@ export interface DeviceStatusUpdate {
   at: string;
 }
 
+export interface DeviceHealthUpdate {
+  deviceId: string;
+  health: DeviceHealth;
+  /** ISO-8601 */
+  at: string;
+}
+
 /** socket.io events the server emits. Telemetry is coalesced per device and sent in batches. */
 export interface ServerToClientEvents {
   'telemetry:batch': (updates: TelemetryUpdate[]) => void;
   'device:status': (update: DeviceStatusUpdate) => void;
+  /** The device's health changed (maintenance, offline, stale, ok). */
+  'device:health': (update: DeviceHealthUpdate) => void;
   /** A device event (camera analytics); `ts` is epoch milliseconds. */
   'device:event': (event: DeviceEvent) => void;
   'device:upserted': (device: DeviceDto) => void;

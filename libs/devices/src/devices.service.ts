@@ -3,6 +3,7 @@ import type {
   CreateDevice,
   DeviceCredentialsDto,
   DeviceDto,
+  DeviceHealth,
   DeviceKind,
   DeviceStatus,
   DeviceStatusUpdate,
@@ -32,6 +33,10 @@ export interface StatusTransition {
 export class DevicesService implements OnModuleInit {
   private readonly logger = new Logger(DevicesService.name);
   private readonly byId = new Map<string, DeviceRecord>();
+  private maintenance: ReadonlySet<string> = new Set();
+  private readonly stale = new Set<string>();
+  /** The health last announced per device, so only changes go out. */
+  private readonly announced = new Map<string, DeviceHealth>();
   /** Each registered SenML name (RFC 8428 bn + n) and its device. */
   private readonly bySenmlName = new Map<string, DeviceRecord>();
 
@@ -159,6 +164,7 @@ export class DevicesService implements OnModuleInit {
     device.status = status;
     const update = { deviceId: device.id, status, reason, at: at.toISOString() };
     this.bus.emit('device.status', update);
+    this.announceHealth(device.id);
     return { device, update };
   }
 
@@ -243,6 +249,37 @@ export class DevicesService implements OnModuleInit {
     return new IocError(ErrorCode.NotFound, `device ${id} does not exist`);
   }
 
+  /** The devices a silence covers now (the alerting capability knows); those that changed are announced. */
+  setMaintenance(ids: ReadonlySet<string>): void {
+    const changed = [...this.maintenance].filter((id) => !ids.has(id));
+    for (const id of ids) if (!this.maintenance.has(id)) changed.push(id);
+    this.maintenance = new Set(ids);
+    for (const id of changed) this.announceHealth(id);
+  }
+
+  /** Whether a no-data alert fires for the device now. */
+  setStale(id: string, stale: boolean): void {
+    if (stale === this.stale.has(id)) return;
+    if (stale) this.stale.add(id);
+    else this.stale.delete(id);
+    this.announceHealth(id);
+  }
+
+  health(d: DeviceRecord): DeviceHealth {
+    if (this.maintenance.has(d.id)) return 'maintenance';
+    if (d.status === 'offline') return 'offline';
+    return this.stale.has(d.id) || d.lastSeen === null ? 'stale' : 'ok';
+  }
+
+  private announceHealth(id: string): void {
+    const device = this.byId.get(id);
+    if (!device) return;
+    const health = this.health(device);
+    if (this.announced.get(id) === health) return;
+    this.announced.set(id, health);
+    this.bus.emit('device.health', { deviceId: id, health, at: new Date().toISOString() });
+  }
+
   private toDto(d: DeviceRecord, latest: Record<string, LatestValue> | undefined): DeviceDto {
     return {
       id: d.id,
@@ -259,6 +296,7 @@ export class DevicesService implements OnModuleInit {
         issuedAt: d.credentialsIssuedAt?.toISOString() ?? null,
       },
       status: d.status,
+      health: this.health(d),
       lastSeen: d.lastSeen?.toISOString() ?? null,
       latest: this.newest.merge(d.id, latest),
       createdAt: d.createdAt.toISOString(),

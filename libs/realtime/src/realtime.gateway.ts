@@ -79,6 +79,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     this.newest.trackChanges();
     this.unsubscribers.push(
       this.bus.on('device.status', (u) => this.to(READERS.devices).emit('device:status', u)),
+      this.bus.on('device.health', (u) => this.to(READERS.devices).emit('device:health', u)),
       this.bus.on('event.accepted', (e) => this.to(READERS.deviceEvents).emit('device:event', e)),
       this.bus.on('device.upserted', (d) => this.to(READERS.devices).emit('device:upserted', d)),
       this.bus.on('device.removed', (id) => this.to(READERS.devices).emit('device:removed', { id })),

@@ -16,6 +16,7 @@ function device(overrides: Partial<DeviceDto> = {}): DeviceDto {
     senmlNames: [],
     credentials: { state: 'active', issuedAt: '2026-11-23T07:00:00.000Z' },
     status: 'online',
+    health: 'ok',
     lastSeen: new Date(NOW - 60_000).toISOString(),
     latest: {},
     createdAt: '2026-11-01T00:00:00.000Z',

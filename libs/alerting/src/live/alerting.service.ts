@@ -42,6 +42,8 @@ const SILENT_KINDS = new Set(['no_data', 'offline']);
 
 const phase = (w: Pick<Watch, 'state' | 'wakeAt'>) => `${w.state.active}|${w.wakeAt}`;
 
+const watchesNoData = (rule: LiveRule) => rule.definition.conditions.some((c) => c.kind === 'no_data');
+
 /** Area grouping: the rule's area, one incident for all its devices; null: one incident per device. */
 const groupAreaOf = (d: AlertRuleDefinition) => (d.grouping === 'area' && d.scope.type === 'area' ? d.scope.areaId : null);
 
@@ -208,6 +210,7 @@ export class AlertingService implements OnModuleDestroy {
     this.schedule(w, result.wakeAt !== null && result.wakeAt > input.time ? result.wakeAt : null);
     if (result.transitions.length > 0) {
       for (const t of result.transitions) void this.transition(w, t);
+      if (watchesNoData(w.rule)) this.devices.setStale(w.deviceId, this.anyNoDataFiring(w.deviceId));
     } else if (phase(w) !== w.savedPhase) {
       this.unsaved.add(w);
     }
@@ -352,6 +355,7 @@ export class AlertingService implements OnModuleDestroy {
   private drop(w: Watch): Promise<void> {
     this.watches.get(w.deviceId)?.delete(w.rule.id);
     this.unsaved.delete(w);
+    if (w.state.active && watchesNoData(w.rule)) this.devices.setStale(w.deviceId, this.anyNoDataFiring(w.deviceId));
     return w.state.active ? this.transition(w, { type: 'clear', at: Date.now() }, true) : Promise.resolve();
   }
 
@@ -418,6 +422,24 @@ export class AlertingService implements OnModuleDestroy {
     this.index.forgetDevice(id);
   }
 
+  private anyNoDataFiring(deviceId: string): boolean {
+    for (const w of this.watches.get(deviceId)?.values() ?? []) if (w.state.active && watchesNoData(w.rule)) return true;
+    return false;
+  }
+
+  /** Devices a silence over the device or its area (not one rule only) covers at `now`. */
+  private inMaintenance(now: number): Set<string> {
+    const ids = new Set<string>();
+    const areas = new Set<string>();
+    for (const s of this.silences.windows()) {
+      if (s.ruleId !== null || now < s.startsAt || now >= s.endsAt) continue;
+      if (s.deviceId !== null) ids.add(s.deviceId);
+      else if (s.areaId !== null) areas.add(s.areaId);
+    }
+    if (areas.size > 0) for (const d of this.devices.all()) if (d.areaIds.some((a) => areas.has(a))) ids.add(d.id);
+    return ids;
+  }
+
   /** The most precise area the device is in, for a message's {place}. */
   private placeOf(areaIds: readonly string[]): string | null {
     const refs = this.areas.refs(areaIds);
@@ -427,6 +449,7 @@ export class AlertingService implements OnModuleDestroy {
 
   private async everySecond(): Promise<void> {
     await this.saveChanged();
+    this.devices.setMaintenance(this.inMaintenance(Date.now()));
     for (const silence of this.silences.takeEnded(Date.now())) {
       await this.recheckHeld({ silenceId: silence.id }).catch((err: Error) => this.logger.error(`alerts held by silence ${silence.id}: ${err.message}`));
     }
