@@ -150,6 +150,11 @@ export interface IncidentPageDto {
 export interface IncidentEventDto {
   incident: IncidentDto;
   entry: IncidentTimelineEntryDto;
+  /**
+   * Whether people should be told (a sound, a notification): an incident opened, reopened,
+   * dispatched or escalated, or its rule firing again once its minimum notify interval has passed.
+   */
+  notify: boolean;
 }
 
 const listOf = <T extends readonly [string, ...string[]]>(values: T) =>

@@ -38,7 +38,7 @@ export class IncidentEscalation implements OnModuleInit, OnModuleDestroy {
     return this.repository
       .escalateDue(this.config.INCIDENT_ESCALATE_AFTER_S, MAX_ESCALATION_LEVEL)
       .then((changes) => {
-        for (const change of changes) this.bus.emit('incident.updated', change, null);
+        for (const change of changes) this.bus.emit('incident.updated', { ...change, notify: true }, null);
       })
       .catch((err: Error) => this.logger.error(`escalation sweep failed: ${err.message}`));
   }

@@ -44,7 +44,7 @@ export class IncidentsService {
     });
     if (result === null) throw notFound(id);
     if (!result.ok) throw new IocError(result.code, result.message);
-    this.bus.emit('incident.updated', { incident: result.incident, entry: result.entry }, result.previousTeamId);
+    this.bus.emit('incident.updated', { incident: result.incident, entry: result.entry, notify: result.entry.step === 'dispatched' }, result.previousTeamId);
     return { ...result.incident, timeline: await this.repository.timeline(id) };
   }
 }

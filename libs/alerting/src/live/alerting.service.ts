@@ -282,7 +282,14 @@ export class AlertingService implements OnModuleDestroy {
     const groupAreaId = groupAreaOf(definition);
     const groupName = groupAreaId === null ? device.name : (this.areas.refs([groupAreaId])[0]?.name ?? groupAreaId);
     return {
-      rule: { id: rule.id, version: rule.version, name: definition.name, severity: definition.severity, dampingS: definition.dampingS },
+      rule: {
+        id: rule.id,
+        version: rule.version,
+        name: definition.name,
+        severity: definition.severity,
+        dampingS: definition.dampingS,
+        minNotifyIntervalS: definition.minNotifyIntervalS,
+      },
       deviceId: device.id,
       groupAreaId,
       areaIds: device.areaIds,
@@ -319,12 +326,12 @@ export class AlertingService implements OnModuleDestroy {
     }
   }
 
-  private announce({ alert, change, opened }: Written, device: DeviceRecord | null): void {
+  private announce({ alert, change, opened, notify }: Written, device: DeviceRecord | null): void {
     if (device) this.bus.emit('alert.opened', alert, device);
     else this.bus.emit('alert.resolved', alert);
     if (!change) return;
-    if (opened) this.bus.emit('incident.opened', change);
-    else this.bus.emit('incident.updated', change, null);
+    if (opened) this.bus.emit('incident.opened', { ...change, notify });
+    else this.bus.emit('incident.updated', { ...change, notify }, null);
   }
 
   /** Work for one incident group after the work before it; a refused write is tried again with back-off. */

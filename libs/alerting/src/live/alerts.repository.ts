@@ -61,6 +61,7 @@ export interface FiringRule {
   name: string;
   severity: Severity;
   dampingS: number;
+  minNotifyIntervalS: number;
 }
 
 /** Where an alert's incident goes, and what it is called if it is new. */
@@ -102,6 +103,8 @@ export interface Written {
   change: IncidentChange | null;
   /** Whether the step opened a new incident. */
   opened: boolean;
+  /** Whether people should be told of the step (IncidentEventDto.notify). */
+  notify: boolean;
 }
 
 const ACTIVE = ['open', 'acknowledged', 'dispatched'];
@@ -133,7 +136,7 @@ export class AlertsRepository {
       );
       if (inserted.rows.length === 0) return null;
       const alert = toAlert(inserted.rows[0]);
-      if (f.hold.silenceId !== null || f.hold.inhibitedBy !== null) return { alert, change: null, opened: false };
+      if (f.hold.silenceId !== null || f.hold.inhibitedBy !== null) return { alert, change: null, opened: false, notify: false };
       return this.attach(client, f, alert);
     });
   }
@@ -152,7 +155,7 @@ export class AlertsRepository {
       );
       if (rows.length === 0) return null;
       const alert = toAlert(rows[0]);
-      if (hold.silenceId !== null || hold.inhibitedBy !== null) return { alert, change: null, opened: false };
+      if (hold.silenceId !== null || hold.inhibitedBy !== null) return { alert, change: null, opened: false, notify: false };
       return this.attach(client, target, alert);
     });
   }
@@ -182,6 +185,13 @@ export class AlertsRepository {
       alert.id,
       incidentId,
     ]);
+    // Told at most once per minimum notify interval, the opening always.
+    const told = await client.query(
+      `UPDATE incidents SET notified_at = $2
+        WHERE id = $1 AND (notified_at IS NULL OR notified_at <= $2::timestamptz - make_interval(secs => $3) OR $4)
+       RETURNING id`,
+      [incidentId, at, t.rule.minNotifyIntervalS, step === 'opened'],
+    );
     const change = await this.incidents.appendEntry(client, incidentId, {
       step,
       actor: null,
@@ -189,7 +199,7 @@ export class AlertsRepository {
       deviceId: t.deviceId,
       value: alert.value,
     });
-    return { alert: toAlert(rows[0]), change, opened: step === 'opened' };
+    return { alert: toAlert(rows[0]), change, opened: step === 'opened', notify: told.rows.length === 1 };
   }
 
   /** null: no open alert for the (rule, device). */
@@ -205,7 +215,7 @@ export class AlertsRepository {
       );
       if (rows.length === 0) return null;
       const alert = toAlert(rows[0]);
-      if (alert.incidentId === null) return { alert, change: null, opened: false };
+      if (alert.incidentId === null) return { alert, change: null, opened: false, notify: false };
       const updated = await client.query<{ firing: number; grouped: boolean }>(
         `WITH left_device AS (
            UPDATE incident_devices SET firing = false WHERE incident_id = $1 AND device_id = $2
@@ -221,11 +231,11 @@ export class AlertsRepository {
          RETURNING firing.n AS firing, i.group_area_id IS NOT NULL AS grouped`,
         [alert.incidentId, c.deviceId, c.at],
       );
-      if (updated.rows.length === 0) return { alert, change: null, opened: false };
+      if (updated.rows.length === 0) return { alert, change: null, opened: false, notify: false };
       const { firing, grouped } = updated.rows[0];
       const step: IncidentStep = grouped && firing > 0 ? 'device_left' : 'alert_resolved';
       const change = await this.incidents.appendEntry(client, alert.incidentId, { step, actor: null, alertId: alert.id, deviceId: c.deviceId });
-      return { alert, change, opened: false };
+      return { alert, change, opened: false, notify: false };
     });
   }
 
