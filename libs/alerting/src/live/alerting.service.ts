@@ -9,6 +9,7 @@ import { firingFacts, renderMessages } from '../message';
 import { evaluateRule, initialRuleState, type RuleState, type RuleTransition } from '../rule';
 import { conditionKey, inputKey, RuleIndex, type IndexableRule } from '../rule-index';
 import { inhibitorOf, silenceFor } from '../suppression';
+import { HistoryInputs } from '../history-inputs';
 import { AlertsRepository, type Hold, type IncidentTarget, type SavedState, type Written } from './alerts.repository';
 import { SilencesService } from './silences.service';
 import { WakeQueue } from './wake-queue';
@@ -40,7 +41,11 @@ const WRITE_ATTEMPTS = 6;
 /** Conditions a timer fires for a device that may never send anything: every device in scope is watched from the start. */
 const SILENT_KINDS = new Set(['no_data', 'offline']);
 
-const phase = (w: Pick<Watch, 'state' | 'wakeAt'>) => `${w.state.active}|${w.wakeAt}`;
+/**
+ * What is saved without a transition: firing or not, waiting on the clock or not. The time of a
+ * wake-up alone (no_data moves it with every reading) is not worth a write: warmUp reads it back.
+ */
+const phase = (w: Pick<Watch, 'state' | 'wakeAt'>) => `${w.state.active}|${w.wakeAt !== null}`;
 
 const watchesNoData = (rule: LiveRule) => rule.definition.conditions.some((c) => c.kind === 'no_data');
 
@@ -89,6 +94,7 @@ export class AlertingService implements OnModuleDestroy {
     private readonly silences: SilencesService,
     private readonly devices: DevicesService,
     private readonly areas: AreasService,
+    private readonly history: HistoryInputs,
     private readonly bus: EventBus,
   ) {
     this.index = new RuleIndex<LiveRule>([], (id) => this.devices.get(id));
@@ -111,6 +117,7 @@ export class AlertingService implements OnModuleDestroy {
     }
     await this.adoptOpenAlerts();
     for (const rule of this.rules.values()) this.watchSilentDevices(rule, now);
+    await this.warmUp(now);
     // Holds that ended while the server was down.
     await this.recheckHeld({});
     this.unsubscribers.push(
@@ -131,6 +138,36 @@ export class AlertingService implements OnModuleDestroy {
     await this.saver.stop();
     await Promise.all(this.chains.values());
     await this.saveChanged();
+  }
+
+  /**
+   * What a saved state leaves out, read back from storage: each device's newest reading for
+   * no_data (saved only when its phase changes, its silence counts from a stale time), and the
+   * samples and events still inside the window of rate_of_change and camera_event conditions.
+   * Inputs already seen are ignored by the evaluators; a transition they cause is a real one.
+   */
+  private async warmUp(now: number): Promise<void> {
+    const rules = [...this.rules.values()].filter((r) => r.definition.enabled);
+    if (rules.some(watchesNoData)) {
+      for (const device of await this.devices.list()) {
+        for (const w of this.watches.get(device.id)?.values() ?? []) {
+          for (const c of w.rule.definition.conditions) {
+            if (c.kind !== 'no_data') continue;
+            const newest = device.latest[c.metric];
+            if (newest) this.step(w, { type: 'sample', metric: c.metric, value: newest.value, time: Date.parse(newest.ts) });
+          }
+        }
+      }
+    }
+    for (const rule of rules) {
+      const windowS = Math.max(0, ...rule.definition.conditions.map((c) => (c.kind === 'rate_of_change' || c.kind === 'camera_event' ? c.windowS : 0)));
+      if (windowS === 0) continue;
+      const devices = this.history.devicesInScope(rule.definition);
+      await this.history.forEachDevice(rule.definition, devices, new Date(now - windowS * 1000), new Date(now), (device, inputs) => {
+        const w = this.watches.get(device.id)?.get(rule.id) ?? this.watch(rule, device.id, now);
+        for (const input of inputs) this.step(w, input);
+      });
+    }
   }
 
   /** A rule created or changed: watches that still evaluate alike keep their state; the others clear and start afresh. */
