@@ -1,159 +1,35 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MqttClient } from 'mqtt';
-import {
-  topics,
-  type AlertConditionInput,
-  type AlertDto,
-  type AlertRuleDefinitionInput,
-  type ApiErrorBody,
-  type DeviceKind,
-  type DeviceStatus,
-  type EventType,
-  type IncidentDetailDto,
-  type IncidentDto,
-  type IncidentEventDto,
-  type IncidentPageDto,
-  type ProvisionedDeviceDto,
-  type RuleDto,
-  type RuleVersionDto,
-  type ServerToClientEvents,
+import type {
+  AlertDto,
+  AlertRuleDefinitionInput,
+  ApiErrorBody,
+  IncidentDetailDto,
+  IncidentDto,
+  IncidentEventDto,
+  RuleDto,
+  RuleVersionDto,
 } from '@ioc/contracts';
 import { createScratchDatabase, startTestServer, type ScratchDatabase, type TestServer } from '../support/test-server';
-import { api, connectConsole, connectDevice, eventually, nextEvent, type ConsoleSocket } from '../support/clients';
+import { api, connectConsole, eventually, nextEvent, type ConsoleSocket } from '../support/clients';
+import {
+  IN_WARD,
+  QUIET_MS,
+  SALINITY_MESSAGES,
+  Station,
+  WARD,
+  above,
+  alertsOf,
+  createRule,
+  incidentsOf,
+  nothing,
+  onStations,
+} from '../support/alerting';
 
 jest.setTimeout(60_000);
 
-/** How long a test waits to show that nothing happens. */
-const QUIET_MS = 1000;
-/** Phường 10 of Mỹ Tho: the area-grouped devices stand in it, every other device outside. */
-const WARD = 'my-tho-phuong-10';
-/** Vàm Láng, Gò Công Đông: far from the ward. */
-const VAM_LANG = { lat: 10.3, lng: 106.75 };
-const SALINITY_MESSAGES = {
-  vi: '{device}: độ mặn {value} {unit} vượt ngưỡng {threshold}',
-  en: '{device}: salinity {value} {unit} above {threshold}',
-};
-
-type Server = Pick<TestServer, 'baseUrl' | 'mqttUrl'>;
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const above = (value: number, extra: { clear?: number; forS?: number } = {}): AlertConditionInput => ({
-  kind: 'threshold',
-  metric: 'salinity',
-  operator: '>',
-  value,
-  ...extra,
-});
-
-/** Fails if a matching event arrives within `ms`; start it before the publish it is about. */
-async function nothing<E extends keyof ServerToClientEvents>(
-  socket: ConsoleSocket,
-  event: E,
-  matches: (...args: Parameters<ServerToClientEvents[E]>) => boolean,
-  ms = QUIET_MS,
-): Promise<void> {
-  const seen = await nextEvent(socket, event, matches, ms).then(
-    ([payload]) => payload,
-    () => null,
-  );
-  expect(seen).toBeNull();
-}
-
-async function createRule(server: Server, token: string, rule: AlertRuleDefinitionInput): Promise<RuleDto> {
-  const created = await api<RuleDto>(server.baseUrl, 'POST', '/api/rules', rule, token);
-  if (created.status !== 201) throw new Error(`rule ${rule.name} not created: ${created.status} ${JSON.stringify(created.body)}`);
-  return created.body;
-}
-
-/** A rule on these stations only, so that rules of other tests never see them. */
-const onStations = (
-  name: string,
-  stations: Station[],
-  conditions: AlertConditionInput[],
-  extra: Partial<AlertRuleDefinitionInput> = {},
-): AlertRuleDefinitionInput => ({
-  name,
-  scope: { type: 'devices', deviceIds: stations.map((s) => s.id) },
-  conditions,
-  messages: SALINITY_MESSAGES,
-  ...extra,
-});
-
-async function alertsOf(server: Server, token: string, deviceId: string): Promise<AlertDto[]> {
-  return (await api<AlertDto[]>(server.baseUrl, 'GET', `/api/alerts?deviceId=${deviceId}`, undefined, token)).body;
-}
-
-async function incidentsOf(server: Server, token: string, deviceId: string): Promise<IncidentDto[]> {
-  return (await api<IncidentPageDto>(server.baseUrl, 'GET', `/api/incidents?deviceId=${deviceId}`, undefined, token)).body.items;
-}
-
-/** A registered device connected over MQTT with the credentials it was issued; it can connect again after a restart. */
-class Station {
-  /** The newest time stamped: readings without an explicit time come after it. */
-  private newest = 0;
-
-  private constructor(
-    readonly id: string,
-    readonly name: string,
-    readonly areaIds: string[],
-    private client: MqttClient,
-    private readonly credentials: { username: string; password: string },
-  ) {}
-
-  /** `will`: the broker says `offline` on the device's status topic when its connection drops. */
-  static async provision(
-    server: Server,
-    adminToken: string,
-    id: string,
-    options: { kind?: DeviceKind; place?: { lat: number; lng: number }; will?: boolean } = {},
-  ): Promise<Station> {
-    const kind = options.kind ?? 'salinity';
-    const name = `${kind === 'traffic_camera' ? 'Camera giao thông' : 'Trạm đo mặn'} ${id}`;
-    const created = await api<ProvisionedDeviceDto>(server.baseUrl, 'POST', '/api/devices', { id, kind, name, ...(options.place ?? VAM_LANG) }, adminToken);
-    if (created.status !== 201) throw new Error(`device ${id} not registered: ${created.status} ${JSON.stringify(created.body)}`);
-    const { username, password } = created.body.credentials;
-    const will = options.will ? { will: { topic: topics.status(id), payload: Buffer.from('offline'), qos: 1 as const, retain: true } } : {};
-    const client = await connectDevice(server.mqttUrl, id, { username, password, ...will });
-    return new Station(id, name, created.body.device.areas.map((a) => a.id), client, { username, password });
-  }
-
-  private stamp(ts?: number): number {
-    const time = ts ?? Math.max(Date.now(), this.newest + 1);
-    this.newest = Math.max(this.newest, time);
-    return time;
-  }
-
-  /** A salinity reading stamped `ts` (unset: now, after the previous one); `dup`: sent again as MQTT redelivers it. */
-  async reading(value: number, options: { ts?: number; dup?: boolean } = {}): Promise<number> {
-    const ts = this.stamp(options.ts);
-    await this.client.publishAsync(topics.telemetry(this.id), JSON.stringify({ ts, metrics: { salinity: value } }), { qos: 1, dup: options.dup });
-    return ts;
-  }
-
-  async event(type: EventType, confidence: number): Promise<void> {
-    await this.client.publishAsync(topics.event(this.id), JSON.stringify({ ts: this.stamp(), type, confidence }), { qos: 1 });
-  }
-
-  async status(status: DeviceStatus): Promise<void> {
-    await this.client.publishAsync(topics.status(this.id), status, { qos: 1, retain: true });
-  }
-
-  /** Drops the connection without a DISCONNECT, as a power cut would: the broker publishes the last will. */
-  drop(): void {
-    this.client.stream.destroy();
-  }
-
-  /** Once the previous connection is gone (dropped, or the server it spoke to stopped). */
-  async reconnect(server: Server): Promise<void> {
-    this.client = await connectDevice(server.mqttUrl, this.id, this.credentials);
-  }
-
-  async close(): Promise<void> {
-    if (this.client.connected) await this.client.endAsync();
-  }
-}
 
 describe('live alerting on the stream, against a real server, broker and database', () => {
   let server: TestServer;
@@ -346,7 +222,7 @@ describe('live alerting on the stream, against a real server, broker and databas
 
   it('gathers the devices of an area into one incident while any of them fires', async () => {
     const [a, b, c] = await Promise.all(
-      ['w10-sal-a', 'w10-sal-b', 'w10-sal-c'].map((id, i) => station(id, { place: { lat: 10.395, lng: 106.333 + i * 0.002 } })),
+      ['w10-sal-a', 'w10-sal-b', 'w10-sal-c'].map((id, i) => station(id, { place: { ...IN_WARD, lng: IN_WARD.lng + i * 0.002 } })),
     );
     for (const s of [a, b, c]) expect(s.areaIds).toContain(WARD);
     const created = await rule({
