@@ -275,9 +275,9 @@ export const createSilenceSchema = z
     path: ['endsAt'],
     message: 'must be after startsAt',
   })
-  .refine((s) => Date.parse(s.endsAt) - Date.parse(s.startsAt ?? s.endsAt) <= SILENCE_MAX_DAYS * DAY_S * 1000, {
+  .refine((s) => Date.parse(s.endsAt) - (s.startsAt === undefined ? Date.now() : Date.parse(s.startsAt)) <= SILENCE_MAX_DAYS * DAY_S * 1000, {
     path: ['endsAt'],
-    message: `at most ${SILENCE_MAX_DAYS} days after startsAt`,
+    message: `at most ${SILENCE_MAX_DAYS} days after startsAt (or now)`,
   });
 export type CreateSilenceInput = z.input<typeof createSilenceSchema>;
 export type CreateSilence = z.output<typeof createSilenceSchema>;
