@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { topics, type SessionDto } from '@ioc/contracts';
+import { topics, type AlertRuleDefinitionInput, type SessionDto } from '@ioc/contracts';
 import { api, eventually, provisionDevice } from '../support/clients';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { CHROMIUM, UNREACHABLE_TILES, expectText, logIn } from '../support/browser';
@@ -123,13 +123,14 @@ describe('operations console in Chromium', () => {
       '/api/rules',
       {
         name: 'Mực nước vượt BĐ3',
-        kind: 'threshold',
-        metric: 'water_level',
-        operator: '>',
-        threshold: 2.5,
         severity: 'critical',
-        deviceId: DEVICE_ID,
-      },
+        scope: { type: 'devices', deviceIds: [DEVICE_ID] },
+        conditions: [{ kind: 'threshold', metric: 'water_level', operator: '>', value: 2.5 }],
+        messages: {
+          vi: 'Mực nước tại {device} là {value} {unit}, vượt BĐ3 ({threshold} {unit})',
+          en: 'Water level at {device} is {value} {unit}, above flood alarm level 3 ({threshold} {unit})',
+        },
+      } satisfies AlertRuleDefinitionInput,
       admin,
     );
     expect(rule.status).toBe(201);

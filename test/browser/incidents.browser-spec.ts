@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser } from 'playwright-core';
-import { topics, type IncidentDetailDto, type IncidentPageDto, type TeamDto } from '@ioc/contracts';
+import { topics, type AlertRuleDefinitionInput, type IncidentDetailDto, type IncidentPageDto, type TeamDto } from '@ioc/contracts';
 import { api, eventually, provisionDevice } from '../support/clients';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { CHROMIUM, UNREACHABLE_TILES, expectText, logIn } from '../support/browser';
@@ -41,7 +41,12 @@ describe('incidents in the console and on a field team phone', () => {
     admin = (await server.session('admin')).accessToken;
     operator = (await server.session('operator')).accessToken;
     team = (await api<TeamDto[]>(server.baseUrl, 'GET', '/api/teams', undefined, admin)).body.find((t) => t.name === MY_THO_TEAM)!;
-    const rule = { name: 'Độ mặn vượt 4 ‰', kind: 'threshold', metric: 'salinity', operator: '>', threshold: 4, deviceKind: 'salinity' };
+    const rule: AlertRuleDefinitionInput = {
+      name: 'Độ mặn vượt 4 ‰',
+      scope: { type: 'deviceKind', deviceKind: 'salinity' },
+      conditions: [{ kind: 'threshold', metric: 'salinity', operator: '>', value: 4 }],
+      messages: { vi: '{device}: độ mặn {value} {unit} vượt ngưỡng {threshold} {unit}', en: '{device}: salinity {value} {unit} above {threshold} {unit}' },
+    };
     expect((await api(server.baseUrl, 'POST', '/api/rules', rule, admin)).status).toBe(201);
     browser = await chromium.launch(CHROMIUM);
   });

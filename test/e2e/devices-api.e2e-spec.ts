@@ -1,8 +1,13 @@
-import type { ApiErrorBody, DeviceDto, ProvisionedDeviceDto, RuleDto } from '@ioc/contracts';
+import type { AlertConditionInput, AlertRuleDefinitionInput, ApiErrorBody, DeviceDto, ProvisionedDeviceDto, RuleDto } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { api, connectConsole, nextEvent } from '../support/clients';
 
 jest.setTimeout(60_000);
+
+const MESSAGES = { vi: '{device}: chỉ số {metric} là {value} {unit}', en: '{device}: {metric} is {value} {unit}' };
+/** A rule over every device with one condition, valid but for what the condition gets wrong. */
+const ruleWith = (condition: unknown) => ({ name: 'x', scope: { type: 'all' }, conditions: [condition], messages: MESSAGES });
+const pm25Above = (value: number): AlertConditionInput => ({ kind: 'threshold', metric: 'pm25', operator: '>', value });
 
 describe('device registry and rules over REST', () => {
   let server: TestServer;
@@ -71,12 +76,14 @@ describe('device registry and rules over REST', () => {
     ['PATCH', '/api/devices/nobody', { name: 'x' }, 404, /device nobody does not exist/],
     ['DELETE', '/api/devices/nobody', undefined, 404, /device nobody does not exist/],
     ['GET', '/api/devices/NOT%20VALID', undefined, 400, /id: lower-case/],
-    ['POST', '/api/rules', { name: 'x', kind: 'threshold', metric: 'salinity', operator: '=>', threshold: 1 }, 400, /operator/],
-    ['POST', '/api/rules', { name: 'x', kind: 'rate', metric: 'salinity', operator: '>', threshold: 1 }, 400, /kind/],
-    ['POST', '/api/rules', { name: 'x', kind: 'threshold', metric: 'flux_capacitor', operator: '>', threshold: 1 }, 400, /^metric: flux_capacitor is not in the metric catalogue/],
+    ['POST', '/api/rules', ruleWith({ kind: 'threshold', metric: 'salinity', operator: '=>', value: 1 }), 400, /^conditions\.0\.operator: /],
+    ['POST', '/api/rules', ruleWith({ kind: 'rate', metric: 'salinity', operator: '>', value: 1 }), 400, /^conditions\.0\.kind: /],
+    ['POST', '/api/rules', ruleWith({ kind: 'threshold', metric: 'flux_capacitor', operator: '>', value: 1 }), 400, /^conditions\.0\.metric: flux_capacitor is not in the metric catalogue/],
+    ['POST', '/api/rules', { ...ruleWith(pm25Above(50)), scope: { type: 'devices', deviceIds: ['nobody'] } }, 400, /^scope\.deviceIds: no device nobody$/],
+    ['POST', '/api/rules', { ...ruleWith(pm25Above(50)), scope: { type: 'area', areaId: 'atlantis' } }, 400, /^scope\.areaId: there is no area atlantis/],
     ['POST', '/api/devices', { id: 'x1', ...station, senmlNames: ['urn dev'] }, 400, /senmlNames\.0: RFC 8428 name characters/],
-    ['PATCH', '/api/rules/abc', { threshold: 1 }, 400, /numeric/],
-    ['PATCH', '/api/rules/999', { threshold: 1 }, 404, /rule 999 does not exist/],
+    ['PATCH', '/api/rules/abc', { conditions: [pm25Above(1)] }, 400, /numeric/],
+    ['PATCH', '/api/rules/999', { conditions: [pm25Above(1)] }, 404, /rule 999 does not exist/],
     ['GET', '/api/alerts?state=maybe', undefined, 400, /state/],
     ['GET', '/api/dead-letters?limit=0', undefined, 400, /limit/],
   ])('%s %s answers %d with a message', async (method, path, body, status, message) => {
@@ -93,15 +100,25 @@ describe('device registry and rules over REST', () => {
   });
 
   it('changes only the fields a rule update names', async () => {
+    const messages = { vi: '{device}: bụi mịn PM2.5 {value} {unit}, vượt {threshold} {unit}', en: '{device}: PM2.5 {value} {unit}, above {threshold} {unit}' };
     const created = await call<RuleDto>('POST', '/api/rules', {
       name: 'Bụi mịn PM2.5 vượt QCVN',
-      kind: 'threshold',
-      metric: 'pm25',
-      operator: '>',
-      threshold: 50,
       severity: 'critical',
+      scope: { type: 'all' },
+      conditions: [pm25Above(50)],
+      messages,
+    } satisfies AlertRuleDefinitionInput);
+    expect(created.body.version).toBe(1);
+    const patched = await call<RuleDto>('PATCH', `/api/rules/${created.body.id}`, { conditions: [pm25Above(55)] });
+    expect(patched.body).toMatchObject({
+      id: created.body.id,
+      version: 2,
+      conditions: [{ kind: 'threshold', metric: 'pm25', operator: '>', value: 55 }],
+      severity: 'critical',
+      scope: { type: 'all' },
+      enabled: true,
+      name: 'Bụi mịn PM2.5 vượt QCVN',
+      messages,
     });
-    const patched = await call<RuleDto>('PATCH', `/api/rules/${created.body.id}`, { threshold: 55 });
-    expect(patched.body).toMatchObject({ threshold: 55, severity: 'critical', enabled: true, name: 'Bụi mịn PM2.5 vượt QCVN' });
   });
 });

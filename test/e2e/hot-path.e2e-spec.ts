@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { topics, type AlertDto, type DeadLetterDto, type DeviceCredentialsDto, type DeviceDto, type HealthDto, type ProvisionedDeviceDto } from '@ioc/contracts';
+import { topics, type AlertDto, type AlertRuleDefinitionInput, type DeadLetterDto, type DeviceCredentialsDto, type DeviceDto, type HealthDto, type ProvisionedDeviceDto } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { api, connectConsole, connectDevice, eventually, nextEvent, provisionDevice, type ConsoleSocket } from '../support/clients';
 import { healthyStatus } from '../support/engine';
@@ -27,12 +27,10 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
     expect(created.status).toBe(201);
     const rule = await call('POST', '/api/rules', {
       name: 'Độ mặn vượt 4‰',
-      kind: 'threshold',
-      metric: 'salinity',
-      operator: '>',
-      threshold: 4,
-      deviceKind: 'salinity',
-    });
+      scope: { type: 'deviceKind', deviceKind: 'salinity' },
+      conditions: [{ kind: 'threshold', metric: 'salinity', operator: '>', value: 4 }],
+      messages: { vi: '{device}: độ mặn {value} {unit} vượt ngưỡng {threshold} {unit}', en: '{device}: salinity {value} {unit} above {threshold} {unit}' },
+    } satisfies AlertRuleDefinitionInput);
     expect(rule.status).toBe(201);
     consoleSocket = await connectConsole(server.baseUrl, token);
     device = await connectDevice(server.mqttUrl, 'gcd-sal-01', { username: 'gcd-sal-01', password: created.body.credentials.password });
@@ -89,7 +87,11 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
     const opened = nextEvent(consoleSocket, 'alert:opened', (a) => a.deviceId === 'gcd-sal-01');
     await device.publishAsync(topics.telemetry('gcd-sal-01'), JSON.stringify({ ts: Date.now(), metrics: { salinity: 5.2 } }), { qos: 1 });
     const [alert] = await opened;
-    expect(alert).toMatchObject({ state: 'open', value: 5.2, threshold: 4, metric: 'salinity', ruleName: 'Độ mặn vượt 4‰' });
+    expect(alert).toMatchObject({ state: 'open', value: 5.2, metric: 'salinity', ruleName: 'Độ mặn vượt 4‰', ruleVersion: 1 });
+    expect(alert.message).toEqual({
+      vi: 'Trạm đo mặn Vàm Láng: độ mặn 5,20 ‰ vượt ngưỡng 4,00 ‰',
+      en: 'Trạm đo mặn Vàm Láng: salinity 5.20 ‰ above 4.00 ‰',
+    });
 
     // A second breaching value does not open a second alert.
     await device.publishAsync(topics.telemetry('gcd-sal-01'), JSON.stringify({ ts: Date.now() + 1, metrics: { salinity: 6 } }), { qos: 1 });

@@ -4,6 +4,7 @@ import {
   INCIDENT_ACTIONS,
   ROLES,
   topics,
+  type AlertRuleDefinitionInput,
   type ApiErrorBody,
   type AuditEntryDto,
   type IncidentAction,
@@ -21,7 +22,12 @@ import { api, connectConsole, eventually, nextEvent, provisionDevice, type Conso
 
 jest.setTimeout(60_000);
 
-const RULE = { name: 'Độ mặn vượt 4 ‰', kind: 'threshold', metric: 'salinity', operator: '>', threshold: 4, deviceKind: 'salinity' };
+const RULE = {
+  name: 'Độ mặn vượt 4 ‰',
+  scope: { type: 'deviceKind', deviceKind: 'salinity' },
+  conditions: [{ kind: 'threshold', metric: 'salinity', operator: '>', value: 4 }],
+  messages: { vi: '{device}: độ mặn {value} {unit} vượt ngưỡng {threshold} {unit}', en: '{device}: salinity {value} {unit} above {threshold} {unit}' },
+} satisfies AlertRuleDefinitionInput;
 /** Mỹ Tho, where the demo field team works. */
 const MY_THO = { lat: 10.36, lng: 106.36 };
 const MY_THO_TEAM = 'Tổ xử lý hiện trường Mỹ Tho';
@@ -123,8 +129,11 @@ describe('incidents, from a device crossing a threshold to a field team and back
     const { incident, station } = await openIncident();
     expect(incident).toMatchObject({
       ruleId: expect.any(Number),
+      ruleVersion: 1,
       alertId: expect.any(Number),
       deviceId: station.id,
+      deviceIds: [station.id],
+      groupAreaId: null,
       severity: 'warning',
       title: `${RULE.name} · Trạm đo mặn ${station.id}`,
       state: 'open',
@@ -136,7 +145,7 @@ describe('incidents, from a device crossing a threshold to a field team and back
     const detail = await call('viewer', 'GET', `/api/incidents/${incident.id}`);
     expect(detail.status).toBe(200);
     expect(detail.body.timeline).toEqual([
-      expect.objectContaining({ step: 'opened', actor: null, alertId: incident.alertId, value: 5.2 }),
+      expect.objectContaining({ step: 'opened', actor: null, alertId: incident.alertId, deviceId: station.id, value: 5.2 }),
     ]);
     await eventually(async () => (viewerSeen.some((s) => s.id === incident.id && s.event === 'incident:opened') ? true : undefined));
     expect((await call<ApiErrorBody>('field', 'GET', `/api/incidents/${incident.id}`)).body.message).toBe(`incident ${incident.id} does not exist`);

@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import type { ApiErrorBody, DeadLetterDto, DeviceDto, HealthDto, MetricDto, ProvisionedDeviceDto, RuleDto } from '@ioc/contracts';
+import type { AlertConditionInput, AlertRuleDefinitionInput, ApiErrorBody, DeadLetterDto, DeviceDto, HealthDto, MetricDto, ProvisionedDeviceDto, RuleDto } from '@ioc/contracts';
 import { createScratchDatabase, startTestServer, type TestServer } from '../support/test-server';
 import { api, connectDevice, eventually, provisionDevice } from '../support/clients';
 
@@ -196,21 +196,27 @@ describe('SenML packs of RFC 8428 devices', () => {
   });
 
   describe('rules on the catalogue', () => {
-    const rule = { name: 'Điện áp thấp', kind: 'threshold', operator: '<', threshold: 110 };
+    const below110 = (metric: string): AlertConditionInput => ({ kind: 'threshold', metric, operator: '<', value: 110 });
+    const rule = (metric: string): AlertRuleDefinitionInput => ({
+      name: 'Điện áp thấp',
+      scope: { type: 'all' },
+      conditions: [below110(metric)],
+      messages: { vi: '{device}: {metric} {value} {unit}, dưới {threshold} {unit}', en: '{device}: {metric} {value} {unit}, below {threshold} {unit}' },
+    });
 
     it('refuses a rule on a metric outside the catalogue with 400 naming the field', async () => {
-      const created = await call<ApiErrorBody>('POST', '/api/rules', { ...rule, metric: 'flux_capacitor' });
+      const created = await call<ApiErrorBody>('POST', '/api/rules', rule('flux_capacitor'));
       expect(created.status).toBe(400);
-      expect(created.body.message).toMatch(/^metric: flux_capacitor is not in the metric catalogue/);
-      const ok = await call<RuleDto>('POST', '/api/rules', { ...rule, metric: 'water_level' });
-      const patched = await call<ApiErrorBody>('PATCH', `/api/rules/${ok.body.id}`, { metric: 'flux_capacitor' });
+      expect(created.body.message).toMatch(/^conditions\.0\.metric: flux_capacitor is not in the metric catalogue/);
+      const ok = await call<RuleDto>('POST', '/api/rules', rule('water_level'));
+      const patched = await call<ApiErrorBody>('PATCH', `/api/rules/${ok.body.id}`, { conditions: [below110('flux_capacitor')] });
       expect(patched.status).toBe(400);
-      expect(patched.body.message).toMatch(/^metric: flux_capacitor/);
+      expect(patched.body.message).toMatch(/^conditions\.0\.metric: flux_capacitor/);
     });
 
     it('takes a rule on a metric an administrator added', async () => {
       await call('POST', '/api/metrics', { name: 'current', unit: 'A', kinds: ['street_light'] });
-      expect((await call('POST', '/api/rules', { ...rule, metric: 'current' })).status).toBe(201);
+      expect((await call('POST', '/api/rules', rule('current'))).status).toBe(201);
     });
   });
 });

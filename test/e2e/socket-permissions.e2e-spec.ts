@@ -2,6 +2,7 @@ import type { MqttClient } from 'mqtt';
 import {
   ROLES,
   topics,
+  type AlertRuleDefinitionInput,
   type CommandPayload,
   type Role,
   type ServerToClientEvents,
@@ -16,7 +17,12 @@ type EventName = keyof ServerToClientEvents;
 type Args<E extends EventName> = Parameters<ServerToClientEvents[E]>;
 type Received = { event: EventName; args: unknown[] };
 
-const RULE = { name: 'Độ mặn vượt 4 ‰', kind: 'threshold', metric: 'salinity', operator: '>', threshold: 4, deviceKind: 'salinity' };
+const RULE = {
+  name: 'Độ mặn vượt 4 ‰',
+  scope: { type: 'deviceKind', deviceKind: 'salinity' },
+  conditions: [{ kind: 'threshold', metric: 'salinity', operator: '>', value: 4 }],
+  messages: { vi: '{device}: độ mặn {value} {unit} vượt ngưỡng {threshold} {unit}', en: '{device}: salinity {value} {unit} above {threshold} {unit}' },
+} satisfies AlertRuleDefinitionInput;
 /** Mỹ Tho, where the demo field team works. */
 const MY_THO = { lat: 10.36, lng: 106.36 };
 const MY_THO_TEAM = 'Tổ xử lý hiện trường Mỹ Tho';
