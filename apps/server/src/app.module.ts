@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { AlertingModule, AlertsController, BacktestController, RulesController, SilencesController } from '@ioc/alerting';
+import { AlertingModule, AlertsController, BacktestController, IncidentsController, RulesController, SilencesController } from '@ioc/alerting';
 import { AreasController, AreasModule } from '@ioc/areas';
 import { AuditController, AuthController, AuthGuard, AuthModule, TeamsController, throttlers, UsersController } from '@ioc/auth';
 import { CommandsController, CommandsModule } from '@ioc/commands';
@@ -9,7 +9,6 @@ import { CommonModule } from '@ioc/common';
 import { ConfigModule, type AppConfig } from '@ioc/config';
 import { DatabaseModule } from '@ioc/database';
 import { BrokerHooksController, DevicesController, DevicesModule, MetricsController } from '@ioc/devices';
-import { IncidentsController, IncidentsModule } from '@ioc/incidents';
 import { IngestModule } from '@ioc/ingest';
 import { RealtimeModule } from '@ioc/realtime';
 import { DeadLettersController, EventsController, HistoryController, OpenDataController, StorageModule } from '@ioc/storage';
@@ -31,7 +30,6 @@ export class AppModule {
       AreasModule,
       DevicesModule,
       AlertingModule,
-      IncidentsModule,
       CommandsModule.forRoot(roles.has('ingest')),
     ];
     if (roles.has('ingest')) imports.push(IngestModule);

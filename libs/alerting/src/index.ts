@@ -8,3 +8,4 @@ export { BacktestController } from './backtest/backtest.controller';
 export { AlertsController, RulesController } from './live/rules.controller';
 export { AlertingService } from './live/alerting.service';
 export { SilencesController } from './live/silences.controller';
+export { IncidentsController } from './incidents/incidents.controller';

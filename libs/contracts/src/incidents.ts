@@ -54,7 +54,7 @@ export interface IncidentTransition {
 
 /**
  * The lifecycle as data, for the operations room and for field teams. The server decides with it
- * (libs/incidents) and the console shows only the buttons it allows.
+ * (libs/alerting) and the console shows only the buttons it allows.
  */
 export const INCIDENT_TRANSITIONS: Record<'operations' | 'field', Partial<Record<IncidentAction, IncidentTransition>>> = {
   operations: {

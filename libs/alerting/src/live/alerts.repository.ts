@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { AlertDto, AlertState, IncidentStep, ListAlertsQuery, Severity } from '@ioc/contracts';
 import { Database } from '@ioc/database';
-import { IncidentsRepository, type IncidentChange } from '@ioc/incidents';
+import { IncidentsRepository, type IncidentChange } from '../incidents/incidents.repository';
 import type { RuleState } from '../rule';
 
 interface AlertRow {
