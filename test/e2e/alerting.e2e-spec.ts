@@ -5,19 +5,25 @@ import type {
   AlertDto,
   AlertRuleDefinitionInput,
   ApiErrorBody,
+  DeviceDto,
+  DeviceHealth,
   IncidentDetailDto,
   IncidentDto,
   IncidentEventDto,
   RuleDto,
   RuleVersionDto,
+  SilenceDto,
+  TeamDto,
 } from '@ioc/contracts';
 import { createScratchDatabase, startTestServer, type ScratchDatabase, type TestServer } from '../support/test-server';
 import { api, connectConsole, eventually, nextEvent, type ConsoleSocket } from '../support/clients';
 import {
+  IN_VI_THANH,
   IN_WARD,
   QUIET_MS,
   SALINITY_MESSAGES,
   Station,
+  VI_THANH,
   WARD,
   above,
   alertsOf,
@@ -45,7 +51,7 @@ describe('live alerting on the stream, against a real server, broker and databas
   };
   const rule = (definition: AlertRuleDefinitionInput) => createRule(server, admin, definition);
   const get = async <T>(path: string) => (await api<T>(server.baseUrl, 'GET', path, undefined, operator)).body;
-  const act = async (id: number, action: 'acknowledge' | 'resolve', body: unknown) => {
+  const act = async (id: number, action: 'acknowledge' | 'dispatch' | 'resolve', body: unknown) => {
     const res = await api<IncidentDetailDto>(server.baseUrl, 'POST', `/api/incidents/${id}/${action}`, body, operator);
     expect(res.status).toBe(200);
     return res.body;
@@ -347,6 +353,132 @@ describe('live alerting on the stream, against a real server, broker and databas
     ]);
   });
 
+  describe('whether people are told of an incident event (notify)', () => {
+    /** Fires, clears, and fires again while the incident is still open; answers the three incident events. */
+    const fireClearFire = async (s: Station) => {
+      const opened = nextEvent(operations, 'incident:opened', (e) => e.incident.deviceId === s.id);
+      await s.reading(5);
+      const [first] = await opened;
+      const { id } = first.incident;
+      const cleared = nextEvent(operations, 'incident:updated', (e) => e.incident.id === id && e.entry.step === 'alert_resolved');
+      await s.reading(3);
+      const [clear] = await cleared;
+      const firedAgain = nextEvent(operations, 'incident:updated', (e) => e.incident.id === id && e.entry.step === 'alert_opened');
+      await s.reading(5.2);
+      const [again] = await firedAgain;
+      return { first, clear, again };
+    };
+
+    it('tells of the opening, not of the clear, nor of the rule firing again within minNotifyIntervalS', async () => {
+      const s = await station('notify-sal-01');
+      await rule(onStations('Độ mặn vượt 4 ‰ (báo tối đa 5 phút một lần)', [s], [above(4)], { minNotifyIntervalS: 300 }));
+      const { first, clear, again } = await fireClearFire(s);
+      expect(first).toMatchObject({ entry: { step: 'opened' }, notify: true });
+      expect(clear.notify).toBe(false);
+      expect(again).toMatchObject({ incident: { id: first.incident.id, state: 'open', alertActive: true }, notify: false });
+    });
+
+    it('tells of the rule firing again each time when minNotifyIntervalS is 0', async () => {
+      const s = await station('notify-sal-02');
+      await rule(onStations('Độ mặn vượt 4 ‰ (báo mỗi lần)', [s], [above(4)], { minNotifyIntervalS: 0 }));
+      const { first, clear, again } = await fireClearFire(s);
+      expect(first.notify).toBe(true);
+      expect(clear.notify).toBe(false);
+      expect(again.notify).toBe(true);
+    });
+
+    it('tells of a dispatch to a field team, not of the acknowledgement before it', async () => {
+      const s = await station('notify-sal-03');
+      await rule(onStations('Độ mặn vượt 4 ‰ (điều phối)', [s], [above(4)], { minNotifyIntervalS: 300 }));
+      const teams = await get<TeamDto[]>('/api/teams');
+      expect(teams.length).toBeGreaterThan(0);
+      const opened = nextEvent(operations, 'incident:opened', (e) => e.incident.deviceId === s.id);
+      await s.reading(5);
+      const [{ incident }] = await opened;
+
+      const acknowledged = nextEvent(operations, 'incident:updated', (e) => e.incident.id === incident.id && e.entry.step === 'acknowledged');
+      await act(incident.id, 'acknowledge', {});
+      expect((await acknowledged)[0].notify).toBe(false);
+
+      const dispatched = nextEvent(operations, 'incident:updated', (e) => e.incident.id === incident.id && e.entry.step === 'dispatched');
+      await act(incident.id, 'dispatch', { teamId: teams[0].id });
+      expect((await dispatched)[0]).toMatchObject({ incident: { state: 'dispatched', teamId: teams[0].id }, notify: true });
+    });
+  });
+
+  describe('device health, on GET /api/devices/:id and as device:health', () => {
+    /** A silence's effect on health is worked out once a second. */
+    const MAINTENANCE_MS = 2500;
+    let s: Station;
+    const healthOf = async () => (await get<DeviceDto>(`/api/devices/${s.id}`)).health;
+    const becomes = (health: DeviceHealth, timeoutMs?: number) =>
+      nextEvent(operations, 'device:health', (u) => u.deviceId === s.id && u.health === health, timeoutMs);
+
+    beforeAll(async () => {
+      s = await station('health-sal-01', { place: IN_VI_THANH, will: true });
+    });
+
+    it('is stale until the device is first heard from, and ok after its first reading', async () => {
+      expect(await healthOf()).toBe('stale');
+      const ok = becomes('ok');
+      const ts = await s.reading(1.2);
+      const [update] = await ok;
+      expect(Date.parse(update.at)).toBeGreaterThanOrEqual(ts);
+      expect(await healthOf()).toBe('ok');
+    });
+
+    it('is in maintenance while a silence covers its area, and ok again once the silence is ended', async () => {
+      expect(s.areaIds).toContain(VI_THANH);
+      const maintenance = becomes('maintenance', MAINTENANCE_MS);
+      const created = await api<SilenceDto>(
+        server.baseUrl,
+        'POST',
+        '/api/silences',
+        { areaId: VI_THANH, endsAt: new Date(Date.now() + 3_600_000).toISOString(), reason: 'Thay cảm biến trạm đo mặn Vị Thanh' },
+        operator,
+      );
+      expect(created.status).toBe(201);
+      await maintenance;
+      expect(await healthOf()).toBe('maintenance');
+
+      const back = becomes('ok', MAINTENANCE_MS);
+      expect((await api(server.baseUrl, 'POST', `/api/silences/${created.body.id}/end`, undefined, operator)).status).toBe(200);
+      await back;
+      expect(await healthOf()).toBe('ok');
+    });
+
+    it('is offline once its connection drops and the broker sends its last will', async () => {
+      const offline = becomes('offline');
+      s.drop();
+      await offline;
+      expect(await healthOf()).toBe('offline');
+    });
+
+    it('is stale while a no_data alert fires for it online, and ok again at its next reading', async () => {
+      const online = becomes('ok');
+      await s.reconnect(server);
+      await s.status('online');
+      await online;
+
+      const stale = becomes('stale', 10_000);
+      const opened = nextEvent(operations, 'alert:opened', (a) => a.deviceId === s.id, 10_000);
+      const created = await rule(
+        onStations('Trạm đo mặn Vị Thanh không gửi dữ liệu', [s], [{ kind: 'no_data', metric: 'salinity', afterS: 5 }], {
+          messages: { vi: '{device}: không có dữ liệu độ mặn', en: '{device}: no salinity data' },
+        }),
+      );
+      await Promise.all([stale, opened]);
+      expect(await healthOf()).toBe('stale');
+
+      const ok = becomes('ok');
+      await s.reading(1.3);
+      await ok;
+      expect(await healthOf()).toBe('ok');
+      // Otherwise it fires again 5 s after that reading.
+      expect((await api(server.baseUrl, 'DELETE', `/api/rules/${created.id}`, undefined, admin)).status).toBe(204);
+    });
+  });
+
   it.each<[string, (valid: AlertRuleDefinitionInput) => AlertRuleDefinitionInput, string]>([
     ['an unknown area', (valid) => ({ ...valid, scope: { type: 'area', areaId: 'phuong-khong-co' } }), 'phuong-khong-co'],
     ['an unknown device', (valid) => ({ ...valid, scope: { type: 'devices', deviceIds: ['tram-khong-co'] } }), 'tram-khong-co'],
@@ -379,6 +511,16 @@ describe('live alerting across a restart on the same database', () => {
   /** Firing when the first server stops. */
   let firing: Station;
   let firingAlert: AlertDto;
+  /** One reading of 3.0 before the restart, inside the window of a rise of 1.0 over 10 minutes. */
+  let rising: Station;
+  /** Reads every half second until the first server stops, then says nothing. */
+  let silent: Station;
+  let silentLast: number;
+  /** One confident accident before the restart, of the two within 60 s that fire. */
+  let camera: Station;
+  /** The second server's operations room. */
+  let operations: ConsoleSocket;
+  const all = () => [pending, firing, rising, silent, camera];
 
   beforeAll(async () => {
     database = await createScratchDatabase();
@@ -388,22 +530,55 @@ describe('live alerting across a restart on the same database', () => {
     const admin = (await before.session('admin')).accessToken;
     pending = await Station.provision(before, admin, 'rs-pending-01');
     firing = await Station.provision(before, admin, 'rs-firing-01');
+    rising = await Station.provision(before, admin, 'rs-rising-01');
+    silent = await Station.provision(before, admin, 'rs-silent-01');
+    camera = await Station.provision(before, admin, 'rs-cam-01', { kind: 'traffic_camera' });
     await createRule(before, admin, onStations('Độ mặn cao kéo dài 4 s', [pending], [above(4, { forS: 4 })]));
     await createRule(before, admin, onStations('Độ mặn vượt 4 ‰', [firing], [above(4)]));
+    await createRule(
+      before,
+      admin,
+      onStations('Độ mặn tăng nhanh', [rising], [{ kind: 'rate_of_change', metric: 'salinity', windowS: 600, change: 1.0, direction: 'rise' }], {
+        messages: { vi: '{device}: độ mặn tăng {value} {unit} trong 10 phút', en: '{device}: salinity up {value} {unit} in 10 minutes' },
+      }),
+    );
+    await createRule(
+      before,
+      admin,
+      onStations('Trạm đo mặn không gửi dữ liệu 8 s', [silent], [{ kind: 'no_data', metric: 'salinity', afterS: 8 }], {
+        messages: { vi: '{device}: không có dữ liệu độ mặn', en: '{device}: no salinity data' },
+      }),
+    );
+    await createRule(
+      before,
+      admin,
+      onStations('Tai nạn giao thông lặp lại', [camera], [{ kind: 'camera_event', eventType: 'accident', count: 2, windowS: 60, minConfidence: 0.8 }], {
+        messages: { vi: '{device}: phát hiện tai nạn giao thông', en: '{device}: accident detected' },
+      }),
+    );
     await firing.reading(5);
     firingAlert = await eventually(async () => (await alertsOf(before, admin, firing.id)).find((a) => a.state === 'open'));
-    pendingSince = await pending.reading(5);
-    await sleep(1000);
+    await rising.reading(3.0);
+    await camera.event('accident', 0.9);
+    // About 3 s of readings: the no-data state saved when the rule started is seconds older than the last of them.
+    for (let i = 0; i < 7; i++) {
+      if (i > 0) await sleep(500);
+      // The forS of 4 s is 1 s from over when the first server stops.
+      if (i === 4) pendingSince = await pending.reading(5);
+      silentLast = await silent.reading(1.2);
+    }
     // Closed by the device first: a connection the server cuts would end in an unhandled client error.
-    await Promise.all([pending.close(), firing.close()]);
+    await Promise.all(all().map((s) => s.close()));
     first = undefined;
     await before.close();
     server = await startTestServer({}, { database, spoolDir });
     operator = (await server.session('operator')).accessToken;
+    operations = await connectConsole(server.baseUrl, operator);
   });
 
   afterAll(async () => {
-    await Promise.all([pending?.close(), firing?.close()]);
+    operations?.close();
+    await Promise.all(all().map((s) => s?.close()));
     await first?.close();
     await server?.close();
     await database?.drop();
@@ -420,20 +595,42 @@ describe('live alerting across a restart on the same database', () => {
   });
 
   it('keeps the firing alert through the restart, and a good reading afterwards resolves it', async () => {
-    const operations = await connectConsole(server.baseUrl, operator);
-    try {
-      // Time for a restored state that failed to hold to fire a second time.
-      await nothing(operations, 'alert:opened', (a) => a.deviceId === firing.id);
-      expect((await alertsOf(server, operator, firing.id)).map((a) => [a.id, a.state])).toEqual([[firingAlert.id, 'open']]);
-      expect((await incidentsOf(server, operator, firing.id)).map((i) => i.id)).toEqual([firingAlert.incidentId]);
+    // Time for a restored state that failed to hold to fire a second time.
+    await nothing(operations, 'alert:opened', (a) => a.deviceId === firing.id);
+    expect((await alertsOf(server, operator, firing.id)).map((a) => [a.id, a.state])).toEqual([[firingAlert.id, 'open']]);
+    expect((await incidentsOf(server, operator, firing.id)).map((i) => i.id)).toEqual([firingAlert.incidentId]);
 
-      const resolved = nextEvent(operations, 'alert:resolved', (a) => a.id === firingAlert.id);
-      await firing.reconnect(server);
-      await firing.reading(2);
-      await resolved;
-      expect((await alertsOf(server, operator, firing.id)).map((a) => [a.id, a.state])).toEqual([[firingAlert.id, 'resolved']]);
-    } finally {
-      operations.close();
-    }
+    const resolved = nextEvent(operations, 'alert:resolved', (a) => a.id === firingAlert.id);
+    await firing.reconnect(server);
+    await firing.reading(2);
+    await resolved;
+    expect((await alertsOf(server, operator, firing.id)).map((a) => [a.id, a.state])).toEqual([[firingAlert.id, 'resolved']]);
+  });
+
+  it('measures a rise against a reading from before the restart, read back from storage', async () => {
+    await rising.reconnect(server);
+    const quiet = nothing(operations, 'alert:opened', (a) => a.deviceId === rising.id);
+    await rising.reading(3.6);
+    await quiet;
+
+    const opened = nextEvent(operations, 'alert:opened', (a) => a.deviceId === rising.id);
+    await rising.reading(4.1);
+    // 1.1 above the 3.0 sent to the first server; measured from 3.6 alone it would be 0.5 and fire nothing.
+    expect((await opened)[0]).toMatchObject({ state: 'open', metric: 'salinity', value: expect.closeTo(1.1, 5) });
+  });
+
+  it('counts the silence of a no_data rule from the last reading stored before the restart', async () => {
+    const alert = await eventually(async () => (await alertsOf(server, operator, silent.id)).find((a) => a.state === 'open'), 15_000);
+    // The state saved when the rule started would have fired about 5 s after the last reading.
+    expect(Date.parse(alert.openedAt)).toBeGreaterThanOrEqual(silentLast + 8000 - 500);
+    expect(Date.parse(alert.openedAt)).toBeLessThan(silentLast + 8000 + 1000);
+    expect(alert).toMatchObject({ metric: 'salinity', value: null });
+  });
+
+  it('counts a camera event from before the restart in the window of the next one', async () => {
+    await camera.reconnect(server);
+    const opened = nextEvent(operations, 'alert:opened', (a) => a.deviceId === camera.id);
+    await camera.event('accident', 0.9);
+    expect((await opened)[0]).toMatchObject({ state: 'open', metric: null, value: 2 });
   });
 });

@@ -24,6 +24,10 @@ export const WARD = 'my-tho-phuong-10';
 export const IN_WARD = { lat: 10.395, lng: 106.333 };
 /** Vàm Láng, Gò Công Đông: far from the ward. */
 export const VAM_LANG = { lat: 10.3, lng: 106.75 };
+/** Vị Thanh: no other device of the alerting tests stands in it, so a silence over it holds only the one placed there. */
+export const VI_THANH = 'vi-thanh';
+/** A point inside VI_THANH. */
+export const IN_VI_THANH = { lat: 9.78, lng: 105.47 };
 export const SALINITY_MESSAGES = {
   vi: '{device}: độ mặn {value} {unit} vượt ngưỡng {threshold}',
   en: '{device}: salinity {value} {unit} above {threshold}',
