@@ -36,6 +36,15 @@ export function AlertList({ alerts, devices, onSelect }: AlertListProps) {
                 </span>
                 <span className="alert-item__device">{devices[alert.deviceId]?.name ?? alert.deviceId}</span>
                 <span className="alert-item__message">{alert.message[language]}</span>
+                {alert.silenceId !== null ? (
+                  <span className="alert-item__held" data-testid={`alert-held-${alert.id}`}>
+                    {t('alerts.silenced')}
+                  </span>
+                ) : alert.inhibitedBy !== null ? (
+                  <span className="alert-item__held" data-testid={`alert-held-${alert.id}`}>
+                    {t('alerts.inhibited', { device: devices[alert.inhibitedBy]?.name ?? alert.inhibitedBy })}
+                  </span>
+                ) : null}
               </button>
             </li>
           ))}
