@@ -88,6 +88,8 @@ export class AlertingService implements OnModuleDestroy {
   /** Devices back online whose held-back alerts are looked at again once the grace has passed. */
   private readonly returning = new Map<string, NodeJS.Timeout>();
   private readonly unsubscribers: (() => void)[] = [];
+  /** Only a node that takes the samples in evaluates rules. */
+  private running = false;
 
   constructor(
     private readonly alerts: AlertsRepository,
@@ -102,6 +104,7 @@ export class AlertingService implements OnModuleDestroy {
 
   /** Called once the rules are loaded (RulesService), before any input. */
   async start(rules: readonly RuleDto[]): Promise<void> {
+    this.running = true;
     await this.silences.load();
     for (const rule of rules) this.rules.set(rule.id, toLiveRule(rule));
     this.index.setRules([...this.rules.values()]);
@@ -172,6 +175,7 @@ export class AlertingService implements OnModuleDestroy {
 
   /** A rule created or changed: watches that still evaluate alike keep their state; the others clear and start afresh. */
   async ruleSaved(rule: RuleDto): Promise<void> {
+    if (!this.running) return;
     const live = toLiveRule(rule);
     const previous = this.rules.get(rule.id);
     this.rules.set(rule.id, live);
@@ -190,6 +194,7 @@ export class AlertingService implements OnModuleDestroy {
 
   /** A rule deleted: its open alerts clear. */
   ruleDeleted(id: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
     const drops = this.watchesOf(id).map((w) => this.drop(w));
     this.rules.delete(id);
     this.index.setRules([...this.rules.values()]);

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import {
   alertRuleSchema,
   type AlertDto,
@@ -11,6 +11,7 @@ import {
 } from '@ioc/contracts';
 import { ErrorCode, IocError, ZodValidationPipe } from '@ioc/common';
 import { AreasService } from '@ioc/areas';
+import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { DevicesService, MetricsService } from '@ioc/devices';
 import { AlertingService } from './alerting.service';
 import { AlertsRepository } from './alerts.repository';
@@ -30,11 +31,13 @@ export class RulesService implements OnModuleInit {
     private readonly metrics: MetricsService,
     private readonly areas: AreasService,
     private readonly devices: DevicesService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Rules are evaluated where the samples arrive: a node without ingest would see every device silent. */
   async onModuleInit(): Promise<void> {
     this.rules = await this.repository.findAll();
-    await this.live.start(this.rules);
+    if (this.config.IOC_ROLES.includes('ingest')) await this.live.start(this.rules);
   }
 
   list(): RuleDto[] {
