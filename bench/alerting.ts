@@ -1,9 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { appendFile, mkdir } from 'node:fs/promises';
-import { availableParallelism, cpus, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import {
   runAreaStorm,
@@ -16,9 +11,21 @@ import {
   type LatencyResult,
 } from './alerting-runs';
 import { sleep } from './child-processes';
-import { REPO_ROOT, SERVER_TUNING } from './ioc-server';
 import { dropAllScratches, openPostgresTarget } from './postgres-target';
 import { MachineMeter } from './process-stats';
+import {
+  checkOptions,
+  describeMachine,
+  markdownTable,
+  packageVersion,
+  parseFlags,
+  recordRun,
+  runBench,
+  runHeader,
+  type Flags,
+  type MachineInfo,
+  type RunHeader,
+} from './run-kit';
 
 /**
  * Live alerting against the built server: (1) the time from a device's breaching publish to the
@@ -56,8 +63,6 @@ const OPTIONS = {
   'storm-window': { env: 'BENCH_STORM_WINDOW', schema: wholeSeconds(10, 3600, 120) },
   results: { env: 'BENCH_RESULTS', schema: z.string().min(1).default('bench/results/alerting.jsonl') },
 } as const;
-type OptionName = keyof typeof OPTIONS;
-type Parsed = { [K in OptionName]: z.output<(typeof OPTIONS)[K]['schema']> };
 
 // Timestamps are milliseconds and (device, metric, time) is the key of a stored row.
 const MAX_RATE_PER_DEVICE = 500;
@@ -76,33 +81,21 @@ function usage(): string {
 
 /** Flags win over environment variables. A string instead: the usage, or every bad value named. */
 function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Options | string {
-  let values: Record<string, string | boolean | undefined>;
+  let flags: Flags;
   try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: { ...Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, { type: 'string' as const }])), help: { type: 'boolean' } },
-    }).values;
+    flags = parseFlags(OPTIONS, argv);
   } catch (err) {
     return `${(err as Error).message}\n${usage()}`;
   }
-  if (values.help) return usage();
-  const problems: string[] = [];
-  const parsed: Partial<Record<OptionName, unknown>> = {};
-  for (const [name, option] of Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]) {
-    const raw = values[name] ?? (env[option.env] === '' ? undefined : env[option.env]);
-    const result = option.schema.safeParse(raw);
-    if (result.success) parsed[name] = result.data;
-    else problems.push(`--${name} (${option.env}) = ${JSON.stringify(raw)}: ${result.error.issues[0].message}`);
-  }
-  const o = parsed as Parsed;
-  if (problems.length === 0 && o.rate / o.devices > MAX_RATE_PER_DEVICE) {
-    problems.push(`--rate / --devices = ${o.rate / o.devices} messages/s per device: at most ${MAX_RATE_PER_DEVICE}`);
-  }
+  if (flags.help) return usage();
+  const checked = checkOptions(OPTIONS, flags, env);
+  const problems = 'problems' in checked ? checked.problems : [];
+  const perDevice = 'values' in checked ? checked.values.rate / checked.values.devices : 0;
+  if (perDevice > MAX_RATE_PER_DEVICE) problems.push(`--rate / --devices = ${perDevice} messages/s per device: at most ${MAX_RATE_PER_DEVICE}`);
   const databaseUrl = env.DATABASE_URL === '' ? undefined : env.DATABASE_URL;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL: must be a URL like postgres://user@127.0.0.1:5432/db');
-  if (problems.length > 0) return `invalid options:\n  ${problems.join('\n  ')}`;
+  if (problems.length > 0 || !('values' in checked)) return `invalid options:\n  ${problems.join('\n  ')}`;
+  const o = checked.values;
   return {
     parts: [...new Set(o.parts)],
     devices: o.devices,
@@ -122,49 +115,26 @@ function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Options | string {
   };
 }
 
-interface AlertingResults {
-  at: string;
-  /** The commit measured; "-dirty" when apps/ or libs/ had uncommitted changes. */
-  commit: string | null;
-  machine: {
-    cores: number;
-    cpu: string;
-    memoryGiB: number;
-    node: string;
-    postgres: string;
-    postgresSource: string;
-    aedes: string;
-    /** CPU the machine spent, in percent of one core, in the 3 s before the bench started anything. */
-    busyAtStartPercent: number;
-  };
-  options: Omit<Options, 'databaseUrl'>;
-  /** Server settings passed through from the environment (unset: the server's defaults). */
-  serverTuning: Record<string, string>;
+interface AlertingMachine extends MachineInfo {
+  aedes: string;
+  /** CPU the machine spent, in percent of one core, in the 3 s before the bench started anything. */
+  busyAtStartPercent: number;
+}
+
+interface AlertingResults extends RunHeader<Omit<Options, 'databaseUrl'>, AlertingMachine> {
   latency: LatencyResult | null;
   gatewayStorm: GatewayStormResult | null;
   areaStorm: AreaStormResult | null;
   errors: string[];
 }
 
-function commit(): string | null {
-  try {
-    const git = (args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const head = git(['rev-parse', '--short', 'HEAD']);
-    const dirty = git(['status', '--porcelain', '--', 'apps', 'libs']);
-    return dirty ? `${head}-dirty` : head;
-  } catch {
-    return null;
-  }
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
-
 const ms = (v: number | null) => (v === null ? 'n/a' : `${v.toLocaleString('en')} ms`);
 const spread = (d: Distribution) => [d.p50Ms, d.p95Ms, d.p99Ms, d.maxMs].map((v) => (v === null ? 'n/a' : v.toLocaleString('en'))).join(' / ');
+
+/** A part's closing table, then a note if the console's socket closed: its counts may miss events. */
+function partTable(header: string[], rows: string[][], socketLost: string | null): string[] {
+  return ['', markdownTable(header, rows), ...(socketLost ? [`the console's socket closed during the run: ${socketLost}`] : [])];
+}
 
 /** The figures as Markdown tables, ready for docs/benchmarks.md. */
 function format(r: AlertingResults): string {
@@ -182,15 +152,14 @@ function format(r: AlertingResults): string {
       '',
       `latency: ${l.probes} probes, one every ${o.probeIntervalMs} ms, beside ${o.rate.toLocaleString('en')} messages/s from ${l.loadDevices} devices (timeout ${o.timeoutS} s)`,
       '',
-      table(
+      markdownTable(
         ['MQTT publish ->', 'p50 / p95 / p99 / max ms', 'arrived', 'never arrived'],
         [
           ['alert:opened', spread(l.toAlert), String(l.toAlert.count), String(l.toAlert.missing)],
           ['incident:opened', spread(l.toIncident), String(l.toIncident.count), String(l.toIncident.missing)],
         ],
       ),
-      '',
-      table(
+      ...partTable(
         ['while probing', ''],
         [
           ['load offered / acknowledged, messages/s', `${l.load.offeredPerS.toLocaleString('en')} / ${l.load.ackedPerS.toLocaleString('en')}`],
@@ -200,15 +169,14 @@ function format(r: AlertingResults): string {
           ['whole machine CPU (100 % = 1 core)', `${l.usage.machineCpuPercent} %`],
           ['incidents stored: probes / others', `${l.incidentsStored} / ${l.otherIncidents}`],
         ],
+        l.socketLost,
       ),
     );
-    if (l.socketLost) out.push(`the console's socket closed during the run: ${l.socketLost}`);
   }
   const g = r.gatewayStorm;
   if (g) {
     out.push(
-      '',
-      table(
+      ...partTable(
         [`gateway storm: ${g.children} children, no_data after ${o.noDataAfterS} s, ${o.stormWindowS} s after the power cut`, ''],
         [
           ['incidents opened (target 1)', String(g.incidentsOpened)],
@@ -219,15 +187,14 @@ function format(r: AlertingResults): string {
           ['alerts held back (no incident) / of them inhibited by the gateway', `${g.alertsStored.heldBack} / ${g.alertsStored.inhibited}`],
           ['incidents stored; opened before the cut', `${g.incidentsStored}; ${g.incidentsBeforeCut}`],
         ],
+        g.socketLost,
       ),
     );
-    if (g.socketLost) out.push(`the console's socket closed during the run: ${g.socketLost}`);
   }
   const a = r.areaStorm;
   if (a) {
     out.push(
-      '',
-      table(
+      ...partTable(
         [`area storm: ${a.devices} devices of ${a.areaId} breaching within ${a.publishSpanMs} ms, area-grouped rule`, ''],
         [
           ['incidents opened (target 1)', String(a.incidentsOpened)],
@@ -236,27 +203,15 @@ function format(r: AlertingResults): string {
           ['devices in the incident (GET /api/incidents/:id)', String(a.devicesInIncident)],
           ['incidents / alerts stored', `${a.incidentsStored} / ${a.alertsStored}`],
         ],
+        a.socketLost,
       ),
     );
-    if (a.socketLost) out.push(`the console's socket closed during the run: ${a.socketLost}`);
   }
   for (const e of r.errors) out.push(`error: ${e}`);
   return out.join('\n');
 }
 
-let cleanup: (() => Promise<void>) | null = null;
-
-// Ctrl+C: drop the scratch databases and stop what we started, within a bounded time.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping\n`);
-    const done = () => process.exit(130);
-    setTimeout(done, 20_000).unref();
-    Promise.allSettled([dropAllScratches(), cleanup?.()]).then(done, done);
-  });
-}
-
-async function main(): Promise<void> {
+async function main(stopOnExit: (stop: () => Promise<void>) => void): Promise<void> {
   const options = loadOptions(process.argv.slice(2), process.env);
   if (typeof options === 'string') {
     console.error(options);
@@ -272,7 +227,7 @@ async function main(): Promise<void> {
 
   // The embedded PostgreSQL unless DATABASE_URL says otherwise: the same database wherever it runs.
   const pg = await openPostgresTarget(options.databaseUrl, false);
-  cleanup = () => pg.stop();
+  stopOnExit(() => pg.stop());
   process.stderr.write(`PostgreSQL ${pg.version} (${pg.source})\n`);
   const errors: string[] = [];
   const attempt = async <T>(part: Part, work: () => Promise<T>): Promise<T | null> => {
@@ -290,32 +245,14 @@ async function main(): Promise<void> {
     const latency = await attempt('latency', () => runLatency(options, pg, cores));
     const gatewayStorm = await attempt('gateway', () => runGatewayStorm(options, pg));
     const areaStorm = await attempt('area', () => runAreaStorm(options, pg));
-    const { databaseUrl: _secret, ...recorded } = options;
-    const aedes = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/aedes/package.json'), 'utf8')) as { version: string };
     const results: AlertingResults = {
-      at: new Date().toISOString(),
-      commit: commit(),
-      machine: {
-        cores,
-        cpu: cpus()[0]?.model.trim() ?? 'unknown',
-        memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
-        node: process.version,
-        postgres: pg.version,
-        postgresSource: pg.source,
-        aedes: aedes.version,
-        busyAtStartPercent: busyAtStart,
-      },
-      options: recorded,
-      serverTuning: Object.fromEntries(SERVER_TUNING.filter((k) => process.env[k]).map((k) => [k, process.env[k]!])),
+      ...runHeader(options, { ...describeMachine(pg), aedes: packageVersion('aedes'), busyAtStartPercent: busyAtStart }),
       latency,
       gatewayStorm,
       areaStorm,
       errors,
     };
-    const file = resolve(REPO_ROOT, options.resultsFile);
-    await mkdir(dirname(file), { recursive: true });
-    await appendFile(file, `${JSON.stringify(results)}\n`);
-    console.log(`\n${format(results)}\n\nappended to ${file}`);
+    await recordRun(options.resultsFile, results, format(results));
     if (errors.length > 0) process.exitCode = 1;
   } finally {
     await dropAllScratches();
@@ -323,8 +260,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(async (err: Error) => {
-  console.error(`bench failed: ${err.stack ?? err.message}`);
-  await Promise.allSettled([dropAllScratches(), cleanup?.()]);
-  process.exit(1);
-});
+runBench(main);

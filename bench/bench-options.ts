@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { checkOptions, parseFlags, type Flags } from './run-kit';
 
 export const BENCH_MODES = ['embedded', 'external'] as const;
 export type BenchMode = (typeof BENCH_MODES)[number];
@@ -59,9 +59,6 @@ const OPTIONS = {
   },
 } as const;
 
-type OptionName = keyof typeof OPTIONS;
-type Parsed = { [K in OptionName]: z.output<(typeof OPTIONS)[K]['schema']> };
-
 export interface BenchOptions {
   devices: number;
   /** Messages per second offered by all devices together. */
@@ -95,33 +92,18 @@ export function usage(): string {
 
 /** Command-line flags win over environment variables; every bad value is named in one error. */
 export function loadOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
-  let values: Record<string, string | boolean | undefined>;
+  let flags: Flags;
   try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, { type: 'string' as const }])),
-        help: { type: 'boolean' },
-      },
-    }).values;
+    flags = parseFlags(OPTIONS, argv);
   } catch (err) {
     throw new OptionsError(`${(err as Error).message}\n${usage()}`);
   }
-  if (values.help) throw new OptionsError(usage());
+  if (flags.help) throw new OptionsError(usage());
 
-  const problems: string[] = [];
-  const parsed: Partial<Record<OptionName, unknown>> = {};
-  for (const [name, option] of Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]) {
-    const raw = values[name] ?? (env[option.env] === '' ? undefined : env[option.env]);
-    const result = option.schema.safeParse(raw);
-    if (result.success) parsed[name] = result.data;
-    else problems.push(`--${name} (${option.env}) = ${JSON.stringify(raw)}: ${result.error.issues[0].message}`);
-  }
-  if (problems.length > 0) throw new OptionsError(`invalid options:\n  ${problems.join('\n  ')}`);
+  const checked = checkOptions(OPTIONS, flags, env);
+  if ('problems' in checked) throw new OptionsError(`invalid options:\n  ${checked.problems.join('\n  ')}`);
 
-  const o = parsed as Parsed;
+  const o = checked.values;
   if (o.rate / o.devices > MAX_RATE_PER_DEVICE) {
     throw new OptionsError(
       `invalid options:\n  --rate / --devices = ${o.rate / o.devices} messages/s per device: at most ${MAX_RATE_PER_DEVICE} ` +

@@ -1,33 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { loadOptions, OptionsError, type BenchOptions } from './bench-options';
 import { measureBrokerCeiling, measurePostgresCeiling, measureWriterCeiling, startBareAedes } from './ceilings';
 import { runConnectionsTest, type ConnectionsResult } from './connections-test';
 import { runIngest, type ModeResult } from './ingest-run';
 import { sleep } from './child-processes';
-import { REPO_ROOT, SERVER_TUNING } from './ioc-server';
 import { startMosquitto, type MosquittoBroker } from './mosquitto-broker';
 import { dropAllScratches, openPostgresTarget, type PostgresTarget, type ScratchDatabase } from './postgres-target';
 import { MachineMeter } from './process-stats';
-import { appendResults, formatResults, type BenchResults, type MachineInfo } from './report';
+import { formatResults, type BenchResults, type IngestMachine } from './report';
+import { describeMachine, packageVersion, recordRun, runBench, runHeader } from './run-kit';
 
 const BROKER_CEILING_MAX_S = 15;
 const POSTGRES_CEILING_S = 10;
 const BUSY_PERCENT = 20;
-
-let cleanup: (() => Promise<void>) | null = null;
-
-// Ctrl+C: drop the scratch databases and stop what we started, within a bounded time.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping\n`);
-    const done = () => process.exit(130);
-    setTimeout(done, 20_000).unref();
-    Promise.allSettled([dropAllScratches(), cleanup?.()]).then(done, done);
-  });
-}
 
 // The server's default when INGEST_BATCH_SIZE is not set around the bench (libs/config).
 const SERVER_BATCH_SIZE = 2000;
@@ -35,21 +21,6 @@ const SERVER_BATCH_SIZE = 2000;
 function serverBatchSize(): number {
   const set = Number(process.env.INGEST_BATCH_SIZE);
   return Number.isInteger(set) && set > 0 ? set : SERVER_BATCH_SIZE;
-}
-
-function packageVersion(name: string): string {
-  return (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
-/** The commit measured, "-dirty" with uncommitted changes. */
-function commit(): string | null {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'apps', 'libs'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    return dirty ? `${head}-dirty` : head;
-  } catch {
-    return null;
-  }
 }
 
 function mosquittoVersion(bin: string): string | null {
@@ -63,21 +34,16 @@ function mosquittoVersion(bin: string): string | null {
   }
 }
 
-function machineInfo(options: BenchOptions, pg: PostgresTarget): Omit<MachineInfo, 'busyAtStartPercent'> {
+function machineInfo(options: BenchOptions, pg: PostgresTarget): Omit<IngestMachine, 'busyAtStartPercent'> {
   return {
-    cores: availableParallelism(),
-    cpu: cpus()[0]?.model.trim() ?? 'unknown',
-    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
-    node: process.version,
-    postgres: pg.version,
-    postgresSource: pg.source,
+    ...describeMachine(pg),
     mosquitto: mosquittoVersion(options.mosquittoBin),
     aedes: packageVersion('aedes'),
     mqttJs: packageVersion('mqtt'),
   };
 }
 
-async function main(): Promise<void> {
+async function main(stopOnExit: (stop: () => Promise<void>) => void): Promise<void> {
   let options: BenchOptions;
   try {
     options = loadOptions(process.argv.slice(2), process.env);
@@ -109,10 +75,11 @@ async function main(): Promise<void> {
   const pg = await openPostgresTarget(options.databaseUrl);
   process.stderr.write(`PostgreSQL ${pg.version} (${pg.source})\n`);
   let mosquitto: MosquittoBroker | null = null;
-  cleanup = async () => {
+  const stop = async () => {
     await mosquitto?.stop();
     await pg.stop();
   };
+  stopOnExit(stop);
   try {
     if (options.modes.includes('external') || options.ceilings) {
       mosquitto = await startMosquitto(options.mosquittoBin);
@@ -167,30 +134,19 @@ async function main(): Promise<void> {
       );
     }
 
-    const { databaseUrl: _secret, ...recorded } = options;
     const results: BenchResults = {
-      at: new Date().toISOString(),
-      commit: commit(),
-      machine: { ...machineInfo(options, pg), busyAtStartPercent: busyAtStart },
-      options: recorded,
-      serverTuning: Object.fromEntries(SERVER_TUNING.filter((k) => process.env[k]).map((k) => [k, process.env[k]!])),
+      ...runHeader(options, { ...machineInfo(options, pg), busyAtStartPercent: busyAtStart }),
       modes,
       ceilings,
       connections,
       errors,
     };
-    const file = resolve(REPO_ROOT, options.resultsFile);
-    await appendResults(file, results);
-    console.log(`\n${formatResults(results)}\n\nappended to ${file}`);
+    await recordRun(options.resultsFile, results, formatResults(results));
     if (errors.length > 0) process.exitCode = 1;
   } finally {
     await dropAllScratches();
-    await cleanup();
+    await stop();
   }
 }
 
-main().catch(async (err: Error) => {
-  console.error(`bench failed: ${err.stack ?? err.message}`);
-  await Promise.allSettled([dropAllScratches(), cleanup?.()]);
-  process.exit(1);
-});
+runBench(main);

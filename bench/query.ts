@@ -1,14 +1,12 @@
-import { appendFile, mkdir } from 'node:fs/promises';
-import { availableParallelism, cpus, totalmem } from 'node:os';
-import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { METRICS as CATALOGUE, type HealthDto } from '@ioc/contracts';
 import { TelemetryPacker } from '../libs/storage/src/engine/packer';
 import { missingRanges, partitionName, type TimeRange } from '../libs/storage/src/engine/partitions';
-import { deviceIds, provision, REPO_ROOT, startServer, type BenchServer } from './ioc-server';
+import { deviceIds, provision, startServer, type BenchServer } from './ioc-server';
 import { dropAllScratches, openPostgresTarget, withClient, type PostgresTarget } from './postgres-target';
+import { describeMachine, recordRun, runBench } from './run-kit';
 
 /**
  * History reads over real HTTP on a week of minute samples: loads the samples straight into a
@@ -87,16 +85,6 @@ interface Timing {
   p99Ms: number;
   maxMs: number;
   bytes: number;
-}
-
-let cleanup: (() => Promise<void>) | null = null;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping\n`);
-    const done = () => process.exit(130);
-    setTimeout(done, 20_000).unref();
-    Promise.allSettled([dropAllScratches(), cleanup?.()]).then(done, done);
-  });
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -264,7 +252,7 @@ async function time(
   return { name, path, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), bytes };
 }
 
-async function main(): Promise<void> {
+async function main(stopOnExit: (stop: () => Promise<void>) => void): Promise<void> {
   const parsed = OPTIONS.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     console.error(`invalid options:\n${parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`).join('\n')}`);
@@ -273,10 +261,11 @@ async function main(): Promise<void> {
   const options: Options = parsed.data;
   const pg: PostgresTarget = await openPostgresTarget(options.DATABASE_URL, false);
   let server: BenchServer | null = null;
-  cleanup = async () => {
+  const stop = async () => {
     await server?.stop();
     await pg.stop();
   };
+  stopOnExit(stop);
   try {
     log(`PostgreSQL ${pg.version} (${pg.source})`);
     const scratch = await pg.createScratch('ioc_bench_query');
@@ -399,12 +388,7 @@ async function main(): Promise<void> {
     const results = {
       at: new Date().toISOString(),
       machine: {
-        cores: availableParallelism(),
-        cpu: cpus()[0]?.model.trim() ?? 'unknown',
-        memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
-        node: process.version,
-        postgres: pg.version,
-        postgresSource: pg.source,
+        ...describeMachine(pg),
         engine: health.database.engine,
         timescaledb: health.database.timescaledbVersion,
         partitioning: health.database.partitioning,
@@ -423,13 +407,11 @@ async function main(): Promise<void> {
       packed,
       compressed,
     };
-    const file = resolve(REPO_ROOT, options.BENCH_RESULTS);
-    await mkdir(dirname(file), { recursive: true });
-    await appendFile(file, `${JSON.stringify(results)}\n`);
     const mb = (b: number) => `${(b / 1024 ** 2).toFixed(0)} MB`;
-    console.log(
+    await recordRun(
+      options.BENCH_RESULTS,
+      results,
       [
-        '',
         `load: ${samples.toLocaleString('en')} samples in ${results.load.seconds} s (${results.load.samplesPerSecond.toLocaleString('en')}/s), ` +
           `then ${results.load.rollupSeconds} s until the server's rollups held them`,
         `disk: telemetry ${mb(sizes.telemetry)} = ${results.disk.bytesPerSample} B/sample (table + indexes); rollups 1m ${mb(sizes.rollup1m)}, ` +
@@ -455,18 +437,12 @@ async function main(): Promise<void> {
         ...timings.map((t) => `| ${t.name} | ${t.p50Ms} | ${t.p99Ms} | ${t.maxMs} | ${t.bytes} |`),
         ...(packed ? packed.timings.map((t) => `| ${t.name}, after packing | ${t.p50Ms} | ${t.p99Ms} | ${t.maxMs} | ${t.bytes} |`) : []),
         ...(compressed ? compressed.timings.map((t) => `| ${t.name}, after compression | ${t.p50Ms} | ${t.p99Ms} | ${t.maxMs} | ${t.bytes} |`) : []),
-        '',
-        `appended to ${file}`,
       ].join('\n'),
     );
   } finally {
     await dropAllScratches();
-    await cleanup();
+    await stop();
   }
 }
 
-main().catch(async (err: Error) => {
-  console.error(`bench failed: ${err.stack ?? err.message}`);
-  await Promise.allSettled([dropAllScratches(), cleanup?.()]);
-  process.exit(1);
-});
+runBench(main);

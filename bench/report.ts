@@ -1,19 +1,12 @@
-import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { BenchOptions } from './bench-options';
 import type { BrokerCeiling, PostgresCeiling, WriterCeiling } from './ceilings';
 import type { ConnectionsResult } from './connections-test';
 import type { ModeResult } from './ingest-run';
 import type { UsageReport } from './process-stats';
+import { markdownTable, type MachineInfo, type RunHeader } from './run-kit';
 import type { LagSummary } from './telemetry-probes';
 
-export interface MachineInfo {
-  cores: number;
-  cpu: string;
-  memoryGiB: number;
-  node: string;
-  postgres: string;
-  postgresSource: string;
+export interface IngestMachine extends MachineInfo {
   mosquitto: string | null;
   aedes: string;
   mqttJs: string;
@@ -21,14 +14,7 @@ export interface MachineInfo {
   busyAtStartPercent: number;
 }
 
-export interface BenchResults {
-  at: string;
-  /** The commit measured; "-dirty" when apps/ or libs/ had uncommitted changes. */
-  commit: string | null;
-  machine: MachineInfo;
-  options: Omit<BenchOptions, 'databaseUrl'>;
-  /** Server settings passed through from the environment (unset: the server's defaults). */
-  serverTuning: Record<string, string>;
+export interface BenchResults extends RunHeader<Omit<BenchOptions, 'databaseUrl'>, IngestMachine> {
   modes: ModeResult[];
   ceilings: {
     mosquitto: BrokerCeiling | null;
@@ -41,20 +27,9 @@ export interface BenchResults {
   errors: string[];
 }
 
-export async function appendResults(file: string, results: BenchResults): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  await appendFile(file, `${JSON.stringify(results)}\n`);
-}
-
 const lag = (l: LagSummary) => (l.count === 0 ? 'n/a' : `${l.p50Ms} / ${l.p99Ms}`);
 const usage = (u: UsageReport | null): string => (u ? `${u.cpuPercent} % / ${u.rssEndMiB} MiB` : 'n/a');
 const pct = (part: number, whole: number) => (whole > 0 ? `${Math.round((part / whole) * 100)} %` : 'n/a');
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
 
 /** The figures as Markdown tables, ready for docs/benchmarks.md. */
 export function formatResults(r: BenchResults): string {
@@ -93,7 +68,7 @@ export function formatResults(r: BenchResults): string {
     ];
     out.push(
       '',
-      table(
+      markdownTable(
         ['', ...r.modes.map((x) => `${x.mode} broker`)],
         rows.map(([label, f]) => [label, ...r.modes.map(f)]),
       ),
@@ -145,12 +120,12 @@ export function formatResults(r: BenchResults): string {
       ratio(c.writer.rowsPerS, ['embedded', 'external'], (x) => x.rowsPerS),
     ]);
   }
-  if (rows.length > 0) out.push('', table(['ceiling on this machine', 'rate', 'notes', 'our accepted rate as a share of it'], rows));
+  if (rows.length > 0) out.push('', markdownTable(['ceiling on this machine', 'rate', 'notes', 'our accepted rate as a share of it'], rows));
   const k = r.connections;
   if (k) {
     out.push(
       '',
-      table(
+      markdownTable(
         ['connections test (embedded broker)', ''],
         [
           ['devices, each publishing every', `${k.devices}, ${k.intervalS} s`],
