@@ -360,7 +360,7 @@ describe('history, events and open data over HTTP', () => {
       const { rows } = await server.pool.query(
         `WITH samples AS (
            SELECT date_trunc($2, t.time AT TIME ZONE 'UTC') AS b, date_trunc('hour', t.time AT TIME ZONE 'UTC') AS hour, t.value, t.device_key
-             FROM telemetry t JOIN devices d ON d.key = t.device_key JOIN metrics m ON m.id = t.metric_id
+             FROM telemetry_values t JOIN devices d ON d.key = t.device_key JOIN metrics m ON m.id = t.metric_id
             WHERE d.area_ids @> ARRAY[$1::text] AND m.name = 'pm25' AND t.time >= '2025-08-01T00:00:00Z' AND t.time < '2025-08-02T00:00:00Z'
          ), hours AS (SELECT b, count(DISTINCT device_key) AS devices FROM samples GROUP BY b, hour),
          most AS (SELECT b, max(devices) AS devices FROM hours GROUP BY b)
@@ -677,7 +677,7 @@ describePlain("a device's buckets while the rollups hold part of them (plain Pos
     const { rows } = await pool.query(
       `SELECT to_char(date_bin($1::interval, t.time, TIMESTAMPTZ '2000-01-01 00:00:00+00') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS t,
               min(t.value) AS min, max(t.value) AS max, avg(t.value) AS avg, (array_agg(t.value ORDER BY t.time DESC))[1] AS last, count(*)::int AS count
-         FROM telemetry t JOIN devices d ON d.key = t.device_key WHERE d.id = 'st-air' GROUP BY 1 ORDER BY 1`,
+         FROM telemetry_values t JOIN devices d ON d.key = t.device_key WHERE d.id = 'st-air' GROUP BY 1 ORDER BY 1`,
       [step],
     );
     return rows as { t: string; min: number; max: number; avg: number; last: number; count: number }[];

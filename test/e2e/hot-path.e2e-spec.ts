@@ -45,7 +45,7 @@ describe('MQTT -> PostgreSQL -> rule -> socket.io, on the real server', () => {
   const storedValues = async (deviceId: string) => {
     const { rows } = await server.pool.query<{ time: Date; metric: string; value: number }>(
       `SELECT t.time, m.name AS metric, t.value
-         FROM telemetry t JOIN devices d ON d.key = t.device_key JOIN metrics m ON m.id = t.metric_id
+         FROM telemetry_values t JOIN devices d ON d.key = t.device_key JOIN metrics m ON m.id = t.metric_id
         WHERE d.id = $1 ORDER BY t.time`,
       [deviceId],
     );

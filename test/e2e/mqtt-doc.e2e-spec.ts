@@ -92,7 +92,7 @@ describe('every example of docs/mqtt.md, published verbatim to the real server',
 
   it("stored the RFC 8428 style packs under the device of the SenML name, in the catalogue's units", async () => {
     const { rows } = await server.pool.query<{ metric: string; value: number }>(
-      `SELECT m.name AS metric, t.value FROM telemetry t JOIN devices d ON d.key = t.device_key JOIN metrics m ON m.id = t.metric_id
+      `SELECT m.name AS metric, t.value FROM telemetry_values t JOIN devices d ON d.key = t.device_key JOIN metrics m ON m.id = t.metric_id
         WHERE d.id = 'mt-ws-05' ORDER BY m.name, t.time`,
     );
     expect(rows.map((r) => [r.metric, r.value])).toEqual([

@@ -18,17 +18,17 @@ const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
 const TRUTH = {
   '1m': `SELECT date_bin('1 minute', t.time, ${ORIGIN}) AS bucket, t.device_key, t.metric_id, min(t.value) AS min, max(t.value) AS max,
                 sum(t.value) AS sum, count(*) AS count, (array_agg(t.value ORDER BY t.time DESC))[1] AS last, max(t.time) AS last_time
-           FROM telemetry t
+           FROM telemetry_values t
            JOIN (SELECT date_bin('1 hour', time, ${ORIGIN}) AS hour, device_key, metric_id FROM telemetry
                   WHERE time < (SELECT materialized FROM telemetry_rollup_state) GROUP BY 1, 2, 3 HAVING count(*) > 120) dense
              ON dense.device_key = t.device_key AND dense.metric_id = t.metric_id AND dense.hour = date_bin('1 hour', t.time, ${ORIGIN})
           WHERE t.time < (SELECT materialized FROM telemetry_rollup_state) GROUP BY 1, 2, 3`,
   '1h': `SELECT date_bin('1 hour', time, ${ORIGIN}) AS bucket, device_key, metric_id, min(value) AS min, max(value) AS max,
                 sum(value) AS sum, count(*) AS count, (array_agg(value ORDER BY time DESC))[1] AS last, max(time) AS last_time
-           FROM telemetry WHERE time < (SELECT materialized FROM telemetry_rollup_state) GROUP BY 1, 2, 3`,
+           FROM telemetry_values WHERE time < (SELECT materialized FROM telemetry_rollup_state) GROUP BY 1, 2, 3`,
   area: `SELECT date_bin('1 hour', t.time, ${ORIGIN}) AS bucket, a.area_id, t.metric_id, min(t.value) AS min, max(t.value) AS max,
                 sum(t.value) AS sum, count(*) AS count, count(DISTINCT t.device_key)::int AS devices
-           FROM telemetry t JOIN devices d ON d.key = t.device_key CROSS JOIN LATERAL unnest(d.area_ids) AS a(area_id)
+           FROM telemetry_values t JOIN devices d ON d.key = t.device_key CROSS JOIN LATERAL unnest(d.area_ids) AS a(area_id)
           WHERE t.time < (SELECT materialized FROM telemetry_rollup_state) GROUP BY 1, 2, 3`,
 };
 const HELD = {

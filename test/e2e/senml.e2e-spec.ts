@@ -31,7 +31,7 @@ describe('SenML packs of RFC 8428 devices', () => {
   const storedOf = (deviceId: string, count: number) =>
     eventually(async () => {
       const { rows } = await server.pool.query<{ metric: string; value: number }>(
-        `SELECT m.name AS metric, t.value FROM telemetry t JOIN devices d ON d.key = t.device_key JOIN metrics m ON m.id = t.metric_id
+        `SELECT m.name AS metric, t.value FROM telemetry_values t JOIN devices d ON d.key = t.device_key JOIN metrics m ON m.id = t.metric_id
           WHERE d.id = $1 ORDER BY t.time, m.name`,
         [deviceId],
       );
@@ -68,7 +68,7 @@ describe('SenML packs of RFC 8428 devices', () => {
     await publish(client, 'mt-ws-02', [{ bver: 11, n: 'temperature', u: 'Cel', v: 27.6 }]);
     const stored = await eventually(async () => {
       const { rows } = await server.pool.query<{ value: number }>(
-        `SELECT t.value FROM telemetry t JOIN devices d ON d.key = t.device_key WHERE d.id = 'mt-ws-02'`,
+        `SELECT t.value FROM telemetry_values t JOIN devices d ON d.key = t.device_key WHERE d.id = 'mt-ws-02'`,
       );
       return rows.length > 0 ? rows.map((r) => r.value) : undefined;
     });
@@ -247,7 +247,7 @@ describe('the metric catalogue and SenML names across a restart', () => {
         await client.endAsync();
         const value = await eventually(async () => {
           const { rows } = await server.pool.query<{ value: number }>(
-            `SELECT t.value FROM telemetry t JOIN metrics m ON m.id = t.metric_id WHERE m.name = 'voltage'`,
+            `SELECT t.value FROM telemetry_values t JOIN metrics m ON m.id = t.metric_id WHERE m.name = 'voltage'`,
           );
           return rows[0]?.value;
         });

@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import { topics, type AreaSeriesDto, type DeviceSeriesDto, type HealthDto } from '@ioc/contracts';
 import type { Database } from '@ioc/database';
 import { readRollupState, RollupRefresher } from '../../libs/storage/src/engine/rollup-refresher';
+import { READING } from '../../libs/storage/src/engine/timescale-layout';
 import { HistoryRepository } from '../../libs/storage/src/history/history.repository';
 import { createScratchDatabase, runOnce, startTestServer, type ScratchDatabase, type TestServer } from '../support/test-server';
 import { api, eventually, provisionDevice } from '../support/clients';
@@ -328,10 +329,25 @@ describeTimescale('storage on TimescaleDB', () => {
 
     // A redelivered sample with another value: the writer's ON CONFLICT DO NOTHING skips it.
     await insertSamples(server.pool, 'ts-wl', 'water_level', [[samples[10][0], 99]]);
-    const { rows } = await server.pool.query<{ value: number }>('SELECT value FROM telemetry WHERE time = $1', [new Date(samples[10][0])]);
+    const { rows } = await server.pool.query<{ value: number }>('SELECT value FROM telemetry_values WHERE time = $1', [new Date(samples[10][0])]);
     expect(rows).toEqual([{ value: samples[10][1] }]);
     await refreshHours(server.pool, new Date(twoDaysAgo - HOUR), new Date(twoDaysAgo + 2 * HOUR));
     expect(await hours(twoDaysAgo - HOUR, twoDaysAgo + 2 * HOUR)).toEqual(before);
+  });
+
+  it('stores readings of at most three decimals as integers and reads every reading back exactly', async () => {
+    const t = Math.floor((Date.now() - 3 * HOUR) / HOUR) * HOUR;
+    const readings = [4.46, -2.5, 0.1 + 0.2, 1e13, 1234.567, Math.PI];
+    await insertSamples(server.pool, 'ts-wl', 'water_level', readings.map((v, i): [number, number] => [t + i * 1000, v]));
+    const { rows } = await server.pool.query<{ value: number | null; milli: string | null; read: number }>(
+      `SELECT t.value, t.value_milli AS milli, v.value AS read
+         FROM telemetry t JOIN telemetry_values v USING (device_key, metric_id, time)
+        WHERE t.time >= $1 AND t.time < $2 ORDER BY t.time`,
+      [new Date(t), new Date(t + readings.length * 1000)],
+    );
+    expect(rows.map((r) => r.read)).toEqual(readings);
+    expect(rows.map((r) => r.milli)).toEqual(['4460', '-2500', null, null, '1234567', null]);
+    expect(rows.map((r) => r.value)).toEqual([null, null, 0.1 + 0.2, 1e13, null, Math.PI]);
   });
 
   it('drops chunks older than the retention and keeps their hours in the hourly aggregate', async () => {
@@ -585,7 +601,7 @@ describeTimescale('a plain PostgreSQL database moved to TimescaleDB', () => {
     );
     expect(rows[0]).toEqual({ n: 50, hyper: true });
     const { rows: unpacked } = await server.pool.query<{ values: number[] }>(
-      `SELECT array_agg(value ORDER BY time) AS values FROM telemetry WHERE time >= $1 AND time < $2`,
+      `SELECT array_agg(value ORDER BY time) AS values FROM telemetry_values WHERE time >= $1 AND time < $2`,
       [new Date(packedHour), new Date(packedHour + HOUR)],
     );
     expect(unpacked[0].values).toEqual(Array.from({ length: 20 }, (_, i) => (10 + i) / 10));
@@ -605,7 +621,7 @@ describeTimescale('compression inside the late-sample window', () => {
   const stored = async (time: number) =>
     (
       await server.pool.query<{ value: number }>(
-        `SELECT t.value FROM telemetry t JOIN devices d ON d.key = t.device_key WHERE d.id = 'late-wl' AND t.time = $1`,
+        `SELECT t.value FROM telemetry_values t JOIN devices d ON d.key = t.device_key WHERE d.id = 'late-wl' AND t.time = $1`,
         [new Date(time)],
       )
     ).rows;
@@ -772,10 +788,11 @@ describeTimescale('a database laid out by the release with a 1-minute aggregate 
        DROP TABLE device_areas; DROP FUNCTION device_areas_follow() CASCADE`,
     );
     await server.pool.query(
+      // That release stored every reading as a float; here they are split already, so it reads both columns.
       `CREATE MATERIALIZED VIEW telemetry_1m WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
        SELECT time_bucket(INTERVAL '1 minute', time) AS bucket, device_key, metric_id,
-              min(value) AS min, max(value) AS max, sum(value) AS sum, count(*) AS count,
-              last(value, time) AS last, max(time) AS last_time
+              min(${READING}) AS min, max(${READING}) AS max, sum(${READING}) AS sum, count(*) AS count,
+              last(${READING}, time) AS last, max(time) AS last_time
          FROM telemetry GROUP BY 1, 2, 3 WITH NO DATA`,
     );
     await server.pool.query(

@@ -18,7 +18,9 @@ const HYPERTABLES = [
   {
     table: 'telemetry',
     columns: `time timestamptz NOT NULL, device_key integer NOT NULL, metric_id smallint NOT NULL,
-              value double precision NOT NULL, PRIMARY KEY (device_key, metric_id, time)`,
+              value double precision, value_milli bigint, PRIMARY KEY (device_key, metric_id, time)`,
+    /** What the plain layout's rows give the new table. */
+    copied: 'time, device_key, metric_id, value',
     indexes: [] as string[],
     segmentBy: 'device_key, metric_id',
   },
@@ -26,10 +28,33 @@ const HYPERTABLES = [
     table: 'device_events',
     columns: `time timestamptz NOT NULL, device_key integer NOT NULL, type text NOT NULL, confidence real,
               snapshot_url text, attributes jsonb NOT NULL DEFAULT '{}', PRIMARY KEY (device_key, type, time)`,
+    copied: 'time, device_key, type, confidence, snapshot_url, attributes',
     indexes: ['CREATE INDEX device_events_time_idx ON device_events (time DESC)'],
     segmentBy: 'device_key',
   },
 ];
+
+/**
+ * A reading as stored: most readings are decimals of at most three places (as the stations report
+ * them), which TimescaleDB compresses as integers (delta of delta) in about a quarter of the room
+ * its float compression takes. A reading that is exactly n / 1000 is kept as n in `value_milli`,
+ * any other in `value`; n / 1000 in floating point gives back the very same number.
+ */
+export const READING = 'COALESCE(value, value_milli::float8 / 1000)';
+
+const SPLIT_TRIGGER = [
+  `CREATE OR REPLACE FUNCTION telemetry_split_reading() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF abs(NEW.value) < 1e12 AND round(NEW.value * 1000) / 1000 = NEW.value THEN
+       NEW.value_milli := round(NEW.value * 1000);
+       NEW.value := NULL;
+     END IF;
+     RETURN NEW;
+   END $$`,
+  `CREATE OR REPLACE TRIGGER telemetry_split_reading BEFORE INSERT ON telemetry
+     FOR EACH ROW EXECUTE FUNCTION telemetry_split_reading()`,
+];
+const READINGS_VIEW = `CREATE OR REPLACE VIEW telemetry_values AS SELECT device_key, metric_id, time, ${READING} AS value FROM telemetry`;
 
 /**
  * Same columns as the plain hourly rollup, so history queries do not know which they read. Made
@@ -41,8 +66,8 @@ const HOURLY = {
   endOffsetMs: HOUR,
   scheduleMs: 15 * 60_000,
   select: `SELECT time_bucket(INTERVAL '1 hour', time) AS bucket, device_key, metric_id,
-                  min(value) AS min, max(value) AS max, sum(value) AS sum, count(*) AS count,
-                  last(value, time) AS last, max(time) AS last_time
+                  min(${READING}) AS min, max(${READING}) AS max, sum(${READING}) AS sum, count(*) AS count,
+                  last(${READING}, time) AS last, max(time) AS last_time
              FROM telemetry GROUP BY 1, 2, 3`,
 };
 
@@ -109,6 +134,7 @@ export async function applyTimescaleLayout(pool: Pool, settings: StorageSettings
     }
     await followChunkInterval(pool, h.table, settings.partitionIntervalMs, log);
   }
+  await ensureSplitReadings(pool, log);
 
   // The plain layout's hourly table gives way to a real-time continuous aggregate: reads add no
   // raw rows of their own, and nothing is recorded for a refresher (migration 0010). Minutes all
@@ -219,7 +245,7 @@ async function followChunkInterval(pool: Pool, table: string, ms: number, log: (
  */
 async function ensureHourlyAggregate(pool: Pool, log: (line: string) => void): Promise<void> {
   const kind = await relkind(pool, HOURLY.view);
-  if (kind === 'v' && (await hourlyOnRawRows(pool))) return;
+  if (kind === 'v' && (await hourlyCurrent(pool))) return;
   const client = await pool.connect();
   try {
     await inTransaction(client, async () => {
@@ -244,14 +270,30 @@ async function ensureHourlyAggregate(pool: Pool, log: (line: string) => void): P
   log(`${HOURLY.view}: continuous aggregate of the raw rows ${kind === 'v' ? 'rebuilt' : 'created'}`);
 }
 
-/** Whether the hourly aggregate reads the raw rows (an earlier release made it on the 1-minute one). */
-async function hourlyOnRawRows(pool: Pool): Promise<boolean> {
-  const { rows } = await pool.query<{ source: string }>(
-    `SELECT hypertable_name AS source FROM timescaledb_information.continuous_aggregates
+/**
+ * Whether the hourly aggregate is this release's: on the raw rows (an earlier release made it on
+ * the 1-minute one) and reading both columns of a reading (one before stored floats only).
+ */
+async function hourlyCurrent(pool: Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ source: string; definition: string }>(
+    `SELECT hypertable_name AS source, view_definition AS definition FROM timescaledb_information.continuous_aggregates
       WHERE view_schema = 'public' AND view_name = $1`,
     [HOURLY.view],
   );
-  return rows[0].source === 'telemetry';
+  return rows[0].source === 'telemetry' && rows[0].definition.includes('value_milli');
+}
+
+/** Readings split as READING says, on a table converted now or by an earlier release. */
+async function ensureSplitReadings(pool: Pool, log: (line: string) => void): Promise<void> {
+  const { rows } = await pool.query(
+    `SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'telemetry' AND column_name = 'value_milli'`,
+  );
+  if (rows.length === 0) {
+    await pool.query('ALTER TABLE telemetry ADD COLUMN value_milli bigint');
+    await pool.query('ALTER TABLE telemetry ALTER COLUMN value DROP NOT NULL');
+    log('telemetry: readings of at most three decimals are stored as integers from now on');
+  }
+  for (const statement of [...SPLIT_TRIGGER, READINGS_VIEW]) await pool.query(statement);
 }
 
 /**
@@ -456,6 +498,8 @@ async function rebuildAsHypertable(pool: Pool, h: (typeof HYPERTABLES)[number], 
   const old = `${h.table}_partitioned`;
   try {
     await inTransaction(client, async () => {
+      // Made again over the new table (ensureSplitReadings).
+      if (h.table === 'telemetry') await client.query('DROP VIEW IF EXISTS telemetry_values');
       await client.query(`ALTER TABLE ${h.table} RENAME TO ${old}`);
       // Free the index names for the new table.
       const { rows } = await client.query<{ name: string }>(
@@ -466,9 +510,10 @@ async function rebuildAsHypertable(pool: Pool, h: (typeof HYPERTABLES)[number], 
         await client.query(`ALTER INDEX ${client.escapeIdentifier(name)} RENAME TO ${client.escapeIdentifier(`${name}_old`)}`);
       }
       await client.query(`CREATE TABLE ${h.table} (${h.columns})`);
+      if (h.table === 'telemetry') for (const statement of SPLIT_TRIGGER) await client.query(statement);
       for (const index of h.indexes) await client.query(index);
       await client.query(`SELECT create_hypertable($1::regclass, 'time', chunk_time_interval => $2::interval)`, [h.table, interval(chunkMs)]);
-      await client.query(`INSERT INTO ${h.table} SELECT * FROM ${old}`);
+      await client.query(`INSERT INTO ${h.table} (${h.copied}) SELECT ${h.copied} FROM ${old}`);
       await client.query(`DROP TABLE ${old}`);
       if (h.table === 'telemetry') await unpackTelemetry(client);
     });

@@ -78,13 +78,13 @@ const rollupHeld = (where: (alias: string) => string, resolution: BucketResoluti
  * the hours unread), and the packed ones.
  */
 const unrolledSamples = (where: (alias: string) => string, resolution: BucketResolution) => `
-  SELECT t.device_key, t.metric_id, t.time, t.value FROM telemetry t
+  SELECT t.device_key, t.metric_id, t.time, t.value FROM telemetry_values t
    WHERE ${where('t')} AND ${IN_RANGE('t', 'time', resolution)}
      AND t.time >= ${resolution === '1m' ? `(CASE WHEN ${MINUTES_ABOVE} IS NULL THEN '-infinity' ELSE ${MATERIALIZED} END)` : MATERIALIZED}${resolution === '1m' ? `
   UNION ALL
   SELECT t.device_key, t.metric_id, t.time, t.value
     FROM telemetry_1h h
-    JOIN telemetry t ON t.device_key = h.device_key AND t.metric_id = h.metric_id
+    JOIN telemetry_values t ON t.device_key = h.device_key AND t.metric_id = h.metric_id
                     AND t.time >= h.bucket AND t.time < h.bucket + INTERVAL '1 hour'
    WHERE ${MINUTES_ABOVE} IS NOT NULL AND ${where('h')} AND ${IN_RANGE('h', 'bucket', '1h')} AND h.count <= ${MINUTES_ABOVE}
      AND h.bucket < ${MATERIALIZED} AND NOT h.bucket <@ ${PACKED}
@@ -115,7 +115,7 @@ const areaRollupRows = (resolution: BucketResolution) => `
   UNION ALL
   SELECT date_bin(INTERVAL '1 hour', t.time, ${ORIGIN}), t.metric_id, min(t.value), max(t.value), sum(t.value), count(*),
          count(DISTINCT t.device_key)::int
-    FROM telemetry t
+    FROM telemetry_values t
    WHERE ${AREA_DEVICE_KEYS('t')} AND ${IN_RANGE('t', 'time', resolution)} AND t.time >= ${MATERIALIZED}
    GROUP BY 1, 2`;
 
@@ -297,7 +297,7 @@ export class HistoryRepository {
        SELECT to_char(t.time AT TIME ZONE 'UTC', ${ISO_MS}) AS t,
               to_char(t.time AT TIME ZONE 'UTC', ${CURSOR_TIME}) AS cursor_time,
               m.name AS metric, t.metric_id, t.value
-         FROM (SELECT time, metric_id, value FROM telemetry
+         FROM (SELECT time, metric_id, value FROM telemetry_values
                 WHERE device_key = $1::int AND metric_id IN (SELECT id FROM wanted)
                UNION ALL
                SELECT time, metric_id, value FROM (${packedSamples(DEVICE_KEY, 'SELECT id FROM wanted', 'greatest($3::timestamptz, $5::timestamptz)')}) u

@@ -31,7 +31,7 @@ export class ReplayRepository {
     const { rows } = await this.db.pool.query<{ device_key: number; metric_id: number; times: number[]; values: number[] }>(
       `SELECT s.device_key, s.metric_id,
               json_agg(date_part('epoch', s.time) * 1000 ORDER BY s.time) AS times, json_agg(s.value ORDER BY s.time) AS values
-         FROM (SELECT device_key, metric_id, time, value FROM telemetry
+         FROM (SELECT device_key, metric_id, time, value FROM telemetry_values
                 WHERE device_key = ANY ($1::int[]) AND metric_id = ANY ($2::smallint[]) AND time >= $3 AND time < $4
                UNION ALL
                ${packedSamples((p) => `${p}.device_key = ANY ($1::int[])`, 'SELECT unnest($2::smallint[])')}) s
