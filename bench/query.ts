@@ -307,7 +307,7 @@ async function main(stopOnExit: (stop: () => Promise<void>) => void): Promise<vo
       await c.query(
         `INSERT INTO telemetry_latest (device_key, metric_id, time, value)
          SELECT DISTINCT ON (device_key, metric_id) device_key, metric_id, time, value
-           FROM telemetry WHERE time >= $1 ORDER BY device_key, metric_id, time DESC
+           FROM telemetry_values WHERE time >= $1 ORDER BY device_key, metric_id, time DESC
          ON CONFLICT (device_key, metric_id) DO UPDATE SET time = excluded.time, value = excluded.value`,
         [new Date(end - 2 * MINUTE)],
       );

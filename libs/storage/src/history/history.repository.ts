@@ -11,7 +11,8 @@ const CURSOR_TIME = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /**
- * History reads. They name only `telemetry`, `telemetry_packed`, `telemetry_latest`,
+ * History reads. They name only `telemetry_values` (the raw readings: the table on plain
+ * PostgreSQL, a view reading both columns of a reading on TimescaleDB), `telemetry_packed`, `telemetry_latest`,
  * `telemetry_1m`, `telemetry_1h`, `telemetry_area_1h`, `telemetry_rollup_state` and
  * `telemetry_pack_state`: partitioned tables and rollup tables kept by the server on plain
  * PostgreSQL; hypertables, continuous aggregates (and a view over one) on TimescaleDB, where
