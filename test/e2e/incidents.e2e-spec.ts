@@ -4,7 +4,6 @@ import {
   INCIDENT_ACTIONS,
   ROLES,
   topics,
-  type AlertRuleDefinitionInput,
   type ApiErrorBody,
   type AuditEntryDto,
   type IncidentAction,
@@ -19,18 +18,10 @@ import {
 } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { api, connectConsole, eventually, nextEvent, provisionDevice, type ConsoleSocket } from '../support/clients';
+import { IN_MY_THO, MY_THO_TEAM, SALINITY_RULE } from '../support/alerting';
 
 jest.setTimeout(60_000);
 
-const RULE = {
-  name: 'Độ mặn vượt 4 ‰',
-  scope: { type: 'deviceKind', deviceKind: 'salinity' },
-  conditions: [{ kind: 'threshold', metric: 'salinity', operator: '>', value: 4 }],
-  messages: { vi: '{device}: độ mặn {value} {unit} vượt ngưỡng {threshold} {unit}', en: '{device}: salinity {value} {unit} above {threshold} {unit}' },
-} satisfies AlertRuleDefinitionInput;
-/** Mỹ Tho, where the demo field team works. */
-const MY_THO = { lat: 10.36, lng: 106.36 };
-const MY_THO_TEAM = 'Tổ xử lý hiện trường Mỹ Tho';
 const BODIES: Record<IncidentAction, (teamId: number) => unknown> = {
   acknowledge: () => ({}),
   dispatch: (teamId) => ({ teamId }),
@@ -59,7 +50,7 @@ class Station {
   ) {}
 
   static async create(server: TestServer, admin: string, id: string): Promise<Station> {
-    return new Station(id, await provisionDevice(server, admin, { id, kind: 'salinity', name: `Trạm đo mặn ${id}`, ...MY_THO }));
+    return new Station(id, await provisionDevice(server, admin, { id, kind: 'salinity', name: `Trạm đo mặn ${id}`, ...IN_MY_THO }));
   }
 
   async publish(salinity: number): Promise<void> {
@@ -104,7 +95,7 @@ describe('incidents, from a device crossing a threshold to a field team and back
   beforeAll(async () => {
     server = await startTestServer();
     for (const role of ROLES) tokens[role] = (await server.session(role)).accessToken;
-    expect((await call('admin', 'POST', '/api/rules', RULE)).status).toBe(201);
+    expect((await call('admin', 'POST', '/api/rules', SALINITY_RULE)).status).toBe(201);
     otherTeam = (await call<TeamDto>('admin', 'POST', '/api/teams', { name: 'Tổ xử lý hiện trường Gò Công Đông' })).body;
     myThoTeam = (await call<TeamDto[]>('admin', 'GET', '/api/teams')).body.find((t) => t.name === MY_THO_TEAM)!;
     const user = { username: 'hientruong.gcd', displayName: 'Võ Thị Em', password: 'go-cong-dong-2026', role: 'field', teamId: otherTeam.id };
@@ -135,7 +126,7 @@ describe('incidents, from a device crossing a threshold to a field team and back
       deviceIds: [station.id],
       groupAreaId: null,
       severity: 'warning',
-      title: `${RULE.name} · Trạm đo mặn ${station.id}`,
+      title: `${SALINITY_RULE.name} · Trạm đo mặn ${station.id}`,
       state: 'open',
       alertActive: true,
       teamId: null,
@@ -404,7 +395,7 @@ describe('escalation of incidents nobody acknowledges', () => {
     server = await startTestServer({ INCIDENT_ESCALATE_AFTER_S: '1' });
     const admin = (await server.session('admin')).accessToken;
     operator = (await server.session('operator')).accessToken;
-    expect((await api(server.baseUrl, 'POST', '/api/rules', RULE, admin)).status).toBe(201);
+    expect((await api(server.baseUrl, 'POST', '/api/rules', SALINITY_RULE, admin)).status).toBe(201);
     station = await Station.create(server, admin, 'mt-sal-esc-01');
     operations = await connectConsole(server.baseUrl, operator);
     field = await connectConsole(server.baseUrl, (await server.session('field')).accessToken);

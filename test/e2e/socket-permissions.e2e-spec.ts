@@ -2,7 +2,6 @@ import type { MqttClient } from 'mqtt';
 import {
   ROLES,
   topics,
-  type AlertRuleDefinitionInput,
   type CommandPayload,
   type Role,
   type ServerToClientEvents,
@@ -10,6 +9,7 @@ import {
 } from '@ioc/contracts';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { api, connectConsole, eventually, provisionDevice, type ConsoleSocket } from '../support/clients';
+import { IN_MY_THO, MY_THO_TEAM, SALINITY_RULE } from '../support/alerting';
 
 jest.setTimeout(30_000);
 
@@ -17,15 +17,6 @@ type EventName = keyof ServerToClientEvents;
 type Args<E extends EventName> = Parameters<ServerToClientEvents[E]>;
 type Received = { event: EventName; args: unknown[] };
 
-const RULE = {
-  name: 'Độ mặn vượt 4 ‰',
-  scope: { type: 'deviceKind', deviceKind: 'salinity' },
-  conditions: [{ kind: 'threshold', metric: 'salinity', operator: '>', value: 4 }],
-  messages: { vi: '{device}: độ mặn {value} {unit} vượt ngưỡng {threshold} {unit}', en: '{device}: salinity {value} {unit} above {threshold} {unit}' },
-} satisfies AlertRuleDefinitionInput;
-/** Mỹ Tho, where the demo field team works. */
-const MY_THO = { lat: 10.36, lng: 106.36 };
-const MY_THO_TEAM = 'Tổ xử lý hiện trường Mỹ Tho';
 /** Its alert opens and clears; its incident stays with the operations room. */
 const STATION = 'mt-sal-01';
 /** Its incident is dispatched to the demo field user's team. */
@@ -104,15 +95,15 @@ describe('socket.io events reach exactly the roles whose REST route shows the sa
       received[role] = [];
       sockets[role].onAny((event: EventName, ...args: unknown[]) => received[role].push({ event, args }));
     }
-    expect((await call('admin', 'POST', '/api/rules', RULE)).status).toBe(201);
+    expect((await call('admin', 'POST', '/api/rules', SALINITY_RULE)).status).toBe(201);
     const team = (await call<TeamDto[]>('admin', 'GET', '/api/teams')).body.find((t) => t.name === MY_THO_TEAM)!;
 
-    const station = await provisionDevice(server, tokens.admin, { id: STATION, kind: 'salinity', name: 'Trạm đo mặn Mỹ Tho', ...MY_THO });
-    const dispatchedStation = await provisionDevice(server, tokens.admin, { id: DISPATCHED_STATION, kind: 'salinity', name: 'Trạm đo mặn Tân Mỹ Chánh', ...MY_THO });
-    const camera = await provisionDevice(server, tokens.admin, { id: CAMERA, kind: 'traffic_camera', name: 'Camera ngã tư Ấp Bắc', ...MY_THO });
-    const speaker = await provisionDevice(server, tokens.admin, { id: SPEAKER, kind: 'pa_speaker', name: 'Loa truyền thanh phường 1', ...MY_THO });
+    const station = await provisionDevice(server, tokens.admin, { id: STATION, kind: 'salinity', name: 'Trạm đo mặn Mỹ Tho', ...IN_MY_THO });
+    const dispatchedStation = await provisionDevice(server, tokens.admin, { id: DISPATCHED_STATION, kind: 'salinity', name: 'Trạm đo mặn Tân Mỹ Chánh', ...IN_MY_THO });
+    const camera = await provisionDevice(server, tokens.admin, { id: CAMERA, kind: 'traffic_camera', name: 'Camera ngã tư Ấp Bắc', ...IN_MY_THO });
+    const speaker = await provisionDevice(server, tokens.admin, { id: SPEAKER, kind: 'pa_speaker', name: 'Loa truyền thanh phường 1', ...IN_MY_THO });
     devices.push(station, dispatchedStation, camera, speaker);
-    expect((await call('admin', 'POST', '/api/devices', { id: REMOVED, kind: 'water_level', name: 'Trạm cũ', ...MY_THO })).status).toBe(201);
+    expect((await call('admin', 'POST', '/api/devices', { id: REMOVED, kind: 'water_level', name: 'Trạm cũ', ...IN_MY_THO })).status).toBe(201);
 
     // Readings over the threshold: telemetry, online, an alert and an incident for each station.
     await publish(station, topics.telemetry(STATION), { ts: Date.now(), metrics: { salinity: 5.2 } });

@@ -172,3 +172,14 @@ export class Station {
     if (this.client.connected) await this.client.endAsync();
   }
 }
+
+/** Every salinity station above 4 ‰, one incident per station: the incident and permission tests' rule. */
+export const SALINITY_RULE = {
+  name: 'Độ mặn vượt 4 ‰',
+  scope: { type: 'deviceKind', deviceKind: 'salinity' },
+  conditions: [{ kind: 'threshold', metric: 'salinity', operator: '>', value: 4 }],
+  messages: { vi: '{device}: độ mặn {value} {unit} vượt ngưỡng {threshold} {unit}', en: '{device}: salinity {value} {unit} above {threshold} {unit}' },
+} satisfies AlertRuleDefinitionInput;
+/** Mỹ Tho, where the demo field team works. */
+export const IN_MY_THO = { lat: 10.36, lng: 106.36 };
+export const MY_THO_TEAM = 'Tổ xử lý hiện trường Mỹ Tho';
