@@ -256,10 +256,13 @@ export class IncidentsRepository {
 
   /** Adds a step to the timeline inside the caller's transaction; answers the incident as it is now and the step. */
   async appendEntry(client: Queryable, incidentId: number, e: NewEntry): Promise<IncidentChange> {
-    const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO incident_timeline (incident_id, step, actor_id, actor_name, note, team_id, alert_id, device_id, value, level)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       RETURNING id`,
+    const { rows } = await client.query<EntryRow>(
+      `WITH e AS (
+         INSERT INTO incident_timeline (incident_id, step, actor_id, actor_name, note, team_id, alert_id, device_id, value, level)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         RETURNING *
+       )
+       SELECT ${ENTRY_COLUMNS} FROM e LEFT JOIN teams t ON t.id = e.team_id`,
       [
         incidentId,
         e.step,
@@ -274,7 +277,7 @@ export class IncidentsRepository {
       ],
     );
     const incident = await this.find(incidentId, client);
-    return { incident: incident!, entry: await this.findEntry(client, Number(rows[0].id)) };
+    return { incident: incident!, entry: toEntry(rows[0]) };
   }
 
   private async findEntry(client: Queryable, id: number): Promise<IncidentTimelineEntryDto> {

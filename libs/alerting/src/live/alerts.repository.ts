@@ -176,21 +176,20 @@ export class AlertsRepository {
   private async attach(client: PoolClient, t: IncidentTarget, alert: AlertDto): Promise<Written> {
     const at = new Date(alert.openedAt);
     const { incidentId, step } = await this.incidentFor(client, t, alert.id, at);
-    await client.query(
-      `INSERT INTO incident_devices (incident_id, device_id, firing, joined_at) VALUES ($1, $2, true, $3)
-       ON CONFLICT (incident_id, device_id) DO UPDATE SET firing = true`,
-      [incidentId, t.deviceId, at],
-    );
-    const { rows } = await client.query<AlertRow>(`UPDATE alerts SET incident_id = $2 WHERE id = $1 RETURNING ${ALERT_COLUMNS}`, [
-      alert.id,
-      incidentId,
-    ]);
-    // Told at most once per minimum notify interval, the opening always.
-    const told = await client.query(
-      `UPDATE incidents SET notified_at = $2
-        WHERE id = $1 AND (notified_at IS NULL OR notified_at <= $2::timestamptz - make_interval(secs => $3) OR $4)
-       RETURNING id`,
-      [incidentId, at, t.rule.minNotifyIntervalS, step === 'opened'],
+    // One round trip: the member, the notification time (at most once per minimum notify interval,
+    // the opening always) and the alert's link.
+    const { rows } = await client.query<AlertRow & { notify: boolean }>(
+      `WITH member AS (
+         INSERT INTO incident_devices (incident_id, device_id, firing, joined_at) VALUES ($1, $2, true, $3)
+         ON CONFLICT (incident_id, device_id) DO UPDATE SET firing = true
+       ), told AS (
+         UPDATE incidents SET notified_at = $3
+          WHERE id = $1 AND (notified_at IS NULL OR notified_at <= $3::timestamptz - make_interval(secs => $5) OR $6)
+         RETURNING id
+       )
+       UPDATE alerts SET incident_id = $1 WHERE id = $4
+       RETURNING ${ALERT_COLUMNS}, EXISTS (SELECT 1 FROM told) AS notify`,
+      [incidentId, t.deviceId, at, alert.id, t.rule.minNotifyIntervalS, step === 'opened'],
     );
     const change = await this.incidents.appendEntry(client, incidentId, {
       step,
@@ -199,7 +198,7 @@ export class AlertsRepository {
       deviceId: t.deviceId,
       value: alert.value,
     });
-    return { alert: toAlert(rows[0]), change, opened: step === 'opened', notify: told.rows.length === 1 };
+    return { alert: toAlert(rows[0]), change, opened: step === 'opened', notify: rows[0].notify };
   }
 
   /** null: no open alert for the (rule, device). */
