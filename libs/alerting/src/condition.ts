@@ -43,3 +43,19 @@ export function evaluateCondition(c: AlertCondition, s: ConditionState, input: A
       return cameraEvent.evaluate(c, s as cameraEvent.CameraEventState, input);
   }
 }
+
+/** evaluateCondition with `s` updated in place: the result's state is `s`. */
+export function stepCondition(c: AlertCondition, s: ConditionState, input: AlertInput): ConditionResult<ConditionState> {
+  switch (c.kind) {
+    case 'threshold':
+      return threshold.step(c, s as threshold.ThresholdState, input);
+    case 'rate_of_change':
+      return rateOfChange.step(c, s as rateOfChange.RateOfChangeState, input);
+    case 'no_data':
+      return noData.step(c, s as noData.NoDataState, input);
+    case 'offline':
+      return offline.step(c, s as offline.OfflineState, input);
+    case 'camera_event':
+      return cameraEvent.step(c, s as cameraEvent.CameraEventState, input);
+  }
+}

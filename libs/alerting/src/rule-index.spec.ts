@@ -59,6 +59,18 @@ describe('RuleIndex', () => {
     expect(inputKey({ type: 'tick', time: 0 })).toBeNull();
   });
 
+  it("finds by a device's number what it finds by its id, and the same list for devices alike", () => {
+    const numbered = new RuleIndex(rules, (id) => devices[id]);
+    const slot = numbered.slotOf('wl-2');
+    expect(numbered.slotOf('wl-2')).toBe(slot);
+    expect(numbered.slotOf('cam-1')).not.toBe(slot);
+    expect(ids(numbered.candidatesAt(slot, 'water_level'))).toEqual(['everyone', 'level-kind', 'one-device']);
+    expect(numbered.candidatesAt(slot, 'water_level')).toBe(numbered.candidates('wl-2', 'water_level'));
+    expect(numbered.candidatesAt(slot, 'rainfall')).toEqual([]);
+    const twin = new RuleIndex(rules, (id) => (id === 'wl-3' ? { ...devices['wl-1'] } : devices[id]));
+    expect(twin.candidates('wl-3', 'water_level')).toBe(twin.candidates('wl-1', 'water_level'));
+  });
+
   it('looks a device up once per key, and again after it is forgotten or the rules change', () => {
     lookups.length = 0;
     index.candidates('wl-1', 'water_level');
@@ -67,7 +79,7 @@ describe('RuleIndex', () => {
     devices['wl-1'] = { ...devices['wl-1'], lat: 10.5, lng: 106.5 };
     expect(ids(index.candidates('wl-1', 'water_level'))).toEqual(['everyone', 'level-kind', 'ward-1']);
     index.setRules([rules[0]]);
-    expect(ids(index.candidates('wl-1', 'water_level'))).toEqual(['everyone']);
+    expect(ids(index.candidatesAt(index.slotOf('wl-1'), 'water_level'))).toEqual(['everyone']);
     expect(lookups).toEqual(['wl-1', 'wl-1']);
   });
 });

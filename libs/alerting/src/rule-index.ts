@@ -1,5 +1,5 @@
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
-import type { AlertCondition, AlertRuleDefinition, DeviceKind } from '@ioc/contracts';
+import { EVENT_TYPES, type AlertCondition, type AlertRuleDefinition, type DeviceKind } from '@ioc/contracts';
 import type { AlertInput } from './input';
 
 /** What the index needs to know of a device, from the caller's registry. */
@@ -17,7 +17,9 @@ export interface IndexableRule {
 
 /** Keys of inputs other than samples; metric names cannot start with `#`. */
 const STATUS_KEY = '#status';
-const eventKey = (eventType: string) => `#event:${eventType}`;
+/** Made once per event type rather than once per event. */
+const EVENT_KEYS = new Map<string, string>(EVENT_TYPES.map((t) => [t, `#event:${t}`]));
+const eventKey = (eventType: string) => EVENT_KEYS.get(eventType) ?? `#event:${eventType}`;
 
 /** The key an input is indexed under; null for a tick, which goes to the (rule, device) that asked for it. */
 export function inputKey(input: AlertInput): string | null {
@@ -47,13 +49,14 @@ export function conditionKey(c: AlertCondition): string {
   }
 }
 
-/** The rules of one key, by scope. */
+/** The rules of one key, by scope, and the answers found for it so far by device number. */
 class Bucket<R> {
   readonly all: R[] = [];
   readonly byKind = new Map<string, R[]>();
   readonly byDevice = new Map<string, R[]>();
   readonly byArea = new Map<string, R[]>();
   readonly polygons: R[] = [];
+  readonly answers: (readonly R[] | undefined)[] = [];
 }
 
 const push = <R>(map: Map<string, R[]>, key: string, rule: R) => {
@@ -70,19 +73,18 @@ const NONE: readonly never[] = [];
  * cost of an input grows with the rules that match it, not with all rules.
  *
  * Each device seen gets a compact number (`slotOf`); a caller that resolves it once and carries it
- * with the device's inputs asks `candidatesAt` and skips the lookup by id, which costs more than
- * the rest of the answer across 100,000 devices.
+ * with the device's inputs asks `candidatesAt`, which finds the answer in one array read instead of
+ * looking the device up by id among 100,000. Devices alike (same kind and areas) share one answer.
  */
 export class RuleIndex<R extends IndexableRule> {
   private buckets = new Map<string, Bucket<R>>();
   private polygonRules: R[] = [];
+  /** Each rule's position, to recognise answers alike. */
+  private ruleNumbers = new Map<R, number>();
+  private shared = new Map<string, readonly R[]>();
   private readonly slots = new Map<string, number>();
   private readonly ids: string[] = [];
-  /** Per slot, per key number: the cached answer. */
-  private readonly answers: ((readonly R[] | undefined)[] | undefined)[] = [];
   private readonly insidePolygons: (ReadonlySet<R> | undefined)[] = [];
-  /** Keys numbered as inputs first ask for them, so that a device's answers sit in a short array. */
-  private readonly keyNumbers = new Map<string, number>();
 
   constructor(
     rules: readonly R[],
@@ -95,10 +97,12 @@ export class RuleIndex<R extends IndexableRule> {
   setRules(rules: readonly R[]): void {
     this.buckets = new Map();
     this.polygonRules = [];
-    this.answers.fill(undefined);
+    this.ruleNumbers = new Map();
+    this.shared = new Map();
     this.insidePolygons.fill(undefined);
     for (const rule of rules) {
       if (!rule.definition.enabled) continue;
+      this.ruleNumbers.set(rule, this.ruleNumbers.size);
       const { scope } = rule.definition;
       if (scope.type === 'polygon') this.polygonRules.push(rule);
       for (const key of new Set(rule.definition.conditions.map(conditionKey))) {
@@ -129,7 +133,7 @@ export class RuleIndex<R extends IndexableRule> {
   forgetDevice(deviceId: string): void {
     const slot = this.slots.get(deviceId);
     if (slot === undefined) return;
-    this.answers[slot] = undefined;
+    for (const bucket of this.buckets.values()) if (slot < bucket.answers.length) bucket.answers[slot] = undefined;
     this.insidePolygons[slot] = undefined;
   }
 
@@ -139,7 +143,6 @@ export class RuleIndex<R extends IndexableRule> {
     if (slot === undefined) {
       slot = this.ids.push(deviceId) - 1;
       this.slots.set(deviceId, slot);
-      this.answers.push(undefined);
       this.insidePolygons.push(undefined);
     }
     return slot;
@@ -149,26 +152,29 @@ export class RuleIndex<R extends IndexableRule> {
   candidates(deviceId: string, key: string): readonly R[] {
     const slot = this.slots.get(deviceId);
     if (slot !== undefined) return this.candidatesAt(slot, key);
+    const bucket = this.buckets.get(key);
+    if (!bucket) return NONE;
     // A device unknown to the lookup gets no number, so that ids that never resolve do not pile up.
     const device = this.lookup(deviceId);
-    return device ? this.answer(this.slotOf(deviceId), key, device) : NONE;
+    return device ? this.answer(bucket, this.slotOf(deviceId), device) : NONE;
   }
 
   /** `candidates` of the device numbered `slot` by slotOf. */
   candidatesAt(slot: number, key: string): readonly R[] {
-    const k = this.keyNumbers.get(key);
-    const cached = k === undefined ? undefined : this.answers[slot]?.[k];
+    const bucket = this.buckets.get(key);
+    if (!bucket) return NONE;
+    const cached = bucket.answers[slot];
     if (cached !== undefined) return cached;
     const device = this.lookup(this.ids[slot]);
-    return device ? this.answer(slot, key, device) : NONE;
+    return device ? this.answer(bucket, slot, device) : NONE;
   }
 
-  private answer(slot: number, key: string, device: DeviceFacts): readonly R[] {
-    const bucket = this.buckets.get(key);
-    const found = bucket ? this.match(bucket, slot, device) : NONE;
-    let k = this.keyNumbers.get(key);
-    if (k === undefined) this.keyNumbers.set(key, (k = this.keyNumbers.size));
-    (this.answers[slot] ??= [])[k] = found;
+  private answer(bucket: Bucket<R>, slot: number, device: DeviceFacts): readonly R[] {
+    const found = this.match(bucket, slot, device);
+    const { answers } = bucket;
+    // Filled up to the slot, so that the array stays a plain one rather than a sparse dictionary.
+    while (answers.length < slot) answers.push(undefined);
+    answers[slot] = found;
     return found;
   }
 
@@ -181,7 +187,13 @@ export class RuleIndex<R extends IndexableRule> {
       const inside = this.polygonsOf(slot, device);
       for (const rule of bucket.polygons) if (inside.has(rule)) found.add(rule);
     }
-    return found.size === 0 ? NONE : [...found];
+    if (found.size === 0) return NONE;
+    const list = [...found];
+    const key = list.map((rule) => this.ruleNumbers.get(rule)).join(' ');
+    const same = this.shared.get(key);
+    if (same) return same;
+    this.shared.set(key, list);
+    return list;
   }
 
   /** Every polygon rule containing the device, tested once per device. */

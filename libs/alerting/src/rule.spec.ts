@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { alertRuleSchema, type AlertRuleDefinitionInput } from '@ioc/contracts';
 import type { AlertInput } from './input';
-import { evaluateRule, initialRuleState, type RuleState, type RuleTransition } from './rule';
+import { evaluateRule, evaluateRuleInPlace, initialRuleState, type RuleState, type RuleTransition } from './rule';
 
 const rule = (over: Partial<AlertRuleDefinitionInput>) =>
   alertRuleSchema.parse({
@@ -71,6 +71,16 @@ describe('evaluateRule', () => {
     expect(evaluateRule(r, second.state, { type: 'tick', time: 70_000 }).transitions).toEqual([{ type: 'fire', condition: 1, value: 70, at: 70_000 }]);
   });
 
+  it('gives the same state back for an input that changes nothing: another metric, a duplicate, an early tick', () => {
+    const r = rule({ conditions: [{ kind: 'threshold', metric: 'water_level', operator: '>', value: 2, forS: 60 }] });
+    const { state } = evaluateRule(r, initialRuleState(r, 0), sample('water_level', 3, 1000));
+    for (const input of [sample('rainfall', 9, 2000), sample('water_level', 1, 1000), { type: 'tick' as const, time: 30_000 }]) {
+      const result = evaluateRule(r, state, input);
+      expect(result.state).toBe(state);
+      expect(result.transitions).toEqual([]);
+    }
+  });
+
   it('a state reloaded after a restart while pending still fires on time, once', () => {
     const r = rule({ conditions: [{ kind: 'no_data', metric: 'salinity', afterS: 600 }] });
     const stored = JSON.stringify(evaluateRule(r, initialRuleState(r, 0), { type: 'tick', time: 300_000 }).state);
@@ -112,6 +122,38 @@ describe('evaluateRule, for any sequence of inputs', () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('leaves the state it is given as it was', () => {
+    fc.assert(
+      fc.property(ruleArbitrary, fc.array(input, { maxLength: 60 }), (r, inputs) => {
+        let state = initialRuleState(r, 0);
+        for (const i of inputs) {
+          const before = JSON.stringify(state);
+          const result = evaluateRule(r, state, i);
+          expect(JSON.stringify(state)).toBe(before);
+          state = result.state;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('in place answers as evaluateRule does, its state updated to what evaluateRule returns', () => {
+    fc.assert(
+      fc.property(ruleArbitrary, fc.array(input, { maxLength: 60 }), (r, inputs) => {
+        let pure = initialRuleState(r, 0);
+        const owned = initialRuleState(r, 0);
+        for (const i of inputs) {
+          const expected = evaluateRule(r, pure, i);
+          const result = evaluateRuleInPlace(r, owned, i);
+          expect(result.state).toBe(owned);
+          expect({ ...result, state: JSON.parse(JSON.stringify(owned)) as RuleState }).toEqual(expected);
+          pure = expected.state;
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -1,5 +1,5 @@
 import type { AlertRuleDefinition } from '@ioc/contracts';
-import { evaluateCondition, initialConditionState, type ConditionState } from './condition';
+import { evaluateCondition, initialConditionState, stepCondition, type ConditionState } from './condition';
 import type { AlertInput, ConditionResult } from './input';
 
 /** What evaluation needs of a rule. */
@@ -37,10 +37,24 @@ const rank = (r: ConditionResult<ConditionState>) => (r.active ? 2 + (r.value !=
  * the same state object comes back, so a caller can tell that there is nothing new to keep.
  */
 export function evaluateRule(rule: EvaluatedRule, state: RuleState, input: AlertInput): RuleResult {
+  return evaluate(rule, state, input, false);
+}
+
+/**
+ * The same answer as evaluateRule, with `state` updated in place and returned as the result's
+ * state: nothing is copied, so a high rate of samples leaves little garbage. Only for a caller
+ * holding the sole reference to the state; one that keeps an earlier state, or has handed it to
+ * a write still pending, copies it first.
+ */
+export function evaluateRuleInPlace(rule: EvaluatedRule, state: RuleState, input: AlertInput): RuleResult {
+  return evaluate(rule, state, input, true);
+}
+
+function evaluate(rule: EvaluatedRule, state: RuleState, input: AlertInput, inPlace: boolean): RuleResult {
   const { conditions } = rule;
   const all = rule.combine === 'all';
   let active = all;
-  // Copied on the first condition whose state changes.
+  // Evaluated purely, the list is copied at the first condition whose state changes; in place, never.
   let nextConditions: ConditionState[] | null = null;
   let wakeAt: number | null = null;
   let firing = 0;
@@ -48,7 +62,7 @@ export function evaluateRule(rule: EvaluatedRule, state: RuleState, input: Alert
   let firingValue: number | undefined;
   for (let i = 0; i < conditions.length; i++) {
     const before = state.conditions[i];
-    const r = evaluateCondition(conditions[i], before, input);
+    const r = inPlace ? stepCondition(conditions[i], before, input) : evaluateCondition(conditions[i], before, input);
     if (r.state !== before) (nextConditions ??= state.conditions.slice())[i] = r.state;
     if (r.wakeAt !== null && (wakeAt === null || r.wakeAt < wakeAt)) wakeAt = r.wakeAt;
     active = all ? active && r.active : active || r.active;
@@ -60,7 +74,9 @@ export function evaluateRule(rule: EvaluatedRule, state: RuleState, input: Alert
     }
   }
   const unchanged = active === state.active;
-  const next = nextConditions === null && unchanged ? state : { conditions: nextConditions ?? state.conditions, active };
+  let next = state;
+  if (inPlace) state.active = active;
+  else if (nextConditions !== null || !unchanged) next = { conditions: nextConditions ?? state.conditions, active };
   if (unchanged) return { state: next, transitions: NONE, wakeAt };
   const transition: RuleTransition = active ? { type: 'fire', condition: firing, value: firingValue, at: input.time } : { type: 'clear', at: input.time };
   return { state: next, transitions: [transition], wakeAt };

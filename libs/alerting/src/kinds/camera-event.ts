@@ -17,26 +17,43 @@ function result(c: CameraEventCondition, state: CameraEventState, was: boolean):
   return { state, active: state.active, changed: state.active !== was, wakeAt, value: state.times.length };
 }
 
-function settle(c: CameraEventCondition, times: number[], clock: number): CameraEventState {
+function settle(c: CameraEventCondition, s: CameraEventState, clock: number): void {
   const from = clock - c.windowS * 1000;
   let i = 0;
-  while (i < times.length && times[i] <= from) i++;
-  const kept = i === 0 ? times : times.slice(i);
-  return { times: kept, clock, active: kept.length >= c.count };
+  while (i < s.times.length && s.times[i] <= from) i++;
+  if (i > 0) s.times.splice(0, i);
+  s.clock = clock;
+  s.active = s.times.length >= c.count;
+}
+
+/** Takes the input into `s` in place; false when it changes nothing. */
+function update(c: CameraEventCondition, s: CameraEventState, input: AlertInput): boolean {
+  if (input.type === 'tick') {
+    if (s.clock !== null && input.time <= s.clock) return false;
+    settle(c, s, input.time);
+    return true;
+  }
+  if (input.type !== 'event' || input.eventType !== c.eventType || (input.confidence ?? 0) < c.minConfidence) return false;
+  const { times } = s;
+  let at = times.length;
+  while (at > 0 && times[at - 1] > input.time) at--;
+  // The same time again is the same event delivered twice (MQTT QoS 1).
+  if (at > 0 && times[at - 1] === input.time) return false;
+  times.splice(at, 0, input.time);
+  if (times.length > c.count) times.splice(0, times.length - c.count);
+  settle(c, s, s.clock === null ? input.time : Math.max(s.clock, input.time));
+  return true;
 }
 
 /** At least `count` matching events within the last `windowS`; clears on time as they slide out. */
 export function evaluate(c: CameraEventCondition, s: CameraEventState, input: AlertInput): ConditionResult<CameraEventState> {
-  if (input.type === 'tick') {
-    if (s.clock !== null && input.time <= s.clock) return result(c, s, s.active);
-    return result(c, settle(c, s.times, input.time), s.active);
-  }
-  if (input.type !== 'event' || input.eventType !== c.eventType || (input.confidence ?? 0) < c.minConfidence) return result(c, s, s.active);
-  const clock = s.clock === null ? input.time : Math.max(s.clock, input.time);
-  let at = s.times.length;
-  while (at > 0 && s.times[at - 1] > input.time) at--;
-  // The same time again is the same event delivered twice (MQTT QoS 1).
-  if (at > 0 && s.times[at - 1] === input.time) return result(c, s, s.active);
-  const times = [...s.times.slice(0, at), input.time, ...s.times.slice(at)];
-  return result(c, settle(c, times.length > c.count ? times.slice(times.length - c.count) : times, clock), s.active);
+  const next = { ...s, times: s.times.slice() };
+  return update(c, next, input) ? result(c, next, s.active) : result(c, s, s.active);
+}
+
+/** evaluate, with `s` updated in place. */
+export function step(c: CameraEventCondition, s: CameraEventState, input: AlertInput): ConditionResult<CameraEventState> {
+  const was = s.active;
+  update(c, s, input);
+  return result(c, s, was);
 }

@@ -14,12 +14,28 @@ function result(c: NoDataCondition, state: NoDataState, was: boolean): Condition
   return { state, active: state.active, changed: state.active !== was, wakeAt };
 }
 
+/** Takes the input into `s` in place; false when it changes nothing. */
+function update(c: NoDataCondition, s: NoDataState, input: AlertInput): boolean {
+  if (input.type === 'tick') {
+    if (s.active || input.time < s.since + c.afterS * 1000) return false;
+    s.active = true;
+    return true;
+  }
+  if (input.type !== 'sample' || input.metric !== c.metric || input.time <= s.since) return false;
+  s.since = input.time;
+  s.active = false;
+  return true;
+}
+
 /** Stale: fired by the clock once `afterS` pass without a reading; a newer reading clears it. */
 export function evaluate(c: NoDataCondition, s: NoDataState, input: AlertInput): ConditionResult<NoDataState> {
-  if (input.type === 'tick') {
-    const due = !s.active && input.time >= s.since + c.afterS * 1000;
-    return due ? result(c, { since: s.since, active: true }, false) : result(c, s, s.active);
-  }
-  if (input.type !== 'sample' || input.metric !== c.metric || input.time <= s.since) return result(c, s, s.active);
-  return result(c, { since: input.time, active: false }, s.active);
+  const next = { ...s };
+  return update(c, next, input) ? result(c, next, s.active) : result(c, s, s.active);
+}
+
+/** evaluate, with `s` updated in place. */
+export function step(c: NoDataCondition, s: NoDataState, input: AlertInput): ConditionResult<NoDataState> {
+  const was = s.active;
+  update(c, s, input);
+  return result(c, s, was);
 }

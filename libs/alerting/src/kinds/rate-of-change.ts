@@ -27,26 +27,32 @@ const EPSILON = 1e-9;
 
 export const initial = (): RateOfChangeState => ({ newest: null, lows: [], highs: [], active: false });
 
-/** Inserts a point kept only while nothing later is `dominates`-or-equal to it. */
-function insert(points: Point[], [t, v]: Point, dominates: (later: number, earlier: number) => boolean): Point[] {
+/** Inserts a point, in place, kept only while nothing later is `dominates`-or-equal to it. */
+function insert(points: Point[], point: Point, dominates: (later: number, earlier: number) => boolean): void {
+  const t = point[0];
+  const v = point[1];
   let at = points.length;
   while (at > 0 && points[at - 1][0] > t) at--;
-  if (at > 0 && points[at - 1][0] === t) return points;
-  if (at < points.length && dominates(points[at][1], v)) return points;
+  if (at > 0 && points[at - 1][0] === t) return;
+  if (at < points.length && dominates(points[at][1], v)) return;
   let keep = at;
   while (keep > 0 && dominates(v, points[keep - 1][1])) keep--;
-  const next = points.slice(0, keep);
-  next.push([t, v]);
-  for (let i = at; i < points.length; i++) next.push(points[i]);
-  if (next.length > MAX_CANDIDATES) next.splice(0, 2, [next[1][0], next[0][1]]);
-  return next;
+  // Mostly the newest sample: the points it outdoes drop off the end, and it goes last.
+  if (at === points.length) {
+    while (points.length > keep) points.pop();
+    points.push(point);
+  } else {
+    points.splice(keep, at - keep, point);
+  }
+  if (points.length > MAX_CANDIDATES) points.splice(0, 2, [points[1][0], points[0][1]]);
 }
 
-const expire = (points: Point[], from: number) => {
+function expire(points: Point[], from: number): void {
   let i = 0;
   while (i < points.length && points[i][0] < from) i++;
-  return i === 0 ? points : points.slice(i);
-};
+  if (i === 1) points.shift();
+  else if (i > 1) points.splice(0, i);
+}
 
 function result(c: RateOfChangeCondition, state: RateOfChangeState, was: boolean): ConditionResult<RateOfChangeState> {
   const rise = state.newest && state.lows.length ? state.newest[1] - state.lows[0][1] : 0;
@@ -55,7 +61,7 @@ function result(c: RateOfChangeCondition, state: RateOfChangeState, was: boolean
   return { state, active: state.active, changed: state.active !== was, wakeAt: null, value };
 }
 
-function measure(c: RateOfChangeCondition, [, value]: Point, lows: Point[], highs: Point[]): boolean {
+function measure(c: RateOfChangeCondition, value: number, lows: Point[], highs: Point[]): boolean {
   const least = c.change * (1 - EPSILON);
   const rises = lows.length > 0 && value - lows[0][1] >= least;
   const falls = highs.length > 0 && highs[0][1] - value >= least;
@@ -65,14 +71,38 @@ function measure(c: RateOfChangeCondition, [, value]: Point, lows: Point[], high
 const lowerOrSame = (later: number, earlier: number) => later <= earlier;
 const higherOrSame = (later: number, earlier: number) => later >= earlier;
 
+/** Takes the input into `s` in place; false when it changes nothing. Points are never changed, only replaced. */
+function update(c: RateOfChangeCondition, s: RateOfChangeState, input: AlertInput): boolean {
+  if (input.type !== 'sample' || input.metric !== c.metric) return false;
+  const { time } = input;
+  const prior = s.newest;
+  // The same time again, or one already out of the window.
+  if (prior !== null && time <= prior[0] && (time === prior[0] || time < prior[0] - c.windowS * 1000)) return false;
+  const point: Point = [time, input.value];
+  const newest = prior === null || time > prior[0] ? point : prior;
+  s.newest = newest;
+  const from = newest[0] - c.windowS * 1000;
+  if (c.direction !== 'fall') {
+    insert(s.lows, point, lowerOrSame);
+    expire(s.lows, from);
+  }
+  if (c.direction !== 'rise') {
+    insert(s.highs, point, higherOrSame);
+    expire(s.highs, from);
+  }
+  s.active = measure(c, newest[1], s.lows, s.highs);
+  return true;
+}
+
 /** Fires when the newest value is at least `change` above (or below) a value of the last `windowS`. */
 export function evaluate(c: RateOfChangeCondition, s: RateOfChangeState, input: AlertInput): ConditionResult<RateOfChangeState> {
-  if (input.type !== 'sample' || input.metric !== c.metric) return result(c, s, s.active);
-  const point: Point = [input.time, input.value];
-  const newest = s.newest === null || input.time > s.newest[0] ? point : s.newest;
-  const from = newest[0] - c.windowS * 1000;
-  if (input.time < from || (s.newest !== null && input.time === s.newest[0])) return result(c, s, s.active);
-  const lows = c.direction === 'fall' ? s.lows : expire(insert(s.lows, point, lowerOrSame), from);
-  const highs = c.direction === 'rise' ? s.highs : expire(insert(s.highs, point, higherOrSame), from);
-  return result(c, { newest, lows, highs, active: measure(c, newest, lows, highs) }, s.active);
+  const next = { ...s, lows: s.lows.slice(), highs: s.highs.slice() };
+  return update(c, next, input) ? result(c, next, s.active) : result(c, s, s.active);
+}
+
+/** evaluate, with `s` updated in place. */
+export function step(c: RateOfChangeCondition, s: RateOfChangeState, input: AlertInput): ConditionResult<RateOfChangeState> {
+  const was = s.active;
+  update(c, s, input);
+  return result(c, s, was);
 }

@@ -47,16 +47,40 @@ function result(c: ThresholdCondition, state: ThresholdState, was: boolean): Con
   return { state, active: state.active, changed: state.active !== was, wakeAt: dueAt(c, state), value: state.value ?? undefined };
 }
 
-export function evaluate(c: ThresholdCondition, s: ThresholdState, input: AlertInput): ConditionResult<ThresholdState> {
+/** Takes the input into `s` in place; false when it changes nothing. */
+function update(c: ThresholdCondition, s: ThresholdState, input: AlertInput): boolean {
   if (input.type === 'tick') {
     const due = dueAt(c, s);
-    return due !== null && input.time >= due ? result(c, { ...s, active: true, pendingSince: null }, false) : result(c, s, s.active);
+    if (due === null || input.time < due) return false;
+    s.active = true;
+    s.pendingSince = null;
+    return true;
   }
-  if (input.type !== 'sample' || input.metric !== c.metric || (s.newest !== null && input.time <= s.newest)) return result(c, s, s.active);
+  if (input.type !== 'sample' || input.metric !== c.metric || (s.newest !== null && input.time <= s.newest)) return false;
   const { time, value } = input;
-  if (s.active) return result(c, { newest: time, value, active: holds(c, value), pendingSince: null }, true);
-  if (!breaches(c, value)) return result(c, { newest: time, value, active: false, pendingSince: null }, false);
-  const since = s.pendingSince ?? time;
-  const active = time >= since + c.forS * 1000;
-  return result(c, { newest: time, value, active, pendingSince: active ? null : since }, false);
+  s.newest = time;
+  s.value = value;
+  if (s.active) {
+    s.active = holds(c, value);
+    s.pendingSince = null;
+  } else if (!breaches(c, value)) {
+    s.pendingSince = null;
+  } else {
+    const since = s.pendingSince ?? time;
+    s.active = time >= since + c.forS * 1000;
+    s.pendingSince = s.active ? null : since;
+  }
+  return true;
+}
+
+export function evaluate(c: ThresholdCondition, s: ThresholdState, input: AlertInput): ConditionResult<ThresholdState> {
+  const next = { ...s };
+  return update(c, next, input) ? result(c, next, s.active) : result(c, s, s.active);
+}
+
+/** evaluate, with `s` updated in place. */
+export function step(c: ThresholdCondition, s: ThresholdState, input: AlertInput): ConditionResult<ThresholdState> {
+  const was = s.active;
+  update(c, s, input);
+  return result(c, s, was);
 }
