@@ -40,6 +40,8 @@ const MAX_TIMER_MS = 3_600_000;
 const WRITE_ATTEMPTS = 6;
 /** Conditions a timer fires for a device that may never send anything: every device in scope is watched from the start. */
 const SILENT_KINDS = new Set(['no_data', 'offline']);
+/** The input keys of a rule's conditions that fire on the clock alone. */
+const silentKeys = (rule: LiveRule) => rule.definition.conditions.filter((c) => SILENT_KINDS.has(c.kind)).map(conditionKey);
 
 /**
  * What is saved without a transition: firing or not, waiting on the clock or not. The time of a
@@ -139,7 +141,7 @@ export class AlertingService implements OnModuleDestroy {
     if (this.timer) clearTimeout(this.timer);
     for (const timer of this.returning.values()) clearTimeout(timer);
     await this.saver.stop();
-    await Promise.all(this.chains.values());
+    await this.settled();
     await this.saveChanged();
   }
 
@@ -201,7 +203,7 @@ export class AlertingService implements OnModuleDestroy {
     return Promise.all(drops).then(() => undefined);
   }
 
-  /** Waits for the writes of every transition so far (tests, shutdown). */
+  /** Waits for the writes of every transition so far, those they lead to included. */
   async settled(): Promise<void> {
     while (this.chains.size > 0) await Promise.all(this.chains.values());
   }
@@ -422,15 +424,13 @@ export class AlertingService implements OnModuleDestroy {
    * device in the rule's scope is watched from now, an offline one from when it was last seen.
    */
   private watchSilentDevices(rule: LiveRule, now: number): void {
-    if (!rule.definition.enabled) return;
-    const keys = rule.definition.conditions.filter((c) => SILENT_KINDS.has(c.kind)).map(conditionKey);
-    if (keys.length === 0) return;
+    const keys = silentKeys(rule);
+    if (!rule.definition.enabled || keys.length === 0) return;
     for (const device of this.devices.all()) this.watchSilentDevice(rule, keys, device, now);
   }
 
   private watchSilentDevice(rule: LiveRule, keys: readonly string[], device: DeviceRecord, now: number): void {
-    if (this.watches.get(device.id)?.has(rule.id)) return;
-    if (!keys.some((key) => this.index.candidates(device.id, key).includes(rule))) return;
+    if (this.watches.get(device.id)?.has(rule.id) || !this.inScope(rule, device.id, keys)) return;
     const w = this.watch(rule, device.id, now);
     this.step(w, { type: 'tick', time: now });
     if (device.status === 'offline') this.step(w, { type: 'status', online: false, time: device.lastSeen?.getTime() ?? now });
@@ -455,14 +455,18 @@ export class AlertingService implements OnModuleDestroy {
     const device = this.devices.get(id);
     if (!device) return;
     for (const w of [...(this.watches.get(id)?.values() ?? [])]) {
-      const keys = new Set(w.rule.definition.conditions.map(conditionKey));
-      if (![...keys].some((key) => this.index.candidates(id, key).includes(w.rule))) void this.drop(w);
+      if (!this.inScope(w.rule, id, w.rule.definition.conditions.map(conditionKey))) void this.drop(w);
     }
     const now = Date.now();
     for (const rule of this.rules.values()) {
-      const keys = rule.definition.conditions.filter((c) => SILENT_KINDS.has(c.kind)).map(conditionKey);
+      const keys = silentKeys(rule);
       if (rule.definition.enabled && keys.length > 0) this.watchSilentDevice(rule, keys, device, now);
     }
+  }
+
+  /** Whether the index routes any of these keys of the device to the rule. */
+  private inScope(rule: LiveRule, deviceId: string, keys: readonly string[]): boolean {
+    return keys.some((key) => this.index.candidates(deviceId, key).includes(rule));
   }
 
   private onDeviceRemoved(id: string): void {
