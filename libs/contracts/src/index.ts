@@ -8,3 +8,4 @@ export * from './history';
 export * from './incidents';
 export * from './alerting';
 export * from './backtest';
+export * from './webhooks';
