@@ -6,6 +6,7 @@ import {
   topics,
   type ApiErrorBody,
   type AuditEntryDto,
+  type DeadlinePolicyDto,
   type IncidentAction,
   type IncidentDetailDto,
   type IncidentDto,
@@ -384,18 +385,30 @@ describe('incidents, from a device crossing a threshold to a field team and back
   });
 });
 
-describe('escalation of incidents nobody acknowledges', () => {
+describe('deadlines and escalation', () => {
   let server: TestServer;
+  let admin: string;
+  let supervisor: string;
   let operator: string;
   let operations: ConsoleSocket;
   let field: ConsoleSocket;
   let station: Station;
 
+  /** Warning incidents: acknowledge within 1 s, resolve within 4 s; the supervisor told at the deadline, the admin a second later. */
+  const FAST = {
+    acknowledgeS: 1,
+    resolveS: 4,
+    escalation: [
+      { afterS: 0, notifyRoles: ['supervisor'] },
+      { afterS: 1, notifyRoles: ['admin'] },
+    ],
+  };
+
   beforeAll(async () => {
-    server = await startTestServer({ INCIDENT_ESCALATE_AFTER_S: '1' });
-    const admin = (await server.session('admin')).accessToken;
+    server = await startTestServer({ INCIDENT_DEADLINE_SWEEP_MS: '100' });
+    admin = (await server.session('admin')).accessToken;
+    supervisor = (await server.session('supervisor')).accessToken;
     operator = (await server.session('operator')).accessToken;
-    expect((await api(server.baseUrl, 'POST', '/api/rules', SALINITY_RULE, admin)).status).toBe(201);
     station = await Station.create(server, admin, 'mt-sal-esc-01');
     operations = await connectConsole(server.baseUrl, operator);
     field = await connectConsole(server.baseUrl, (await server.session('field')).accessToken);
@@ -408,23 +421,86 @@ describe('escalation of incidents nobody acknowledges', () => {
     await server?.close();
   });
 
-  it('raises the level once per deadline with a timeline entry and an event, until acknowledged', async () => {
+  it('has the default deadlines per severity, which only supervisors and admins change, with a clear 400 for a bad policy', async () => {
+    const defaults = await api<DeadlinePolicyDto[]>(server.baseUrl, 'GET', '/api/deadline-policies', undefined, operator);
+    expect(defaults.body.map(({ severity, acknowledgeS, resolveS }) => ({ severity, acknowledgeS, resolveS }))).toEqual([
+      { severity: 'critical', acknowledgeS: 300, resolveS: 14_400 },
+      { severity: 'warning', acknowledgeS: 1800, resolveS: 86_400 },
+      { severity: 'info', acknowledgeS: null, resolveS: null },
+    ]);
+    expect((await api(server.baseUrl, 'PUT', '/api/deadline-policies/warning', FAST, operator)).status).toBe(403);
+    const bad = [
+      [{ ...FAST, acknowledgeS: null }, 'escalation: escalation counts from the acknowledge deadline: set acknowledgeS'],
+      [{ ...FAST, escalation: [FAST.escalation[1], FAST.escalation[0]] }, 'escalation.1.afterS: each step must come after the one before'],
+      [{ ...FAST, escalation: [{ afterS: 0, notifyRoles: ['mayor'] }] }, 'escalation.0.notifyRoles.0'],
+    ] as const;
+    for (const [body, message] of bad) {
+      const answer = await api<ApiErrorBody>(server.baseUrl, 'PUT', '/api/deadline-policies/warning', body, supervisor);
+      expect(answer.status).toBe(400);
+      expect(answer.body.message).toContain(message);
+    }
+    expect((await api<ApiErrorBody>(server.baseUrl, 'PUT', '/api/deadline-policies/urgent', FAST, supervisor)).body.message).toContain(
+      'severity: must be one of critical, warning, info',
+    );
+    const set = await api<DeadlinePolicyDto>(server.baseUrl, 'PUT', '/api/deadline-policies/warning', FAST, supervisor);
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ severity: 'warning', ...FAST, updatedBy: 'truongca' });
+  });
+
+  it('breaches the acknowledge deadline, tells the supervisor then the admin, stops once acknowledged, then breaches the resolve deadline', async () => {
+    expect((await api(server.baseUrl, 'POST', '/api/rules', SALINITY_RULE, admin)).status).toBe(201);
     const fieldSeen = record(field);
+    const seen: IncidentEventDto[] = [];
+    operations.on('incident:updated', (e: IncidentEventDto) => seen.push(e));
     const opened = nextEvent(operations, 'incident:opened', (e) => e.incident.deviceId === station.id);
     await station.publish(7);
     const { incident } = (await opened)[0];
-    const first = await nextEvent(operations, 'incident:updated', (e) => e.incident.id === incident.id && e.entry.step === 'escalated', 5000);
-    expect(first[0]).toMatchObject({ incident: { escalationLevel: 1, state: 'open' }, entry: { step: 'escalated', level: 1, actor: null } });
-    expect(Date.parse(first[0].entry.at) - Date.parse(incident.updatedAt)).toBeGreaterThanOrEqual(900);
+    const created = Date.parse(incident.updatedAt);
+    expect(Date.parse(incident.acknowledgeDueAt!) - created).toBeGreaterThanOrEqual(990);
+    expect(Date.parse(incident.resolveDueAt!) - Date.parse(incident.acknowledgeDueAt!)).toBe(3000);
+    expect(incident).toMatchObject({ acknowledgeBreachedAt: null, resolveBreachedAt: null });
+
     const second = await nextEvent(operations, 'incident:updated', (e) => e.incident.id === incident.id && e.entry.level === 2, 5000);
-    expect(second[0].incident).toMatchObject({ escalationLevel: 2, escalatedAt: expect.any(String) });
+    expect(second[0]).toMatchObject({ incident: { escalationLevel: 2, state: 'open' }, entry: { step: 'escalated', notifyRoles: ['admin'] }, notify: true });
+    const mine = seen.filter((e) => e.incident.id === incident.id).map((e) => e.entry);
+    expect(mine.map((e) => [e.step, e.deadline ?? e.notifyRoles])).toEqual([
+      ['deadline_breached', 'acknowledge'],
+      ['escalated', ['supervisor']],
+      ['escalated', ['admin']],
+    ]);
+    expect(Date.parse(mine[0].at)).toBeGreaterThanOrEqual(Date.parse(incident.acknowledgeDueAt!));
+    expect(Date.parse(mine[2].at) - Date.parse(mine[1].at)).toBeGreaterThanOrEqual(900);
 
     const acknowledged = await api<IncidentDetailDto>(server.baseUrl, 'POST', `/api/incidents/${incident.id}/acknowledge`, {}, operator);
-    const level = acknowledged.body.escalationLevel;
-    await new Promise((r) => setTimeout(r, 1500));
-    const after = await api<IncidentDetailDto>(server.baseUrl, 'GET', `/api/incidents/${incident.id}`, undefined, operator);
-    expect(after.body.escalationLevel).toBe(level);
-    expect(after.body.timeline.filter((e) => e.step === 'escalated').map((e) => e.level)).toEqual(level === 2 ? [1, 2] : [1, 2, 3]);
+    expect(acknowledged.body).toMatchObject({ state: 'acknowledged', acknowledgeBreachedAt: incident.acknowledgeDueAt });
+    const resolveBreach = await nextEvent(
+      operations,
+      'incident:updated',
+      (e) => e.incident.id === incident.id && e.entry.step === 'deadline_breached' && e.entry.deadline === 'resolve',
+      6000,
+    );
+    expect(resolveBreach[0].incident).toMatchObject({ state: 'acknowledged', escalationLevel: 2, resolveBreachedAt: incident.resolveDueAt });
+    const timeline = (await api<IncidentDetailDto>(server.baseUrl, 'GET', `/api/incidents/${incident.id}`, undefined, operator)).body.timeline;
+    expect(timeline.map((e) => e.step)).toEqual(['opened', 'deadline_breached', 'escalated', 'escalated', 'acknowledged', 'deadline_breached']);
     expect(fieldSeen).toEqual([]);
+  });
+
+  it("holds a rule's incidents to its own deadlines: none to acknowledge means no breach and no escalation", async () => {
+    const patient = { ...SALINITY_RULE, name: 'Độ mặn (theo dõi)', deadlines: { acknowledgeS: null, resolveS: 600 } };
+    expect((await api(server.baseUrl, 'POST', '/api/rules', patient, admin)).status).toBe(201);
+    const other = await Station.create(server, admin, 'mt-sal-esc-02');
+    try {
+      const opened = nextEvent(operations, 'incident:opened', (e) => e.incident.deviceId === other.id && e.incident.title.startsWith(patient.name));
+      await other.publish(7);
+      const { incident } = (await opened)[0];
+      expect(incident.acknowledgeDueAt).toBeNull();
+      expect(Date.parse(incident.resolveDueAt!) - Date.parse(incident.updatedAt)).toBeGreaterThanOrEqual(599_000);
+      await new Promise((r) => setTimeout(r, 2500));
+      const after = await api<IncidentDetailDto>(server.baseUrl, 'GET', `/api/incidents/${incident.id}`, undefined, operator);
+      expect(after.body).toMatchObject({ escalationLevel: 0, acknowledgeBreachedAt: null, resolveBreachedAt: null });
+      expect(after.body.timeline.map((e) => e.step)).toEqual(['opened']);
+    } finally {
+      await other.close();
+    }
   });
 });

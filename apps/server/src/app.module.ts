@@ -1,7 +1,15 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { AlertingModule, AlertsController, BacktestController, IncidentsController, RulesController, SilencesController } from '@ioc/alerting';
+import {
+  AlertingModule,
+  AlertsController,
+  BacktestController,
+  DeadlinePoliciesController,
+  IncidentsController,
+  RulesController,
+  SilencesController,
+} from '@ioc/alerting';
 import { AreasController, AreasModule } from '@ioc/areas';
 import { AuditController, AuthController, AuthGuard, AuthModule, TeamsController, throttlers, UsersController } from '@ioc/auth';
 import { CommandsController, CommandsModule } from '@ioc/commands';
@@ -48,6 +56,7 @@ export class AppModule {
         AlertsController,
         SilencesController,
         IncidentsController,
+        DeadlinePoliciesController,
         DeadLettersController,
         AuthController,
         UsersController,

@@ -3,7 +3,7 @@ import { AreasModule } from '@ioc/areas';
 import { DevicesModule } from '@ioc/devices';
 import { BacktestService } from './backtest/backtest.service';
 import { HistoryInputs } from './history-inputs';
-import { IncidentEscalation } from './incidents/incident-escalation';
+import { DeadlineSweep } from './incidents/deadline-sweep';
 import { IncidentsRepository } from './incidents/incidents.repository';
 import { IncidentsService } from './incidents/incidents.service';
 import { AlertingService } from './live/alerting.service';
@@ -16,7 +16,7 @@ import { SilencesService } from './live/silences.service';
 /** Rules, their alerts and the incidents people handle. The storage module (global) gives the history replays read. */
 @Module({
   imports: [DevicesModule, AreasModule],
-  providers: [IncidentsRepository, IncidentsService, IncidentEscalation, HistoryInputs, BacktestService, RulesRepository, AlertsRepository, SilencesRepository, SilencesService, AlertingService, RulesService],
-  exports: [BacktestService, RulesService, SilencesService, AlertingService, IncidentsService],
+  providers: [IncidentsRepository, IncidentsService, DeadlineSweep, HistoryInputs, BacktestService, RulesRepository, AlertsRepository, SilencesRepository, SilencesService, AlertingService, RulesService],
+  exports: [BacktestService, RulesService, SilencesService, AlertingService, IncidentsService, IncidentsRepository],
 })
 export class AlertingModule {}

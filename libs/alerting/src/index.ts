@@ -9,3 +9,4 @@ export { AlertsController, RulesController } from './live/rules.controller';
 export { AlertingService } from './live/alerting.service';
 export { SilencesController } from './live/silences.controller';
 export { IncidentsController } from './incidents/incidents.controller';
+export { DeadlinePoliciesController } from './incidents/deadline-policies.controller';

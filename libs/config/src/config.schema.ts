@@ -224,8 +224,8 @@ export const configSchema = z.object({
   STORAGE_ROLLUP_REFRESH_MS: positiveInt(5000),
   /** Plain PostgreSQL: samples are materialized once they are this old; one stored later than that is late, and recomputed. */
   STORAGE_ROLLUP_SETTLE_S: z.coerce.number({ error: 'must be a number of seconds' }).int().min(0).default(10),
-  /** Seconds an incident may stay unacknowledged before it escalates (and again after each further period, up to level 3). */
-  INCIDENT_ESCALATE_AFTER_S: positiveInt(300),
+  /** How often incidents are checked against their deadlines and escalation steps (an escalation is at most this late). */
+  INCIDENT_DEADLINE_SWEEP_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(60_000).default(1000),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

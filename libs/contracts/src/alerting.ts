@@ -5,6 +5,7 @@ import { EVENT_TYPES } from './payloads';
 import { DEVICE_ID_PATTERN } from './topics';
 import { updateSchema } from './update-schema';
 import { instant } from './history';
+import { ruleDeadlinesSchema } from './incidents';
 
 /** What a message template may name; anything else in braces is refused. */
 export const ALERT_MESSAGE_PLACEHOLDERS = ['device', 'metric', 'value', 'threshold', 'unit', 'place'] as const;
@@ -191,6 +192,8 @@ const alertRuleFields = {
   minNotifyIntervalS: seconds(0, DAY_S),
   /** One incident per device, or one per (rule, area) gathering every device of an area-scoped rule. */
   grouping: z.enum(ALERT_GROUPINGS),
+  /** Deadlines of the rule's incidents where they differ from its severity's. */
+  deadlines: ruleDeadlinesSchema,
 };
 
 /** Checks that need several fields; the service runs them again on a rule merged with a PATCH. */
@@ -216,6 +219,7 @@ export const alertRuleSchema = z
     dampingS: alertRuleFields.dampingS.default(300),
     minNotifyIntervalS: alertRuleFields.minNotifyIntervalS.default(0),
     grouping: alertRuleFields.grouping.default('device'),
+    deadlines: alertRuleFields.deadlines.default({}),
   })
   .superRefine(checkRule)
   .transform((rule) => ({ ...rule, combine: rule.combine ?? ('any' as const) }));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from './api';
-import type { Role } from './auth';
+import { ROLES, type Role } from './auth';
 import { DEVICE_ID_PATTERN } from './topics';
 import { instant } from './history';
 
@@ -41,6 +41,9 @@ export const INCIDENT_STEPS = [
   'resolved',
   'closed',
   'comment',
+  /** Nobody acknowledged, or resolved, it by its due time. */
+  'deadline_breached',
+  /** Still unacknowledged past a step of its severity's escalation policy: its roles are told. */
   'escalated',
 ] as const;
 export type IncidentStep = (typeof INCIDENT_STEPS)[number];
@@ -96,8 +99,14 @@ export interface IncidentDto {
   /** The team it is dispatched to. */
   teamId: number | null;
   teamName: string | null;
-  /** 0 until nobody has acknowledged it for INCIDENT_ESCALATE_AFTER_S; one more per further period, at most 3. */
+  /** 0; then each step of its severity's escalation policy reached while it stays unacknowledged. */
   escalationLevel: number;
+  /** ISO-8601: when it must be acknowledged by, and resolved by; null: no such deadline. */
+  acknowledgeDueAt: string | null;
+  resolveDueAt: string | null;
+  /** ISO-8601: the due time that passed without it; null: met, or not due yet. */
+  acknowledgeBreachedAt: string | null;
+  resolveBreachedAt: string | null;
   /** ISO-8601: when the rule's condition began. */
   openedAt: string;
   acknowledgedAt: string | null;
@@ -132,6 +141,10 @@ export interface IncidentTimelineEntryDto {
   value: number | null;
   /** escalated: the new level. */
   level: number | null;
+  /** deadline_breached: which due time passed. */
+  deadline: Deadline | null;
+  /** escalated: the roles told. */
+  notifyRoles: Role[] | null;
 }
 
 export interface IncidentDetailDto extends IncidentDto {
@@ -203,3 +216,61 @@ export type CloseIncident = z.output<typeof closeIncidentSchema>;
 export type CommentIncident = z.output<typeof commentIncidentSchema>;
 /** The body of any action: a note, and for dispatch the team. */
 export type IncidentActionInput = { note?: string; teamId?: number };
+
+/** What an incident must reach in time: an acknowledgement, and a resolution. */
+export const DEADLINES = ['acknowledge', 'resolve'] as const;
+export type Deadline = (typeof DEADLINES)[number];
+
+const DAY_S = 86_400;
+/** A deadline in seconds; null: none. */
+const deadlineSeconds = z.number().int().min(1).max(30 * DAY_S).nullable();
+
+/** One step of an escalation: `afterS` past the acknowledge deadline, the roles are told and the level goes up by one. */
+export const escalationStepSchema = z.strictObject({
+  afterS: z.number().int().min(0).max(7 * DAY_S),
+  notifyRoles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
+});
+export type EscalationStep = z.output<typeof escalationStepSchema>;
+
+export const ESCALATION_MAX_STEPS = 5;
+
+/**
+ * PUT /api/deadline-policies/:severity: the deadlines of that severity's incidents, and who is
+ * told while one stays unacknowledged. Applies to incidents opened afterwards; the escalation
+ * steps apply at once to every open incident of the severity.
+ */
+export const deadlinePolicySchema = z
+  .strictObject({
+    acknowledgeS: deadlineSeconds,
+    resolveS: deadlineSeconds,
+    escalation: z.array(escalationStepSchema).max(ESCALATION_MAX_STEPS, `at most ${ESCALATION_MAX_STEPS} steps`),
+  })
+  .superRefine((p, ctx) => {
+    if (p.escalation.length > 0 && p.acknowledgeS === null) {
+      ctx.addIssue({ code: 'custom', path: ['escalation'], message: 'escalation counts from the acknowledge deadline: set acknowledgeS' });
+    }
+    p.escalation.forEach((step, i) => {
+      if (i > 0 && step.afterS <= p.escalation[i - 1].afterS) {
+        ctx.addIssue({ code: 'custom', path: ['escalation', i, 'afterS'], message: 'each step must come after the one before' });
+      }
+    });
+  });
+export type DeadlinePolicy = z.output<typeof deadlinePolicySchema>;
+
+/** GET /api/deadline-policies: one per severity (defaults: critical 5 min / 4 h, warning 30 min / 24 h, info none). */
+export type DeadlinePolicyDto = DeadlinePolicy & {
+  severity: Severity;
+  /** ISO-8601 */
+  updatedAt: string;
+  updatedBy: string | null;
+};
+
+/**
+ * A rule's own deadlines, over its severity's: a field left out takes the severity's, null means
+ * none. The escalation steps stay the severity's, counted from the rule's acknowledge deadline.
+ */
+export const ruleDeadlinesSchema = z.strictObject({
+  acknowledgeS: deadlineSeconds.optional(),
+  resolveS: deadlineSeconds.optional(),
+});
+export type RuleDeadlines = z.output<typeof ruleDeadlinesSchema>;

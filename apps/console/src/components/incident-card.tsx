@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiRequestError } from '../api/api-client';
 import { formatDateTime } from '../format/format';
-import { availableActions, incidentGroup } from '../state/incident-state';
+import { availableActions, incidentGroup, pendingDeadline } from '../state/incident-state';
 
 interface IncidentCardProps {
   incident: IncidentDto;
@@ -26,6 +26,7 @@ export function IncidentCard({ incident, areas, user, teams, onChanged, onSelect
   const { t } = useTranslation();
   const { id } = incident;
   const group = incidentGroup(incident, areas);
+  const deadline = pendingDeadline(incident);
   return (
     <article
       className={`incident-card incident-card--${incident.severity}`}
@@ -55,6 +56,20 @@ export function IncidentCard({ incident, areas, user, teams, onChanged, onSelect
         <h3 id={`incident-title-${id}`} className="incident-card__title">
           {incident.title}
         </h3>
+      )}
+      {deadline !== null && (
+        <p
+          className={`incident-card__deadline${deadline.breached ? ' incident-card__deadline--breached' : ''}`}
+          data-testid={`incident-deadline-${id}`}
+          data-breached={deadline.breached}
+        >
+          {deadline.breached
+            ? `${t(deadline.deadline === 'acknowledge' ? 'incidents.overdueAcknowledge' : 'incidents.overdueResolve')} · `
+            : ''}
+          {t(deadline.deadline === 'acknowledge' ? 'incidents.acknowledgeDue' : 'incidents.resolveDue', {
+            time: formatDateTime(deadline.dueAt),
+          })}
+        </p>
       )}
       {(group !== null || incident.teamName !== null || !incident.alertActive) && (
         <p className="incident-card__facts">

@@ -5,6 +5,7 @@ import {
   incidentGroup,
   incidentsReducer,
   initialIncidentsState,
+  pendingDeadline,
   sortedIncidents,
   type IncidentsState,
 } from './incident-state';
@@ -39,6 +40,10 @@ function incident(overrides: Partial<IncidentDto> = {}): IncidentDto {
     closedBy: null,
     escalatedAt: null,
     updatedAt: '2026-11-23T07:00:00.000Z',
+    acknowledgeDueAt: '2026-11-23T07:30:00.000Z',
+    resolveDueAt: '2026-11-24T07:00:00.000Z',
+    acknowledgeBreachedAt: null,
+    resolveBreachedAt: null,
     ...overrides,
   };
 }
@@ -135,5 +140,27 @@ describe('incidentGroup', () => {
 
   it('counts the devices of an incident that gathers several without an area', () => {
     expect(incidentGroup(incident({ deviceIds: ['gcd-sal-03', 'gcd-sal-01'] }), areas)).toEqual({ areaName: null, deviceCount: 2 });
+  });
+});
+
+describe('pendingDeadline', () => {
+  it('holds an open incident to acknowledging, and says when that deadline passed', () => {
+    expect(pendingDeadline(incident())).toEqual({ deadline: 'acknowledge', dueAt: '2026-11-23T07:30:00.000Z', breached: false });
+    expect(pendingDeadline(incident({ acknowledgeBreachedAt: '2026-11-23T07:30:00.000Z' }))?.breached).toBe(true);
+  });
+
+  it('holds an acknowledged or dispatched incident to resolving', () => {
+    for (const state of ['acknowledged', 'dispatched'] as const) {
+      expect(pendingDeadline(incident({ state, resolveBreachedAt: '2026-11-24T07:00:00.000Z' }))).toEqual({
+        deadline: 'resolve',
+        dueAt: '2026-11-24T07:00:00.000Z',
+        breached: true,
+      });
+    }
+  });
+
+  it('has none once resolved, nor for an incident without deadlines', () => {
+    expect(pendingDeadline(incident({ state: 'resolved' }))).toBeNull();
+    expect(pendingDeadline(incident({ acknowledgeDueAt: null }))).toBeNull();
   });
 });

@@ -2,6 +2,7 @@ import {
   INCIDENT_ACTION_ROLES,
   INCIDENT_TRANSITIONS,
   type AreaRef,
+  type Deadline,
   type IncidentAction,
   type IncidentDto,
   type Role,
@@ -104,3 +105,21 @@ export function incidentGroup(incident: IncidentDto, areas: readonly AreaRef[]):
 }
 
 const mayCall = (role: Role, action: IncidentAction) => INCIDENT_ACTION_ROLES[action].includes(role);
+
+export interface PendingDeadline {
+  deadline: Deadline;
+  /** ISO-8601 */
+  dueAt: string;
+  breached: boolean;
+}
+
+/** The deadline an incident is held to now: acknowledging while it is open, then resolving; null once resolved or without one. */
+export function pendingDeadline(incident: IncidentDto): PendingDeadline | null {
+  if (incident.state === 'open' && incident.acknowledgeDueAt !== null) {
+    return { deadline: 'acknowledge', dueAt: incident.acknowledgeDueAt, breached: incident.acknowledgeBreachedAt !== null };
+  }
+  if ((incident.state === 'acknowledged' || incident.state === 'dispatched') && incident.resolveDueAt !== null) {
+    return { deadline: 'resolve', dueAt: incident.resolveDueAt, breached: incident.resolveBreachedAt !== null };
+  }
+  return null;
+}

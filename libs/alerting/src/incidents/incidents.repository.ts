@@ -1,15 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type {
+  Deadline,
+  DeadlinePolicy,
+  DeadlinePolicyDto,
+  EscalationStep,
   IncidentDto,
   IncidentPageDto,
   IncidentState,
   IncidentStep,
   IncidentTimelineEntryDto,
   ListIncidentsQuery,
+  Role,
+  RuleDeadlines,
   Severity,
 } from '@ioc/contracts';
 import { Database } from '@ioc/database';
+import { deadlinesOf, dueSteps, type DeadlineSeconds } from './deadlines';
 import type { Decision, IncidentFacts } from './incident-lifecycle';
 
 interface IncidentRow {
@@ -41,6 +48,10 @@ interface IncidentRow {
   closed_by: string | null;
   escalated_at: Date | null;
   updated_at: Date;
+  acknowledge_due_at: Date | null;
+  resolve_due_at: Date | null;
+  acknowledge_breached_at: Date | null;
+  resolve_breached_at: Date | null;
 }
 
 interface EntryRow {
@@ -56,6 +67,17 @@ interface EntryRow {
   device_id: string | null;
   value: number | null;
   level: number | null;
+  deadline: Deadline | null;
+  notify_roles: Role[] | null;
+}
+
+interface PolicyRow {
+  severity: Severity;
+  acknowledge_s: number | null;
+  resolve_s: number | null;
+  escalation: EscalationStep[];
+  updated_at: Date;
+  updated_by: string | null;
 }
 
 /** A step to add to a timeline; `actor` null for the system. */
@@ -68,6 +90,8 @@ export interface NewEntry {
   deviceId?: string | null;
   value?: number | null;
   level?: number | null;
+  deadline?: Deadline | null;
+  notifyRoles?: Role[] | null;
 }
 
 export interface IncidentChange {
@@ -85,8 +109,10 @@ const INCIDENT_COLUMNS = `i.id, i.rule_id, i.rule_version, i.alert_id, i.device_
   i.group_area_id, i.area_ids, i.severity, i.title, i.state, i.alert_active,
   i.team_id, t.name AS team_name, i.escalation_level, i.opened_at, i.acknowledged_at, i.acknowledged_by, i.dispatched_at,
   i.dispatched_by, i.on_site_at, i.on_site_by, i.resolved_at, i.resolved_by, i.closed_at, i.closed_by, i.escalated_at,
-  i.updated_at`;
-const ENTRY_COLUMNS = `e.id, e.at, e.step, e.actor_id, e.actor_name, e.note, e.team_id, t.name AS team_name, e.alert_id, e.device_id, e.value, e.level`;
+  i.updated_at, i.acknowledge_due_at, i.resolve_due_at, i.acknowledge_breached_at, i.resolve_breached_at`;
+const ENTRY_COLUMNS = `e.id, e.at, e.step, e.actor_id, e.actor_name, e.note, e.team_id, t.name AS team_name, e.alert_id, e.device_id,
+  e.value, e.level, e.deadline, e.notify_roles`;
+const POLICY_COLUMNS = 'severity, acknowledge_s, resolve_s, escalation, updated_at, updated_by';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -119,6 +145,19 @@ const toIncident = (r: IncidentRow): IncidentDto => ({
   closedBy: r.closed_by,
   escalatedAt: iso(r.escalated_at),
   updatedAt: r.updated_at.toISOString(),
+  acknowledgeDueAt: iso(r.acknowledge_due_at),
+  resolveDueAt: iso(r.resolve_due_at),
+  acknowledgeBreachedAt: iso(r.acknowledge_breached_at),
+  resolveBreachedAt: iso(r.resolve_breached_at),
+});
+
+const toPolicy = (r: PolicyRow): DeadlinePolicyDto => ({
+  severity: r.severity,
+  acknowledgeS: r.acknowledge_s,
+  resolveS: r.resolve_s,
+  escalation: r.escalation,
+  updatedAt: r.updated_at.toISOString(),
+  updatedBy: r.updated_by,
 });
 
 const toEntry = (r: EntryRow): IncidentTimelineEntryDto => ({
@@ -133,6 +172,8 @@ const toEntry = (r: EntryRow): IncidentTimelineEntryDto => ({
   deviceId: r.device_id,
   value: r.value,
   level: r.level,
+  deadline: r.deadline,
+  notifyRoles: r.notify_roles,
 });
 
 @Injectable()
@@ -177,31 +218,85 @@ export class IncidentsRepository {
     });
   }
 
-  /**
-   * Raises by one the level of every incident nobody has acknowledged for another `afterS` seconds
-   * since it was created, up to `maxLevel`. Safe on several nodes at once: each row moves once.
-   */
-  async escalateDue(afterS: number, maxLevel: number): Promise<IncidentChange[]> {
-    const { rows } = await this.db.pool.query<{ incident_id: string; id: string }>(
-      `WITH due AS (
-         UPDATE incidents
-            SET escalation_level = escalation_level + 1, escalated_at = now(), updated_at = now()
-          WHERE state = 'open' AND escalation_level < $2
-            AND created_at + make_interval(secs => $1::double precision * (escalation_level + 1)) <= now()
-         RETURNING id, escalation_level
-       )
-       INSERT INTO incident_timeline (incident_id, step, level)
-       SELECT id, 'escalated', escalation_level FROM due
-       RETURNING incident_id, id`,
-      [afterS, maxLevel],
+  /** Active incidents with a due time or an escalation step that may have come by `now`. */
+  async dueForDeadlines(now: Date): Promise<number[]> {
+    const { rows } = await this.db.pool.query<{ id: string }>(
+      `SELECT id FROM incidents WHERE state = 'open' AND acknowledge_due_at <= $1
+       UNION
+       SELECT id FROM incidents
+        WHERE resolve_breached_at IS NULL AND state IN ('open', 'acknowledged', 'dispatched') AND resolve_due_at <= $1`,
+      [now],
     );
-    const changes: IncidentChange[] = [];
-    for (const row of rows) {
-      const incident = await this.find(Number(row.incident_id));
-      const entry = await this.findEntry(this.db.pool, Number(row.id));
-      if (incident) changes.push({ incident, entry });
-    }
-    return changes;
+    return rows.map((r) => Number(r.id));
+  }
+
+  /**
+   * Locks the incident and takes every deadline step due at `now` (breaches, escalation levels),
+   * each with its timeline entry, all or nothing. Safe on several nodes at once: a step already
+   * taken elsewhere is no longer due once the lock is had.
+   */
+  passDeadlines(id: number, now: Date): Promise<IncidentChange[]> {
+    return this.db.transaction(async (client) => {
+      const { rows } = await client.query<IncidentRow & { escalation: EscalationStep[] | null }>(
+        `SELECT i.state, i.acknowledge_due_at, i.resolve_due_at, i.acknowledge_breached_at, i.resolve_breached_at, i.escalation_level,
+                (SELECT p.escalation FROM deadline_policies p WHERE p.severity = i.severity) AS escalation
+           FROM incidents i WHERE i.id = $1 FOR UPDATE`,
+        [id],
+      );
+      const row = rows[0];
+      if (!row) return [];
+      const facts = {
+        state: row.state,
+        acknowledgeDueAt: row.acknowledge_due_at?.getTime() ?? null,
+        resolveDueAt: row.resolve_due_at?.getTime() ?? null,
+        acknowledgeBreached: row.acknowledge_breached_at !== null,
+        resolveBreached: row.resolve_breached_at !== null,
+        escalationLevel: row.escalation_level,
+      };
+      const changes: IncidentChange[] = [];
+      for (const step of dueSteps(facts, row.escalation ?? [], now.getTime())) {
+        if (step.kind === 'breach') {
+          await client.query(
+            `UPDATE incidents SET updated_at = now(),
+               acknowledge_breached_at = CASE WHEN $2 = 'acknowledge' THEN acknowledge_due_at ELSE acknowledge_breached_at END,
+               resolve_breached_at = CASE WHEN $2 = 'resolve' THEN resolve_due_at ELSE resolve_breached_at END
+             WHERE id = $1`,
+            [id, step.deadline],
+          );
+          changes.push(await this.appendEntry(client, id, { step: 'deadline_breached', actor: null, deadline: step.deadline }));
+        } else {
+          await client.query('UPDATE incidents SET escalation_level = $2, escalated_at = now(), updated_at = now() WHERE id = $1', [id, step.level]);
+          changes.push(await this.appendEntry(client, id, { step: 'escalated', actor: null, level: step.level, notifyRoles: step.notifyRoles }));
+        }
+      }
+      return changes;
+    });
+  }
+
+  /** Seconds from now to each due time of an incident of this severity opened now, and the rule's own deadlines. */
+  async deadlinesFor(client: Queryable, severity: Severity, own: RuleDeadlines): Promise<DeadlineSeconds> {
+    const { rows } = await client.query<PolicyRow>(`SELECT ${POLICY_COLUMNS} FROM deadline_policies WHERE severity = $1`, [severity]);
+    return deadlinesOf(rows[0] ? { acknowledgeS: rows[0].acknowledge_s, resolveS: rows[0].resolve_s } : null, own);
+  }
+
+  async policies(): Promise<DeadlinePolicyDto[]> {
+    const { rows } = await this.db.pool.query<PolicyRow>(
+      `SELECT ${POLICY_COLUMNS} FROM deadline_policies ORDER BY array_position(ARRAY['critical', 'warning', 'info'], severity)`,
+    );
+    return rows.map(toPolicy);
+  }
+
+  async setPolicy(severity: Severity, p: DeadlinePolicy, by: string): Promise<DeadlinePolicyDto> {
+    const { rows } = await this.db.pool.query<PolicyRow>(
+      `INSERT INTO deadline_policies (severity, acknowledge_s, resolve_s, escalation, updated_at, updated_by)
+       VALUES ($1, $2, $3, $4, now(), $5)
+       ON CONFLICT (severity) DO UPDATE
+         SET acknowledge_s = EXCLUDED.acknowledge_s, resolve_s = EXCLUDED.resolve_s, escalation = EXCLUDED.escalation,
+             updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
+       RETURNING ${POLICY_COLUMNS}`,
+      [severity, p.acknowledgeS, p.resolveS, JSON.stringify(p.escalation), by],
+    );
+    return toPolicy(rows[0]);
   }
 
   find(id: number, client: Queryable = this.db.pool): Promise<IncidentDto | null> {
@@ -258,8 +353,9 @@ export class IncidentsRepository {
   async appendEntry(client: Queryable, incidentId: number, e: NewEntry): Promise<IncidentChange> {
     const { rows } = await client.query<EntryRow>(
       `WITH e AS (
-         INSERT INTO incident_timeline (incident_id, step, actor_id, actor_name, note, team_id, alert_id, device_id, value, level)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         INSERT INTO incident_timeline (incident_id, step, actor_id, actor_name, note, team_id, alert_id, device_id, value, level,
+                                        deadline, notify_roles)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          RETURNING *
        )
        SELECT ${ENTRY_COLUMNS} FROM e LEFT JOIN teams t ON t.id = e.team_id`,
@@ -274,17 +370,12 @@ export class IncidentsRepository {
         e.deviceId ?? null,
         e.value ?? null,
         e.level ?? null,
+        e.deadline ?? null,
+        e.notifyRoles ?? null,
       ],
     );
     const incident = await this.find(incidentId, client);
     return { incident: incident!, entry: toEntry(rows[0]) };
   }
 
-  private async findEntry(client: Queryable, id: number): Promise<IncidentTimelineEntryDto> {
-    const { rows } = await client.query<EntryRow>(
-      `SELECT ${ENTRY_COLUMNS} FROM incident_timeline e LEFT JOIN teams t ON t.id = e.team_id WHERE e.id = $1`,
-      [id],
-    );
-    return toEntry(rows[0]);
-  }
 }

@@ -333,6 +333,7 @@ export class AlertingService implements OnModuleDestroy {
         severity: definition.severity,
         dampingS: definition.dampingS,
         minNotifyIntervalS: definition.minNotifyIntervalS,
+        deadlines: definition.deadlines,
       },
       deviceId: device.id,
       groupAreaId,

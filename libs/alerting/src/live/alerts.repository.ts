@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import type { AlertDto, AlertState, IncidentStep, ListAlertsQuery, Severity } from '@ioc/contracts';
+import type { AlertDto, AlertState, IncidentStep, ListAlertsQuery, RuleDeadlines, Severity } from '@ioc/contracts';
 import { Database } from '@ioc/database';
 import { IncidentsRepository, type IncidentChange } from '../incidents/incidents.repository';
 import type { RuleState } from '../rule';
@@ -62,6 +62,7 @@ export interface FiringRule {
   severity: Severity;
   dampingS: number;
   minNotifyIntervalS: number;
+  deadlines: RuleDeadlines;
 }
 
 /** Where an alert's incident goes, and what it is called if it is new. */
@@ -312,20 +313,25 @@ export class AlertsRepository {
       }
       const withinDamping =
         last?.state === 'resolved' && last.alert_cleared_at !== null && at.getTime() - last.alert_cleared_at.getTime() <= f.rule.dampingS * 1000;
+      // Reopened or new, it is to be acknowledged and resolved afresh, by due times counted from now.
+      const due = await this.incidents.deadlinesFor(client, f.rule.severity, f.rule.deadlines);
       if (last && withinDamping) {
         await client.query(
-          `UPDATE incidents SET state = 'open', alert_active = true, resolved_at = NULL, resolved_by = NULL, updated_at = now()
+          `UPDATE incidents SET state = 'open', alert_active = true, resolved_at = NULL, resolved_by = NULL, updated_at = now(),
+                  escalation_level = 0, acknowledge_due_at = now() + make_interval(secs => $2), resolve_due_at = now() + make_interval(secs => $3),
+                  acknowledge_breached_at = NULL, resolve_breached_at = NULL
             WHERE id = $1`,
-          [last.id],
+          [last.id, due.acknowledgeS, due.resolveS],
         );
         return { incidentId: Number(last.id), step: 'reopened' };
       }
       const inserted = await client.query<{ id: string }>(
-        `INSERT INTO incidents (rule_id, rule_version, alert_id, device_id, group_area_id, area_ids, severity, title, opened_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        `INSERT INTO incidents (rule_id, rule_version, alert_id, device_id, group_area_id, area_ids, severity, title, opened_at,
+                                acknowledge_due_at, resolve_due_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10), now() + make_interval(secs => $11))
          ON CONFLICT (rule_id, group_key) WHERE state IN ('open', 'acknowledged', 'dispatched') DO NOTHING
          RETURNING id`,
-        [f.rule.id, f.rule.version, alertId, f.deviceId, f.groupAreaId, f.areaIds, f.rule.severity, f.title, at],
+        [f.rule.id, f.rule.version, alertId, f.deviceId, f.groupAreaId, f.areaIds, f.rule.severity, f.title, at, due.acknowledgeS, due.resolveS],
       );
       if (inserted.rows.length === 1) return { incidentId: Number(inserted.rows[0].id), step: 'opened' };
     }
