@@ -18,6 +18,7 @@ import { ConfigModule, type AppConfig } from '@ioc/config';
 import { DatabaseModule } from '@ioc/database';
 import { BrokerHooksController, DevicesController, DevicesModule, MetricsController } from '@ioc/devices';
 import { IngestModule } from '@ioc/ingest';
+import { NotificationsModule, WebhooksController } from '@ioc/notifications';
 import { RealtimeModule } from '@ioc/realtime';
 import { DeadLettersController, EventsController, HistoryController, OpenDataController, StorageModule } from '@ioc/storage';
 import { ConsoleConfigController } from './console-config.controller';
@@ -38,6 +39,7 @@ export class AppModule {
       AreasModule,
       DevicesModule,
       AlertingModule,
+      NotificationsModule,
       CommandsModule.forRoot(roles.has('ingest')),
     ];
     if (roles.has('ingest')) imports.push(IngestModule);
@@ -56,6 +58,7 @@ export class AppModule {
         AlertsController,
         SilencesController,
         IncidentsController,
+        WebhooksController,
         DeadlinePoliciesController,
         DeadLettersController,
         AuthController,

@@ -226,6 +226,18 @@ export const configSchema = z.object({
   STORAGE_ROLLUP_SETTLE_S: z.coerce.number({ error: 'must be a number of seconds' }).int().min(0).default(10),
   /** How often incidents are checked against their deadlines and escalation steps (an escalation is at most this late). */
   INCIDENT_DEADLINE_SWEEP_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(60_000).default(1000),
+  /** Longest wait for a webhook receiver's answer; a receiver that takes longer is tried again later. */
+  WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  /** How long after an incident change its webhook is retried before it is given up (dead) with the last error. */
+  WEBHOOK_RETRY_FOR_S: positiveInt(24 * 3600),
+  /** Longest wait before the first retry; each further failure doubles it (full jitter: a random wait up to that). */
+  WEBHOOK_RETRY_BASE_MS: positiveInt(2000),
+  /** No wait between two attempts is longer. */
+  WEBHOOK_RETRY_MAX_MS: positiveInt(3_600_000),
+  /** Webhook requests under way at once per node, at most one per subscription. */
+  WEBHOOK_CONCURRENCY: positiveInt(8),
+  /** Days delivered and dead webhooks stay in the delivery log; 0 keeps them. */
+  WEBHOOK_LOG_DAYS: nonNegativeInt(30),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
