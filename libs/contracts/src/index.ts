@@ -9,3 +9,4 @@ export * from './incidents';
 export * from './alerting';
 export * from './backtest';
 export * from './webhooks';
+export * from './warnings';
