@@ -274,8 +274,8 @@ export async function runLatency(settings: AlertingSettings, pg: PostgresTarget,
           alertMs: probeIds.map((id) => roundOrNull(toAlert.get(id))),
           incidentMs: probeIds.map((id) => roundOrNull(toIncident.get(id))),
         },
-        incidentsStored: incidents.filter((i) => probeSet.has(i.deviceId)).length,
-        otherIncidents: incidents.filter((i) => !probeSet.has(i.deviceId)).length,
+        incidentsStored: incidents.filter((i) => i.deviceId !== null && probeSet.has(i.deviceId)).length,
+        otherIncidents: incidents.filter((i) => i.deviceId === null || !probeSet.has(i.deviceId)).length,
         load: {
           offeredPerS: before && after ? Math.round((after.sent - before.sent) / windowS) : 0,
           ackedPerS: before && after ? Math.round((after.acked - before.acked) / windowS) : 0,
@@ -294,7 +294,11 @@ export async function runLatency(settings: AlertingSettings, pg: PostgresTarget,
 }
 
 const asDevice = <T extends { deviceId: string }>(s: Seen<T>): Seen<{ deviceId: string }> => s;
-const asIncidentDevice = (s: Seen<{ incident: { deviceId: string } }>): Seen<{ deviceId: string }> => ({ at: s.at, payload: s.payload.incident });
+/** An incident people reported has no device, and matches no probe. */
+const asIncidentDevice = (s: Seen<{ incident: { deviceId: string | null } }>): Seen<{ deviceId: string }> => ({
+  at: s.at,
+  payload: { deviceId: s.payload.incident.deviceId ?? '' },
+});
 
 /** Each probe's time from its publish to its first event. */
 function firstAfter(seen: Seen<{ deviceId: string }>[], sentAt: Map<string, number>): Map<string, number> {

@@ -146,6 +146,63 @@ describe('incidents, from a device crossing a threshold to a field team and back
     expect(fieldSeen.concat(otherFieldSeen).map((s) => s.id)).not.toContain(incident.id);
   });
 
+  it('opens an incident taken by phone in the areas of its place, with its deadlines, and runs it through the same lifecycle', async () => {
+    const call110 = {
+      title: 'Ngập sâu đường Ấp Bắc',
+      severity: 'critical',
+      category: 'flooding',
+      description: 'Người dân gọi đường dây nóng: nước ngập 40 cm trước chợ',
+      location: IN_MY_THO,
+      reporterPhone: '0912 345 678',
+    };
+    const announced = nextEvent(operations, 'incident:opened', (e) => e.incident.title === call110.title);
+    const opened = await call('operator', 'POST', '/api/incidents', call110);
+    expect(opened.status).toBe(201);
+    expect(opened.body).toMatchObject({
+      source: 'manual',
+      category: 'flooding',
+      severity: 'critical',
+      description: call110.description,
+      location: IN_MY_THO,
+      reporterPhone: '0912345678',
+      createdBy: 'canbotruc',
+      deviceId: null,
+      deviceIds: [],
+      ruleId: null,
+      state: 'open',
+    });
+    expect(opened.body.areaIds).toContain('my-tho');
+    expect(Date.parse(opened.body.acknowledgeDueAt!) - Date.parse(opened.body.openedAt)).toBe(300_000);
+    expect(opened.body.timeline).toEqual([expect.objectContaining({ step: 'opened', actor: expect.objectContaining({ username: 'canbotruc' }) })]);
+    expect((await announced)[0]).toMatchObject({ incident: { id: opened.body.id }, notify: true });
+
+    const id = opened.body.id;
+    expect((await act('operator', id, 'acknowledge')).body.state).toBe('acknowledged');
+    const toTeam = nextEvent(fieldSocket, 'incident:updated', (e) => e.incident.id === id && e.entry.step === 'dispatched');
+    expect((await act('operator', id, 'dispatch')).body.state).toBe('dispatched');
+    expect((await toTeam)[0].incident).toMatchObject({ source: 'manual', location: IN_MY_THO, reporterPhone: '0912345678' });
+    const manual = await call<IncidentPageDto>('viewer', 'GET', '/api/incidents?source=manual&category=flooding,pollution');
+    expect(manual.body.items.map((i) => i.id)).toEqual([id]);
+    expect((await call<IncidentPageDto>('viewer', 'GET', '/api/incidents?source=citizen')).body.items).toEqual([]);
+  });
+
+  it('refuses an incident by hand from a field or viewer user, and bad fields with 400 naming them', async () => {
+    const good = { title: 'Cây đổ', category: 'fallen_tree', location: IN_MY_THO };
+    for (const role of ['field', 'viewer'] as const) expect((await call(role, 'POST', '/api/incidents', good)).status).toBe(403);
+    const bad: [unknown, string][] = [
+      [{ ...good, category: 'noise' }, 'category'],
+      [{ ...good, location: { lat: 95, lng: 106.36 } }, 'location.lat'],
+      [{ ...good, reporterPhone: '12345' }, 'reporterPhone: a Vietnamese phone number'],
+      [{ ...good, deviceId: 'no-such-device' }, 'deviceId: there is no device no-such-device'],
+      [{ ...good, title: ' ' }, 'title: must not be empty'],
+      [{ title: 'Cây đổ', category: 'fallen_tree' }, 'location'],
+    ];
+    for (const [body, message] of bad) {
+      const answer = await call<ApiErrorBody>('operator', 'POST', '/api/incidents', body);
+      expect([answer.status, answer.body.message]).toEqual([400, expect.stringContaining(message)]);
+    }
+  });
+
   it('keeps one incident per rule and device: a clearing and a new breach land on its timeline', async () => {
     const { incident, station } = await openIncident();
     const cleared = nextEvent(operations, 'incident:updated', (e) => e.incident.id === incident.id && e.entry.step === 'alert_resolved');

@@ -5,7 +5,7 @@ import { EVENT_TYPES } from './payloads';
 import { DEVICE_ID_PATTERN } from './topics';
 import { updateSchema } from './update-schema';
 import { instant } from './history';
-import { ruleDeadlinesSchema } from './incidents';
+import { INCIDENT_CATEGORIES, ruleDeadlinesSchema } from './incidents';
 
 /** What a message template may name; anything else in braces is refused. */
 export const ALERT_MESSAGE_PLACEHOLDERS = ['device', 'metric', 'value', 'threshold', 'unit', 'place'] as const;
@@ -194,6 +194,8 @@ const alertRuleFields = {
   grouping: z.enum(ALERT_GROUPINGS),
   /** Deadlines of the rule's incidents where they differ from its severity's. */
   deadlines: ruleDeadlinesSchema,
+  /** What its incidents are about, for the reports per category. */
+  category: z.enum(INCIDENT_CATEGORIES).nullable(),
 };
 
 /** Checks that need several fields; the service runs them again on a rule merged with a PATCH. */
@@ -220,6 +222,7 @@ export const alertRuleSchema = z
     minNotifyIntervalS: alertRuleFields.minNotifyIntervalS.default(0),
     grouping: alertRuleFields.grouping.default('device'),
     deadlines: alertRuleFields.deadlines.default({}),
+    category: alertRuleFields.category.default(null),
   })
   .superRefine(checkRule)
   .transform((rule) => ({ ...rule, combine: rule.combine ?? ('any' as const) }));

@@ -4,6 +4,16 @@ import { ROLES, type Role } from './auth';
 import { DEVICE_ID_PATTERN } from './topics';
 import { instant } from './history';
 
+/** What opened an incident: a rule firing, a citizen's field report, or an operator (a hotline call). */
+export const INCIDENT_SOURCES = ['rule', 'citizen', 'manual'] as const;
+export type IncidentSource = (typeof INCIDENT_SOURCES)[number];
+
+/** What citizens may report (POST /api/reports). */
+export const CITIZEN_CATEGORIES = ['flooding', 'fallen_tree', 'broken_street_light', 'traffic_accident', 'pollution', 'illegal_dumping', 'other'] as const;
+/** What an incident is about, for the reports per category: the citizens' categories and what the sensors see. */
+export const INCIDENT_CATEGORIES = [...CITIZEN_CATEGORIES, 'salinity', 'air_quality', 'device_fault'] as const;
+export type IncidentCategory = (typeof INCIDENT_CATEGORIES)[number];
+
 /** open -> acknowledged -> dispatched (to a team) -> resolved -> closed. */
 export const INCIDENT_STATES = ['open', 'acknowledged', 'dispatched', 'resolved', 'closed'] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
@@ -83,8 +93,19 @@ export interface IncidentDto {
   ruleVersion: number | null;
   /** The alert that opened the incident. */
   alertId: number | null;
-  /** The device whose alert opened it. */
-  deviceId: string;
+  source: IncidentSource;
+  /** null: a rule that names none. */
+  category: IncidentCategory | null;
+  /** What people reported (citizen and manual incidents). */
+  description: string | null;
+  /** Where it is: the place reported; null for a device's incident (the device says where). */
+  location: { lat: number; lng: number } | null;
+  /** Who to call back about it (manual and citizen incidents); shown only to those who see the incident. */
+  reporterPhone: string | null;
+  /** Who opened it by hand; null: a rule or a citizen. */
+  createdBy: string | null;
+  /** The device whose alert opened it; null for an incident people reported. */
+  deviceId: string | null;
   /** Every device the incident gathers, the opener first (area grouping: all devices of the area that fired). */
   deviceIds: string[];
   /** Area grouping: the rule's area, one incident for all of its devices; null: one device's incident. */
@@ -181,6 +202,8 @@ export const listIncidentsQuerySchema = z.strictObject({
   /** Comma-separated, e.g. `open,acknowledged,dispatched`. */
   state: listOf(INCIDENT_STATES).optional(),
   severity: listOf(SEVERITIES).optional(),
+  source: listOf(INCIDENT_SOURCES).optional(),
+  category: listOf(INCIDENT_CATEGORIES).optional(),
   /** Incidents of devices in that area (the area's own id, not its parent's). */
   areaId: z.string().min(1).max(100).optional(),
   teamId: z.coerce.number().int().positive().optional(),
@@ -197,6 +220,32 @@ export const listIncidentsQuerySchema = z.strictObject({
 export type ListIncidentsQuery = z.output<typeof listIncidentsQuerySchema>;
 
 const note = z.string().trim().min(1, 'must not be empty').max(2000);
+
+/** A Vietnamese phone number, spaces, dots and dashes dropped. */
+export const phoneSchema = z
+  .string()
+  .trim()
+  .transform((s) => s.replace(/[\s.-]/g, ''))
+  .pipe(z.string().regex(/^(\+84|0)\d{9,10}$/, 'a Vietnamese phone number: 0 or +84 and 9 to 10 digits'));
+
+/** A place in or near the pilot (WGS84). */
+export const locationSchema = z.strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) });
+
+/**
+ * POST /api/incidents: an incident opened by hand (a hotline call): the same lifecycle, deadlines
+ * and areas (from the place) as any other.
+ */
+export const createIncidentSchema = z.strictObject({
+  title: z.string().trim().min(1, 'must not be empty').max(200),
+  severity: z.enum(SEVERITIES).default('warning'),
+  category: z.enum(INCIDENT_CATEGORIES),
+  description: z.string().trim().min(1, 'must not be empty').max(4000).optional(),
+  location: locationSchema,
+  /** A device the caller names, if any. */
+  deviceId: z.string().regex(DEVICE_ID_PATTERN).optional(),
+  reporterPhone: phoneSchema.optional(),
+});
+export type CreateIncident = z.output<typeof createIncidentSchema>;
 
 /** POST /api/incidents/:id/acknowledge (a field user: on site) */
 export const acknowledgeIncidentSchema = z.strictObject({ note: note.optional() });

@@ -1,11 +1,7 @@
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from './api';
-import type { IncidentStep } from './incidents';
+import { INCIDENT_SOURCES, type IncidentSource, type IncidentStep } from './incidents';
 import { updateSchema } from './update-schema';
-
-/** What opened an incident: a rule today; citizens' reports and people on the phone next. */
-export const INCIDENT_SOURCES = ['rule', 'citizen', 'manual'] as const;
-export type IncidentSource = (typeof INCIDENT_SOURCES)[number];
 
 /** The payload shapes a subscription receives: PagerDuty's Events API v2, Alertmanager's webhook (version 4). */
 export const WEBHOOK_FORMATS = ['pagerduty', 'alertmanager'] as const;

@@ -24,7 +24,7 @@ function stateKey(incident: IncidentDto): string {
 
 export function IncidentCard({ incident, areas, user, teams, onChanged, onSelect }: IncidentCardProps) {
   const { t } = useTranslation();
-  const { id } = incident;
+  const { id, deviceId } = incident;
   const group = incidentGroup(incident, areas);
   const deadline = pendingDeadline(incident);
   return (
@@ -48,14 +48,21 @@ export function IncidentCard({ incident, areas, user, teams, onChanged, onSelect
           {formatDateTime(incident.openedAt)}
         </time>
       </div>
-      {onSelect ? (
-        <button type="button" id={`incident-title-${id}`} className="incident-card__title incident-card__title--link" onClick={() => onSelect(incident.deviceId)}>
+      {onSelect && deviceId !== null ? (
+        <button type="button" id={`incident-title-${id}`} className="incident-card__title incident-card__title--link" onClick={() => onSelect(deviceId)}>
           {incident.title}
         </button>
       ) : (
         <h3 id={`incident-title-${id}`} className="incident-card__title">
           {incident.title}
         </h3>
+      )}
+      {incident.source !== 'rule' && (
+        <p className="incident-card__report" data-testid={`incident-report-${id}`}>
+          {t(`incidents.source.${incident.source}`)}
+          {incident.category !== null && ` · ${t(`incidents.category.${incident.category}`)}`}
+          {incident.description !== null && ` · ${incident.description}`}
+        </p>
       )}
       {deadline !== null && (
         <p

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   acknowledgeIncidentSchema,
   closeIncidentSchema,
+  createIncidentSchema,
   commentIncidentSchema,
   dispatchIncidentSchema,
   INCIDENT_ACTION_ROLES,
@@ -11,6 +12,7 @@ import {
   type AcknowledgeIncident,
   type CloseIncident,
   type CommentIncident,
+  type CreateIncident,
   type DispatchIncident,
   type IncidentDetailDto,
   type IncidentPageDto,
@@ -34,6 +36,14 @@ export class IncidentsController {
   @Allow(...READERS.incidents)
   list(@Query(new ZodValidationPipe(listIncidentsQuerySchema)) query: ListIncidentsQuery, @Req() request: AuthenticatedRequest): Promise<IncidentPageDto> {
     return this.incidents.list(query, request.principal!);
+  }
+
+  /** An incident taken by phone (a hotline call), opened by hand. */
+  @Post()
+  @Allow('admin', 'supervisor', 'operator')
+  @ApiZodBody(createIncidentSchema)
+  open(@Body(new ZodValidationPipe(createIncidentSchema)) body: CreateIncident, @Req() request: AuthenticatedRequest): Promise<IncidentDetailDto> {
+    return this.incidents.open(body, request.principal!);
   }
 
   @Get(':id')

@@ -5,8 +5,10 @@ import type {
   DeadlinePolicy,
   DeadlinePolicyDto,
   EscalationStep,
+  IncidentCategory,
   IncidentDto,
   IncidentPageDto,
+  IncidentSource,
   IncidentState,
   IncidentStep,
   IncidentTimelineEntryDto,
@@ -24,7 +26,14 @@ interface IncidentRow {
   rule_id: number | null;
   rule_version: number | null;
   alert_id: string | null;
-  device_id: string;
+  source: IncidentSource;
+  category: IncidentCategory | null;
+  description: string | null;
+  lat: number | null;
+  lng: number | null;
+  reporter_phone: string | null;
+  created_by: string | null;
+  device_id: string | null;
   device_ids: string[];
   group_area_id: string | null;
   area_ids: string[];
@@ -94,6 +103,21 @@ export interface NewEntry {
   notifyRoles?: Role[] | null;
 }
 
+/** An incident people reported: a citizen, or an operator taking a call (`actor`). */
+export interface ReportedIncident {
+  source: Exclude<IncidentSource, 'rule'>;
+  title: string;
+  severity: Severity;
+  category: IncidentCategory;
+  description: string | null;
+  location: { lat: number; lng: number };
+  reporterPhone: string | null;
+  deviceId: string | null;
+  /** The areas containing the place. */
+  areaIds: string[];
+  actor: { id: number; username: string } | null;
+}
+
 export interface IncidentChange {
   incident: IncidentDto;
   entry: IncidentTimelineEntryDto;
@@ -104,7 +128,8 @@ export type ActResult = Extract<Decision, { ok: false }> | (IncidentChange & { o
 
 export type Queryable = Pick<PoolClient, 'query'>;
 
-const INCIDENT_COLUMNS = `i.id, i.rule_id, i.rule_version, i.alert_id, i.device_id,
+const INCIDENT_COLUMNS = `i.id, i.rule_id, i.rule_version, i.alert_id, i.source, i.category, i.description, i.lat, i.lng,
+  i.reporter_phone, i.created_by, i.device_id,
   ARRAY(SELECT d.device_id FROM incident_devices d WHERE d.incident_id = i.id ORDER BY d.joined_at, d.device_id) AS device_ids,
   i.group_area_id, i.area_ids, i.severity, i.title, i.state, i.alert_active,
   i.team_id, t.name AS team_name, i.escalation_level, i.opened_at, i.acknowledged_at, i.acknowledged_by, i.dispatched_at,
@@ -121,6 +146,12 @@ const toIncident = (r: IncidentRow): IncidentDto => ({
   ruleId: r.rule_id,
   ruleVersion: r.rule_version,
   alertId: r.alert_id === null ? null : Number(r.alert_id),
+  source: r.source,
+  category: r.category,
+  description: r.description,
+  location: r.lat === null || r.lng === null ? null : { lat: r.lat, lng: r.lng },
+  reporterPhone: r.reporter_phone,
+  createdBy: r.created_by,
   deviceId: r.device_id,
   deviceIds: r.device_ids,
   groupAreaId: r.group_area_id,
@@ -216,6 +247,34 @@ export class IncidentsRepository {
       const previousTeamId = decision.step === 'dispatched' ? current.team_id : null;
       return { ok: true, ...change, previousTeamId };
     });
+  }
+
+  /** Opens a reported incident inside the caller's transaction, with its severity's deadlines, and its `opened` step. */
+  async openReported(client: Queryable, r: ReportedIncident): Promise<IncidentChange> {
+    const due = await this.deadlinesFor(client, r.severity, {});
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO incidents (source, title, severity, category, description, lat, lng, reporter_phone, created_by, device_id, area_ids,
+                              opened_at, alert_active, acknowledge_due_at, resolve_due_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), false,
+               now() + make_interval(secs => $12), now() + make_interval(secs => $13))
+       RETURNING id`,
+      [
+        r.source,
+        r.title,
+        r.severity,
+        r.category,
+        r.description,
+        r.location.lat,
+        r.location.lng,
+        r.reporterPhone,
+        r.actor?.username ?? null,
+        r.deviceId,
+        r.areaIds,
+        due.acknowledgeS,
+        due.resolveS,
+      ],
+    );
+    return this.appendEntry(client, Number(rows[0].id), { step: 'opened', actor: r.actor, deviceId: r.deviceId });
   }
 
   /** Active incidents with a due time or an escalation step that may have come by `now`. */
@@ -328,6 +387,8 @@ export class IncidentsRepository {
           AND ($9::timestamptz IS NULL OR i.opened_at < $9)
           AND ($10::timestamptz IS NULL OR i.updated_at >= $10)
           AND ($11::bigint IS NULL OR i.id < $11)
+          AND ($13::text[] IS NULL OR i.source = ANY ($13))
+          AND ($14::text[] IS NULL OR i.category = ANY ($14))
         ORDER BY i.id DESC
         LIMIT $12`,
       [
@@ -343,6 +404,8 @@ export class IncidentsRepository {
         q.updatedSince ?? null,
         q.cursor ?? null,
         q.limit + 1,
+        q.source ?? null,
+        q.category ?? null,
       ],
     );
     const items = rows.slice(0, q.limit).map(toIncident);

@@ -334,6 +334,7 @@ export class AlertingService implements OnModuleDestroy {
         dampingS: definition.dampingS,
         minNotifyIntervalS: definition.minNotifyIntervalS,
         deadlines: definition.deadlines,
+        category: definition.category,
       },
       deviceId: device.id,
       groupAreaId,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import type { AlertDto, AlertState, IncidentStep, ListAlertsQuery, RuleDeadlines, Severity } from '@ioc/contracts';
+import type { AlertDto, AlertState, IncidentCategory, IncidentStep, ListAlertsQuery, RuleDeadlines, Severity } from '@ioc/contracts';
 import { Database } from '@ioc/database';
 import { IncidentsRepository, type IncidentChange } from '../incidents/incidents.repository';
 import type { RuleState } from '../rule';
@@ -63,6 +63,7 @@ export interface FiringRule {
   dampingS: number;
   minNotifyIntervalS: number;
   deadlines: RuleDeadlines;
+  category: IncidentCategory | null;
 }
 
 /** Where an alert's incident goes, and what it is called if it is new. */
@@ -327,11 +328,11 @@ export class AlertsRepository {
       }
       const inserted = await client.query<{ id: string }>(
         `INSERT INTO incidents (rule_id, rule_version, alert_id, device_id, group_area_id, area_ids, severity, title, opened_at,
-                                acknowledge_due_at, resolve_due_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10), now() + make_interval(secs => $11))
+                                acknowledge_due_at, resolve_due_at, category)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10), now() + make_interval(secs => $11), $12)
          ON CONFLICT (rule_id, group_key) WHERE state IN ('open', 'acknowledged', 'dispatched') DO NOTHING
          RETURNING id`,
-        [f.rule.id, f.rule.version, alertId, f.deviceId, f.groupAreaId, f.areaIds, f.rule.severity, f.title, at, due.acknowledgeS, due.resolveS],
+        [f.rule.id, f.rule.version, alertId, f.deviceId, f.groupAreaId, f.areaIds, f.rule.severity, f.title, at, due.acknowledgeS, due.resolveS, f.rule.category],
       );
       if (inserted.rows.length === 1) return { incidentId: Number(inserted.rows[0].id), step: 'opened' };
     }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { RENDERERS, eventOf, sourceOf, type IncidentChangeInput } from './webhook-payloads';
+import { RENDERERS, eventOf, type IncidentChangeInput } from './webhook-payloads';
 import { WebhooksRepository } from './webhooks.repository';
 
 /**
@@ -23,7 +23,7 @@ export class WebhookOutbox {
       event,
       severity: incident.severity,
       areaIds: incident.areaIds,
-      source: sourceOf(incident),
+      source: incident.source,
       payloads: { pagerduty: RENDERERS.pagerduty(change, event), alertmanager: RENDERERS.alertmanager(change, event) },
     });
   }

@@ -7,6 +7,7 @@ const INCIDENT = {
   ruleId: 7,
   ruleVersion: 3,
   alertId: 900,
+  source: 'rule',
   deviceId: 'mt-sal-01',
   deviceIds: ['mt-sal-01'],
   groupAreaId: null,

@@ -20,9 +20,6 @@ export type WebhookBody = Record<string, unknown>;
 /** The same for every event of an incident: PagerDuty folds them into one incident, Alertmanager into one alert. */
 export const dedupKey = (incidentId: number) => `ioc-incident-${incidentId}`;
 
-/** Every incident today is opened by a rule; citizens' reports and manual incidents will say their own source. */
-export const sourceOf = (_incident: IncidentDto): IncidentSource => 'rule';
-
 /** The webhook event a step makes; null: the step is not sent. */
 export const eventOf = (entry: IncidentTimelineEntryDto): WebhookEvent | null => WEBHOOK_EVENT_OF_STEP[entry.step] ?? null;
 
@@ -89,7 +86,7 @@ export function renderPagerDuty(change: IncidentChangeInput, event: WebhookEvent
         step: e.step,
         state: i.state,
         severity: i.severity,
-        source: sourceOf(i),
+        source: i.source,
         device_ids: i.deviceIds,
         area_ids: i.areaIds,
         rule_id: i.ruleId,
@@ -117,9 +114,9 @@ export function renderAlertmanager(change: IncidentChangeInput, event: WebhookEv
     severity: i.severity,
     incident_id: String(i.id),
     dedup_key: dedupKey(i.id),
-    device_id: i.deviceId,
+    ...(i.deviceId !== null && { device_id: i.deviceId }),
     area_ids: i.areaIds.join(','),
-    source: sourceOf(i),
+    source: i.source,
     ...(i.groupAreaId !== null && { group_area_id: i.groupAreaId }),
     ...(i.ruleId !== null && { rule_id: String(i.ruleId) }),
   };
