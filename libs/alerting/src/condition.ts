@@ -1,5 +1,5 @@
 import type { AlertCondition } from '@ioc/contracts';
-import type { AlertInput, ConditionResult } from './input';
+import type { AlertInput, ConditionResult, SavedState } from './input';
 import * as cameraEvent from './kinds/camera-event';
 import * as noData from './kinds/no-data';
 import * as offline from './kinds/offline';
@@ -18,13 +18,29 @@ export function initialConditionState(c: AlertCondition, startedAt: number): Con
     case 'threshold':
       return threshold.initial();
     case 'rate_of_change':
-      return rateOfChange.initial();
+      return rateOfChange.initial(c);
     case 'no_data':
       return noData.initial(startedAt);
     case 'offline':
       return offline.initial();
     case 'camera_event':
       return cameraEvent.initial();
+  }
+}
+
+/** A state read back from JSON (see SavedState); a field missing reads as none. */
+export function restoreConditionState(c: AlertCondition, saved: SavedState): ConditionState {
+  switch (c.kind) {
+    case 'threshold':
+      return threshold.restore(saved);
+    case 'rate_of_change':
+      return rateOfChange.restore(saved);
+    case 'no_data':
+      return noData.restore(saved);
+    case 'offline':
+      return offline.restore(saved);
+    case 'camera_event':
+      return cameraEvent.restore(saved);
   }
 }
 

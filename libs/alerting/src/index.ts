@@ -1,6 +1,6 @@
 export type { AlertInput, ConditionResult } from './input';
 export type { ConditionState } from './condition';
-export { evaluateRule, initialRuleState, type EvaluatedRule, type RuleResult, type RuleState, type RuleTransition } from './rule';
+export { evaluateRule, evaluateRuleInPlace, initialRuleState, restoreRuleState, type EvaluatedRule, type RuleResult, type RuleState, type RuleTransition } from './rule';
 export { RuleIndex, inputKey, type DeviceFacts, type IndexableRule } from './rule-index';
 export { formatNumber, renderMessage, type MessageLanguage, type MessageValues } from './message';
 export { AlertingModule } from './alerting.module';
@@ -10,3 +10,5 @@ export { AlertingService } from './live/alerting.service';
 export { SilencesController } from './live/silences.controller';
 export { IncidentsController } from './incidents/incidents.controller';
 export { DeadlinePoliciesController } from './incidents/deadline-policies.controller';
+export { IncidentsService } from './incidents/incidents.service';
+export type { IncidentChange, Queryable, ReportedIncident } from './incidents/incidents.repository';

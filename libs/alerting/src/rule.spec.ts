@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { alertRuleSchema, type AlertRuleDefinitionInput } from '@ioc/contracts';
 import type { AlertInput } from './input';
-import { evaluateRule, evaluateRuleInPlace, initialRuleState, type RuleState, type RuleTransition } from './rule';
+import { evaluateRule, evaluateRuleInPlace, initialRuleState, restoreRuleState, type RuleTransition } from './rule';
 
 const rule = (over: Partial<AlertRuleDefinitionInput>) =>
   alertRuleSchema.parse({
@@ -84,10 +84,50 @@ describe('evaluateRule', () => {
   it('a state reloaded after a restart while pending still fires on time, once', () => {
     const r = rule({ conditions: [{ kind: 'no_data', metric: 'salinity', afterS: 600 }] });
     const stored = JSON.stringify(evaluateRule(r, initialRuleState(r, 0), { type: 'tick', time: 300_000 }).state);
-    const fired = evaluateRule(r, JSON.parse(stored) as RuleState, { type: 'tick', time: 600_000 });
+    const fired = evaluateRule(r, restoreRuleState(r, JSON.parse(stored) as object), { type: 'tick', time: 600_000 });
     expect(fired.transitions).toEqual([{ type: 'fire', condition: 0, at: 600_000 }]);
-    const again = evaluateRule(r, JSON.parse(JSON.stringify(fired.state)) as RuleState, { type: 'tick', time: 900_000 });
+    const again = evaluateRule(r, restoreRuleState(r, JSON.parse(JSON.stringify(fired.state)) as object), { type: 'tick', time: 900_000 });
     expect(again.transitions).toEqual([]);
+  });
+});
+
+describe('restoreRuleState', () => {
+  /** The state after `inputs`, from the start. */
+  const after = (r: ReturnType<typeof rule>, inputs: AlertInput[]) =>
+    inputs.reduce((state, input) => evaluateRule(r, state, input).state, initialRuleState(r, 0));
+
+  it('reads back states saved with nulls, as every version saved them, and answers on from there', () => {
+    const r = rule({
+      combine: 'any',
+      conditions: [
+        { kind: 'threshold', metric: 'water_level', operator: '>', value: 2, forS: 60 },
+        { kind: 'camera_event', eventType: 'flooding', minConfidence: 0.5, count: 2, windowS: 60 },
+      ],
+    });
+    const camera = { times: [], clock: null, active: false };
+    const saved = { conditions: [{ newest: 1000, value: 3, active: false, pendingSince: 1000 }, camera], active: false };
+    const restored = restoreRuleState(r, saved);
+    expect(restored).toEqual(after(r, [sample('water_level', 3, 1000)]));
+    expect(evaluateRule(r, restored, { type: 'tick', time: 61_000 }).transitions).toEqual([{ type: 'fire', condition: 0, value: 3, at: 61_000 }]);
+    const untouched = { conditions: [{ newest: null, value: null, active: false, pendingSince: null }, camera], active: false };
+    expect(restoreRuleState(r, untouched)).toEqual(initialRuleState(r, 0));
+
+    const offline = rule({ conditions: [{ kind: 'offline', afterS: 30 }] });
+    const gone = restoreRuleState(offline, { conditions: [{ statusAt: 5000, offlineSince: 5000, active: false }], active: false });
+    expect(evaluateRule(offline, gone, { type: 'tick', time: 35_000 }).transitions).toEqual([{ type: 'fire', condition: 0, at: 35_000 }]);
+    const unheard = { conditions: [{ statusAt: null, offlineSince: null, active: false }], active: false };
+    expect(restoreRuleState(offline, unheard)).toEqual(initialRuleState(offline, 0));
+  });
+
+  it('converts a rate of change saved in the earlier shape, points as [time, value] pairs', () => {
+    const r = rule({ conditions: [{ kind: 'rate_of_change', metric: 'water_level', windowS: 1800, change: 0.2, direction: 'either' }] });
+    const saved = { conditions: [{ newest: [600_000, 0.2], lows: [[0, 0.1], [600_000, 0.2]], highs: [[600_000, 0.2]], active: false }], active: false };
+    const restored = restoreRuleState(r, JSON.parse(JSON.stringify(saved)) as object);
+    expect(restored).toEqual(after(r, [sample('water_level', 0.1, 0), sample('water_level', 0.2, 600_000)]));
+    const fired = evaluateRule(r, restored, sample('water_level', 0.3, 1_200_000));
+    expect(fired.transitions).toEqual([{ type: 'fire', condition: 0, value: expect.closeTo(0.2) as number, at: 1_200_000 }]);
+    const empty = { conditions: [{ newest: null, lows: [], highs: [], active: false }], active: false };
+    expect(restoreRuleState(r, empty)).toEqual(initialRuleState(r, 0));
   });
 });
 
@@ -149,7 +189,7 @@ describe('evaluateRule, for any sequence of inputs', () => {
           const expected = evaluateRule(r, pure, i);
           const result = evaluateRuleInPlace(r, owned, i);
           expect(result.state).toBe(owned);
-          expect({ ...result, state: JSON.parse(JSON.stringify(owned)) as RuleState }).toEqual(expected);
+          expect({ ...result, state: structuredClone(owned) }).toEqual(expected);
           pure = expected.state;
         }
       }),
@@ -157,12 +197,12 @@ describe('evaluateRule, for any sequence of inputs', () => {
     );
   });
 
-  it('keeps a state that survives JSON, and answers the same from the reloaded state', () => {
+  it('keeps a state that survives JSON and restoreRuleState, and answers the same from the reloaded state', () => {
     fc.assert(
       fc.property(ruleArbitrary, fc.array(input, { maxLength: 60 }), (r, inputs) => {
         let state = initialRuleState(r, 0);
         for (const i of inputs) {
-          const reloaded = JSON.parse(JSON.stringify(state)) as RuleState;
+          const reloaded = restoreRuleState(r, JSON.parse(JSON.stringify(state)) as object);
           expect(reloaded).toEqual(state);
           const direct = evaluateRule(r, state, i);
           expect(evaluateRule(r, reloaded, i)).toEqual(direct);

@@ -1,11 +1,14 @@
 import type { AlertRuleDefinition } from '@ioc/contracts';
-import { evaluateCondition, initialConditionState, stepCondition, type ConditionState } from './condition';
-import type { AlertInput, ConditionResult } from './input';
+import { evaluateCondition, initialConditionState, restoreConditionState, stepCondition, type ConditionState } from './condition';
+import type { AlertInput, ConditionResult, SavedState } from './input';
 
 /** What evaluation needs of a rule. */
 export type EvaluatedRule = Pick<AlertRuleDefinition, 'conditions' | 'combine'>;
 
-/** One rule on one device: plain JSON, one state per condition in the rule's order. */
+/**
+ * One rule on one device: plain JSON, one state per condition in the rule's order. Numbers that
+ * are "none" are NaN, which JSON saves as null: read a saved state back with restoreRuleState.
+ */
 export interface RuleState {
   conditions: ConditionState[];
   active: boolean;
@@ -26,7 +29,28 @@ const NONE: readonly RuleTransition[] = Object.freeze([]);
 
 /** `startedAt`: when the rule began watching the device; a no_data silence counts from it. */
 export function initialRuleState(rule: EvaluatedRule, startedAt: number): RuleState {
-  return { conditions: rule.conditions.map((c) => initialConditionState(c, startedAt)), active: false };
+  const { conditions } = rule;
+  // Most rules have one condition. Literals made one after the other are allocated side by side
+  // (and in the old generation once V8 sees that they live long), so that evaluating the rule
+  // reads one stretch of memory rather than three places of the heap.
+  if (conditions.length === 1) return { conditions: [initialConditionState(conditions[0], startedAt)], active: false };
+  const states: ConditionState[] = [];
+  for (const c of conditions) states.push(initialConditionState(c, startedAt));
+  return { conditions: states, active: false };
+}
+
+/**
+ * A state saved as JSON, read back for the same version of the rule: nulls become NaN again,
+ * and a shape saved by an earlier version is converted.
+ */
+export function restoreRuleState(rule: EvaluatedRule, saved: object): RuleState {
+  const { conditions, active } = saved as SavedState;
+  const states: ConditionState[] = [];
+  for (let i = 0; i < rule.conditions.length; i++) {
+    const condition: unknown = Array.isArray(conditions) ? conditions[i] : undefined;
+    states.push(restoreConditionState(rule.conditions[i], typeof condition === 'object' && condition !== null ? (condition as SavedState) : {}));
+  }
+  return { conditions: states, active: active === true };
 }
 
 /** How well a condition reports a fire: an active one with a value, one that has just become active first. */

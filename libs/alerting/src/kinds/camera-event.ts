@@ -1,15 +1,22 @@
 import type { CameraEventCondition } from '@ioc/contracts';
-import type { AlertInput, ConditionResult } from '../input';
+import { savedNumber, savedNumbers, type AlertInput, type ConditionResult, type SavedState } from '../input';
 
 export interface CameraEventState {
   /** Times of the newest matching events still in the window, ascending; at most `count`. */
   times: number[];
-  /** The newest time seen (events and ticks): the window ends there. */
-  clock: number | null;
+  /** The newest time seen (events and ticks): the window ends there. NaN before the first (saved as null). */
+  clock: number;
   active: boolean;
 }
 
-export const initial = (): CameraEventState => ({ times: [], clock: null, active: false });
+export const initial = (): CameraEventState => ({ times: [], clock: Number.NaN, active: false });
+
+/** A state read back from JSON. */
+export const restore = (saved: SavedState): CameraEventState => ({
+  times: savedNumbers(saved.times),
+  clock: savedNumber(saved.clock),
+  active: saved.active === true,
+});
 
 function result(c: CameraEventCondition, state: CameraEventState, was: boolean): ConditionResult<CameraEventState> {
   // The oldest of the `count` events leaves the window (clock - windowS, clock] at this time.
@@ -29,7 +36,7 @@ function settle(c: CameraEventCondition, s: CameraEventState, clock: number): vo
 /** Takes the input into `s` in place; false when it changes nothing. */
 function update(c: CameraEventCondition, s: CameraEventState, input: AlertInput): boolean {
   if (input.type === 'tick') {
-    if (s.clock !== null && input.time <= s.clock) return false;
+    if (input.time <= s.clock) return false;
     settle(c, s, input.time);
     return true;
   }
@@ -41,13 +48,13 @@ function update(c: CameraEventCondition, s: CameraEventState, input: AlertInput)
   if (at > 0 && times[at - 1] === input.time) return false;
   times.splice(at, 0, input.time);
   if (times.length > c.count) times.splice(0, times.length - c.count);
-  settle(c, s, s.clock === null ? input.time : Math.max(s.clock, input.time));
+  settle(c, s, Number.isNaN(s.clock) ? input.time : Math.max(s.clock, input.time));
   return true;
 }
 
 /** At least `count` matching events within the last `windowS`; clears on time as they slide out. */
 export function evaluate(c: CameraEventCondition, s: CameraEventState, input: AlertInput): ConditionResult<CameraEventState> {
-  const next = { ...s, times: s.times.slice() };
+  const next: CameraEventState = { times: s.times.slice(), clock: s.clock, active: s.active };
   return update(c, next, input) ? result(c, next, s.active) : result(c, s, s.active);
 }
 

@@ -1,5 +1,5 @@
 import type { NoDataCondition } from '@ioc/contracts';
-import type { AlertInput, ConditionResult } from '../input';
+import { savedNumber, type AlertInput, type ConditionResult, type SavedState } from '../input';
 
 export interface NoDataState {
   /** The newest reading of the metric, or when the rule started looking: silence counts from there. */
@@ -8,6 +8,9 @@ export interface NoDataState {
 }
 
 export const initial = (startedAt: number): NoDataState => ({ since: startedAt, active: false });
+
+/** A state read back from JSON. */
+export const restore = (saved: SavedState): NoDataState => ({ since: savedNumber(saved.since), active: saved.active === true });
 
 function result(c: NoDataCondition, state: NoDataState, was: boolean): ConditionResult<NoDataState> {
   const wakeAt = state.active ? null : state.since + c.afterS * 1000;
@@ -29,7 +32,7 @@ function update(c: NoDataCondition, s: NoDataState, input: AlertInput): boolean 
 
 /** Stale: fired by the clock once `afterS` pass without a reading; a newer reading clears it. */
 export function evaluate(c: NoDataCondition, s: NoDataState, input: AlertInput): ConditionResult<NoDataState> {
-  const next = { ...s };
+  const next: NoDataState = { since: s.since, active: s.active };
   return update(c, next, input) ? result(c, next, s.active) : result(c, s, s.active);
 }
 

@@ -1,17 +1,25 @@
 import type { OfflineCondition } from '@ioc/contracts';
-import type { AlertInput, ConditionResult } from '../input';
+import { savedNumber, type AlertInput, type ConditionResult, type SavedState } from '../input';
 
+/** "None" is NaN (saved as null): see savedNumber. */
 export interface OfflineState {
-  /** Time of the newest status taken: an older one arriving late is ignored. */
-  statusAt: number | null;
-  /** Offline since then; null while online or not yet heard of. */
-  offlineSince: number | null;
+  /** Time of the newest status taken: an older one arriving late is ignored. NaN before the first. */
+  statusAt: number;
+  /** Offline since then; NaN while online or not yet heard of. */
+  offlineSince: number;
   active: boolean;
 }
 
-export const initial = (): OfflineState => ({ statusAt: null, offlineSince: null, active: false });
+export const initial = (): OfflineState => ({ statusAt: Number.NaN, offlineSince: Number.NaN, active: false });
 
-const dueAt = (c: OfflineCondition, s: OfflineState) => (s.active || s.offlineSince === null ? null : s.offlineSince + c.afterS * 1000);
+/** A state read back from JSON. */
+export const restore = (saved: SavedState): OfflineState => ({
+  statusAt: savedNumber(saved.statusAt),
+  offlineSince: savedNumber(saved.offlineSince),
+  active: saved.active === true,
+});
+
+const dueAt = (c: OfflineCondition, s: OfflineState) => (s.active || Number.isNaN(s.offlineSince) ? null : s.offlineSince + c.afterS * 1000);
 
 function result(c: OfflineCondition, state: OfflineState, was: boolean): ConditionResult<OfflineState> {
   return { state, active: state.active, changed: state.active !== was, wakeAt: dueAt(c, state) };
@@ -25,13 +33,13 @@ function update(c: OfflineCondition, s: OfflineState, input: AlertInput): boolea
     s.active = true;
     return true;
   }
-  if (input.type !== 'status' || (s.statusAt !== null && input.time < s.statusAt)) return false;
+  if (input.type !== 'status' || input.time < s.statusAt) return false;
   s.statusAt = input.time;
   if (input.online) {
-    s.offlineSince = null;
+    s.offlineSince = Number.NaN;
     s.active = false;
   } else {
-    s.offlineSince ??= input.time;
+    if (Number.isNaN(s.offlineSince)) s.offlineSince = input.time;
     s.active = input.time >= s.offlineSince + c.afterS * 1000;
   }
   return true;
@@ -42,7 +50,7 @@ function update(c: OfflineCondition, s: OfflineState, input: AlertInput): boolea
  * longer than the grace `afterS`. Apart from no_data: a device can be online and silent.
  */
 export function evaluate(c: OfflineCondition, s: OfflineState, input: AlertInput): ConditionResult<OfflineState> {
-  const next = { ...s };
+  const next: OfflineState = { statusAt: s.statusAt, offlineSince: s.offlineSince, active: s.active };
   return update(c, next, input) ? result(c, next, s.active) : result(c, s, s.active);
 }
 

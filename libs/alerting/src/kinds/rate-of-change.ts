@@ -1,19 +1,21 @@
 import type { RateOfChangeCondition } from '@ioc/contracts';
-import type { AlertInput, ConditionResult } from '../input';
+import { savedNumber, savedNumbers, type AlertInput, type ConditionResult, type SavedState } from '../input';
 
-/** [time, value] */
-type Point = [number, number];
-
+/**
+ * Numbers only, so that a sample allocates nothing: the newest sample as two fields (NaN before
+ * the first, saved as null) and each list of candidates as one array `[time, value, time, value, ...]`.
+ */
 export interface RateOfChangeState {
   /** The newest sample: the change is measured up to it. */
-  newest: Point | null;
+  newestTime: number;
+  newestValue: number;
   /**
    * The window's candidates for its lowest value, times and values ascending: a sample with a
    * later one at or below it can never be the lowest again and is not kept. Empty for `fall`.
    */
-  lows: Point[];
+  lows: number[];
   /** The same for the highest value, values descending. Empty for `rise`. */
-  highs: Point[];
+  highs: number[];
   active: boolean;
 }
 
@@ -22,81 +24,149 @@ export interface RateOfChangeState {
  * are merged into the older value at the later time, which can only make a change look larger.
  */
 export const MAX_CANDIDATES = 256;
+
 /** So that 0.1 -> 0.3 counts as a rise of 0.2. */
 const EPSILON = 1e-9;
 
-export const initial = (): RateOfChangeState => ({ newest: null, lows: [], highs: [], active: false });
-
-/** Inserts a point, in place, kept only while nothing later is `dominates`-or-equal to it. */
-function insert(points: Point[], point: Point, dominates: (later: number, earlier: number) => boolean): void {
-  const t = point[0];
-  const v = point[1];
-  let at = points.length;
-  while (at > 0 && points[at - 1][0] > t) at--;
-  if (at > 0 && points[at - 1][0] === t) return;
-  if (at < points.length && dominates(points[at][1], v)) return;
-  let keep = at;
-  while (keep > 0 && dominates(v, points[keep - 1][1])) keep--;
-  // Mostly the newest sample: the points it outdoes drop off the end, and it goes last.
-  if (at === points.length) {
-    while (points.length > keep) points.pop();
-    points.push(point);
-  } else {
-    points.splice(keep, at - keep, point);
-  }
-  if (points.length > MAX_CANDIDATES) points.splice(0, 2, [points[1][0], points[0][1]]);
+/**
+ * An empty list with room for 8 points, more than a list mostly holds. Made as a literal and
+ * emptied by pop, which V8 does without freeing the storage of a short array: the storage is then
+ * allocated with the state and beside it, rather than at the first sample wherever the heap has room.
+ */
+function emptyList(): number[] {
+  const list = [NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN];
+  truncate(list, 0);
+  return list;
 }
 
-function expire(points: Point[], from: number): void {
+/** The list a direction does not use stays without room. */
+export const initial = (c?: Pick<RateOfChangeCondition, 'direction'>): RateOfChangeState => ({
+  newestTime: Number.NaN,
+  newestValue: Number.NaN,
+  lows: c?.direction === 'fall' ? [] : emptyList(),
+  highs: c?.direction === 'rise' ? [] : emptyList(),
+  active: false,
+});
+
+/** Saved candidates, as flat numbers or as the `[time, value]` pairs saved before. */
+function savedPoints(v: unknown): number[] {
+  if (!Array.isArray(v) || !Array.isArray(v[0])) return savedNumbers(v);
+  const points: number[] = [];
+  for (const p of v as unknown[]) {
+    if (Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number') points.push(p[0], p[1]);
+  }
+  return points;
+}
+
+/** A state read back from JSON, the shape saved before (`newest: [time, value] | null`, pairs) included. */
+export function restore(saved: SavedState): RateOfChangeState {
+  const old = Array.isArray(saved.newest) ? (saved.newest as unknown[]) : null;
+  return {
+    newestTime: savedNumber(old ? old[0] : saved.newestTime),
+    newestValue: savedNumber(old ? old[1] : saved.newestValue),
+    lows: savedPoints(saved.lows),
+    highs: savedPoints(saved.highs),
+    active: saved.active === true,
+  };
+}
+
+const copy = (s: RateOfChangeState): RateOfChangeState => ({
+  newestTime: s.newestTime,
+  newestValue: s.newestValue,
+  lows: s.lows.slice(),
+  highs: s.highs.slice(),
+  active: s.active,
+});
+
+/** Whether a later value makes an earlier one useless: at or below it among lows, at or above among highs. */
+const dominates = (lows: boolean, later: number, earlier: number) => (lows ? later <= earlier : later >= earlier);
+
+/** Drops the array's last numbers down to `length`; popping keeps its storage, which a shorter `length` or a splice may not. */
+function truncate(points: number[], length: number): void {
+  while (points.length > length) points.pop();
+}
+
+/**
+ * Inserts a point, in place, kept only while nothing later dominates it. The array is never
+ * emptied on the way (V8 would free its storage and allocate it again at the next push).
+ */
+function insert(points: number[], t: number, v: number, lows: boolean): void {
+  const n = points.length;
+  let at = n;
+  while (at > 0 && points[at - 2] > t) at -= 2;
+  if (at > 0 && points[at - 2] === t) return;
+  if (at < n && dominates(lows, points[at + 1], v)) return;
+  let keep = at;
+  while (keep > 0 && dominates(lows, v, points[keep - 1])) keep -= 2;
+  if (at === n) {
+    // Mostly the newest sample: it takes the place of the first point it outdoes, and goes last.
+    if (keep === n) {
+      points.push(t, v);
+    } else {
+      points[keep] = t;
+      points[keep + 1] = v;
+      truncate(points, keep + 2);
+    }
+  } else {
+    points.splice(keep, at - keep, t, v);
+  }
+  if (points.length > 2 * MAX_CANDIDATES) points.splice(0, 4, points[2], points[1]);
+}
+
+/** Drops the points older than `from`, moving the others down rather than splicing. */
+function expire(points: number[], from: number): void {
+  const n = points.length;
   let i = 0;
-  while (i < points.length && points[i][0] < from) i++;
-  if (i === 1) points.shift();
-  else if (i > 1) points.splice(0, i);
+  while (i < n && points[i] < from) i += 2;
+  if (i === 0) return;
+  for (let j = i; j < n; j++) points[j - i] = points[j];
+  truncate(points, n - i);
 }
 
 function result(c: RateOfChangeCondition, state: RateOfChangeState, was: boolean): ConditionResult<RateOfChangeState> {
-  const rise = state.newest && state.lows.length ? state.newest[1] - state.lows[0][1] : 0;
-  const fall = state.newest && state.highs.length ? state.newest[1] - state.highs[0][1] : 0;
+  const { lows, highs, newestValue } = state;
+  const seen = !Number.isNaN(state.newestTime);
+  const rise = seen && lows.length > 0 ? newestValue - lows[1] : 0;
+  const fall = seen && highs.length > 0 ? newestValue - highs[1] : 0;
   const value = c.direction === 'rise' ? rise : c.direction === 'fall' ? fall : rise >= -fall ? rise : fall;
   return { state, active: state.active, changed: state.active !== was, wakeAt: null, value };
 }
 
-function measure(c: RateOfChangeCondition, value: number, lows: Point[], highs: Point[]): boolean {
+function measure(c: RateOfChangeCondition, value: number, lows: number[], highs: number[]): boolean {
   const least = c.change * (1 - EPSILON);
-  const rises = lows.length > 0 && value - lows[0][1] >= least;
-  const falls = highs.length > 0 && highs[0][1] - value >= least;
+  const rises = lows.length > 0 && value - lows[1] >= least;
+  const falls = highs.length > 0 && highs[1] - value >= least;
   return c.direction === 'rise' ? rises : c.direction === 'fall' ? falls : rises || falls;
 }
 
-const lowerOrSame = (later: number, earlier: number) => later <= earlier;
-const higherOrSame = (later: number, earlier: number) => later >= earlier;
-
-/** Takes the input into `s` in place; false when it changes nothing. Points are never changed, only replaced. */
+/** Takes the input into `s` in place; false when it changes nothing. */
 function update(c: RateOfChangeCondition, s: RateOfChangeState, input: AlertInput): boolean {
   if (input.type !== 'sample' || input.metric !== c.metric) return false;
-  const { time } = input;
-  const prior = s.newest;
-  // The same time again, or one already out of the window.
-  if (prior !== null && time <= prior[0] && (time === prior[0] || time < prior[0] - c.windowS * 1000)) return false;
-  const point: Point = [time, input.value];
-  const newest = prior === null || time > prior[0] ? point : prior;
-  s.newest = newest;
-  const from = newest[0] - c.windowS * 1000;
+  const { time, value } = input;
+  const windowMs = c.windowS * 1000;
+  const prior = s.newestTime;
+  // The same time again, or one already out of the window (never, before the first: prior is NaN).
+  if (time <= prior && (time === prior || time < prior - windowMs)) return false;
+  if (!(time <= prior)) {
+    s.newestTime = time;
+    s.newestValue = value;
+  }
+  const from = s.newestTime - windowMs;
   if (c.direction !== 'fall') {
-    insert(s.lows, point, lowerOrSame);
+    insert(s.lows, time, value, true);
     expire(s.lows, from);
   }
   if (c.direction !== 'rise') {
-    insert(s.highs, point, higherOrSame);
+    insert(s.highs, time, value, false);
     expire(s.highs, from);
   }
-  s.active = measure(c, newest[1], s.lows, s.highs);
+  s.active = measure(c, s.newestValue, s.lows, s.highs);
   return true;
 }
 
 /** Fires when the newest value is at least `change` above (or below) a value of the last `windowS`. */
 export function evaluate(c: RateOfChangeCondition, s: RateOfChangeState, input: AlertInput): ConditionResult<RateOfChangeState> {
-  const next = { ...s, lows: s.lows.slice(), highs: s.highs.slice() };
+  const next = copy(s);
   return update(c, next, input) ? result(c, next, s.active) : result(c, s, s.active);
 }
 

@@ -1,16 +1,28 @@
 import type { ComparisonCondition, RangeCondition, ThresholdCondition } from '@ioc/contracts';
-import type { AlertInput, ConditionResult } from '../input';
+import { savedNumber, type AlertInput, type ConditionResult, type SavedState } from '../input';
 
+/** "None" is NaN (saved as null): see savedNumber. */
 export interface ThresholdState {
-  /** Time of the newest sample taken: an older one or the same again is ignored. */
-  newest: number | null;
-  value: number | null;
+  /** Time of the newest sample taken: an older one or the same again is ignored. NaN before the first. */
+  newest: number;
+  /** That sample's value; NaN before the first. */
+  value: number;
   active: boolean;
-  /** Start of the run of breaching values while `forS` has not elapsed yet. */
-  pendingSince: number | null;
+  /** Start of the run of breaching values while `forS` has not elapsed yet; NaN when there is none. */
+  pendingSince: number;
 }
 
-export const initial = (): ThresholdState => ({ newest: null, value: null, active: false, pendingSince: null });
+export const initial = (): ThresholdState => ({ newest: Number.NaN, value: Number.NaN, active: false, pendingSince: Number.NaN });
+
+/** A state read back from JSON. */
+export const restore = (saved: SavedState): ThresholdState => ({
+  newest: savedNumber(saved.newest),
+  value: savedNumber(saved.value),
+  active: saved.active === true,
+  pendingSince: savedNumber(saved.pendingSince),
+});
+
+const copy = (s: ThresholdState): ThresholdState => ({ newest: s.newest, value: s.value, active: s.active, pendingSince: s.pendingSince });
 
 function compare(operator: ComparisonCondition['operator'], v: number, level: number): boolean {
   switch (operator) {
@@ -41,10 +53,10 @@ function holds(c: ThresholdCondition, v: number): boolean {
   return compare(c.operator, v, c.clear ?? c.value);
 }
 
-const dueAt = (c: ThresholdCondition, s: ThresholdState) => (s.active || s.pendingSince === null ? null : s.pendingSince + c.forS * 1000);
+const dueAt = (c: ThresholdCondition, s: ThresholdState) => (s.active || Number.isNaN(s.pendingSince) ? null : s.pendingSince + c.forS * 1000);
 
 function result(c: ThresholdCondition, state: ThresholdState, was: boolean): ConditionResult<ThresholdState> {
-  return { state, active: state.active, changed: state.active !== was, wakeAt: dueAt(c, state), value: state.value ?? undefined };
+  return { state, active: state.active, changed: state.active !== was, wakeAt: dueAt(c, state), value: Number.isNaN(state.value) ? undefined : state.value };
 }
 
 /** Takes the input into `s` in place; false when it changes nothing. */
@@ -53,28 +65,29 @@ function update(c: ThresholdCondition, s: ThresholdState, input: AlertInput): bo
     const due = dueAt(c, s);
     if (due === null || input.time < due) return false;
     s.active = true;
-    s.pendingSince = null;
+    s.pendingSince = Number.NaN;
     return true;
   }
-  if (input.type !== 'sample' || input.metric !== c.metric || (s.newest !== null && input.time <= s.newest)) return false;
+  // Before the first sample `newest` is NaN, which no time is at or before.
+  if (input.type !== 'sample' || input.metric !== c.metric || input.time <= s.newest) return false;
   const { time, value } = input;
   s.newest = time;
   s.value = value;
   if (s.active) {
     s.active = holds(c, value);
-    s.pendingSince = null;
+    s.pendingSince = Number.NaN;
   } else if (!breaches(c, value)) {
-    s.pendingSince = null;
+    s.pendingSince = Number.NaN;
   } else {
-    const since = s.pendingSince ?? time;
+    const since = Number.isNaN(s.pendingSince) ? time : s.pendingSince;
     s.active = time >= since + c.forS * 1000;
-    s.pendingSince = s.active ? null : since;
+    s.pendingSince = s.active ? Number.NaN : since;
   }
   return true;
 }
 
 export function evaluate(c: ThresholdCondition, s: ThresholdState, input: AlertInput): ConditionResult<ThresholdState> {
-  const next = { ...s };
+  const next = copy(s);
   return update(c, next, input) ? result(c, next, s.active) : result(c, s, s.active);
 }
 

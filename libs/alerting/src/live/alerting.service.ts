@@ -6,7 +6,7 @@ import { AreasService } from '@ioc/areas';
 import { DevicesService, type DeviceRecord } from '@ioc/devices';
 import type { AlertInput } from '../input';
 import { firingFacts, renderMessages } from '../message';
-import { evaluateRule, initialRuleState, type RuleState, type RuleTransition } from '../rule';
+import { evaluateRule, initialRuleState, restoreRuleState, type RuleState, type RuleTransition } from '../rule';
 import { conditionKey, inputKey, RuleIndex, type IndexableRule } from '../rule-index';
 import { inhibitorOf, silenceFor } from '../suppression';
 import { HistoryInputs } from '../history-inputs';
@@ -115,8 +115,9 @@ export class AlertingService implements OnModuleDestroy {
     for (const saved of await this.alerts.loadStates()) {
       const rule = this.rules.get(saved.ruleId);
       if (!rule || rule.version !== saved.ruleVersion || !rule.definition.enabled) continue;
-      const w = this.watch(rule, saved.deviceId, now, saved.state);
-      w.savedPhase = phase({ state: saved.state, wakeAt: saved.wakeAt });
+      const state = restoreRuleState(rule.definition, saved.state);
+      const w = this.watch(rule, saved.deviceId, now, state);
+      w.savedPhase = phase({ state, wakeAt: saved.wakeAt });
       this.schedule(w, saved.wakeAt);
       restored++;
     }
