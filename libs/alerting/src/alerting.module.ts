@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AreasModule } from '@ioc/areas';
 import { DevicesModule } from '@ioc/devices';
+import { NotificationsModule } from '@ioc/notifications';
 import { BacktestService } from './backtest/backtest.service';
 import { HistoryInputs } from './history-inputs';
 import { DeadlineSweep } from './incidents/deadline-sweep';
@@ -15,7 +16,7 @@ import { SilencesService } from './live/silences.service';
 
 /** Rules, their alerts and the incidents people handle. The storage module (global) gives the history replays read. */
 @Module({
-  imports: [DevicesModule, AreasModule],
+  imports: [DevicesModule, AreasModule, NotificationsModule],
   providers: [IncidentsRepository, IncidentsService, DeadlineSweep, HistoryInputs, BacktestService, RulesRepository, AlertsRepository, SilencesRepository, SilencesService, AlertingService, RulesService],
   exports: [BacktestService, RulesService, SilencesService, AlertingService, IncidentsService, IncidentsRepository],
 })

@@ -18,6 +18,7 @@ import type {
   Severity,
 } from '@ioc/contracts';
 import { Database } from '@ioc/database';
+import { WebhookOutbox } from '@ioc/notifications';
 import { deadlinesOf, dueSteps, type DeadlineSeconds } from './deadlines';
 import type { Decision, IncidentFacts } from './incident-lifecycle';
 
@@ -209,7 +210,10 @@ const toEntry = (r: EntryRow): IncidentTimelineEntryDto => ({
 
 @Injectable()
 export class IncidentsRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly outbox: WebhookOutbox,
+  ) {}
 
   /**
    * Locks the incident, lets `decide` look at it, and applies the step it returns, all or nothing.
@@ -438,7 +442,10 @@ export class IncidentsRepository {
       ],
     );
     const incident = await this.find(incidentId, client);
-    return { incident: incident!, entry: toEntry(rows[0]) };
+    const change = { incident: incident!, entry: toEntry(rows[0]) };
+    // Its webhooks are committed or rolled back with the step.
+    await this.outbox.enqueue(client, change);
+    return change;
   }
 
 }
