@@ -8,6 +8,11 @@ const INCIDENT = {
   ruleVersion: 3,
   alertId: 900,
   source: 'rule',
+  category: 'salinity',
+  description: null,
+  location: null,
+  reporterPhone: null,
+  createdBy: null,
   deviceId: 'mt-sal-01',
   deviceIds: ['mt-sal-01'],
   groupAreaId: null,
@@ -134,6 +139,7 @@ describe('Alertmanager webhook, version 4', () => {
       device_id: 'mt-sal-01',
       area_ids: 'tien-giang,my-tho',
       source: 'rule',
+      category: 'salinity',
       rule_id: '7',
     };
     expect(body).toMatchObject({
@@ -166,6 +172,34 @@ describe('Alertmanager webhook, version 4', () => {
     expect(new Set([first.fingerprint, ack.fingerprint, done.fingerprint]).size).toBe(1);
     expect(ack).toMatchObject({ status: 'firing', annotations: { ioc_event: 'acknowledge', actor: 'canbotruc' } });
     expect(done).toMatchObject({ status: 'resolved', endsAt: '2026-03-01T02:00:00.000Z', annotations: { ioc_event: 'resolve', note: 'Đã đóng cống' } });
+  });
+
+  it('sends what people reported of an incident without a device, never their phone number', () => {
+    const reported: IncidentChangeInput = {
+      incident: {
+        ...INCIDENT,
+        ruleId: null,
+        ruleVersion: null,
+        alertId: null,
+        source: 'citizen',
+        category: 'flooding',
+        description: 'Nước ngập đường Ấp Bắc',
+        location: { lat: 10.36, lng: 106.36 },
+        reporterPhone: '0901234567',
+        deviceId: null,
+        deviceIds: [],
+        areaIds: ['tien-giang', 'my-tho'],
+      },
+      entry: entry('opened'),
+    };
+    const pd = renderPagerDuty(reported, 'trigger').payload as { source: string; custom_details: Record<string, unknown> };
+    expect(pd.source).toBe('tien-giang');
+    expect(pd.custom_details).toMatchObject({ source: 'citizen', category: 'flooding', description: 'Nước ngập đường Ấp Bắc', location: { lat: 10.36, lng: 106.36 } });
+    const am = renderAlertmanager(reported, 'trigger');
+    expect(am.commonLabels).toMatchObject({ source: 'citizen', category: 'flooding' });
+    expect(am.commonLabels).not.toHaveProperty('device_id');
+    expect(am.commonAnnotations).toMatchObject({ reported: 'Nước ngập đường Ấp Bắc' });
+    expect(JSON.stringify([pd, am])).not.toContain('0901234567');
   });
 
   it('names an area-grouped incident by its area', () => {

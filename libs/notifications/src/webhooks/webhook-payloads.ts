@@ -76,7 +76,8 @@ export function renderPagerDuty(change: IncidentChangeInput, event: WebhookEvent
     ...base,
     payload: {
       summary: i.title.length > SUMMARY_MAX ? `${i.title.slice(0, SUMMARY_MAX - 1)}…` : i.title,
-      source: i.deviceId,
+      // PagerDuty requires a source: the device, or for an incident people reported its area.
+      source: i.deviceId ?? i.areaIds[0] ?? `ioc-${i.source}`,
       severity: PAGERDUTY_SEVERITY[i.severity],
       timestamp: e.step === 'opened' ? i.openedAt : e.at,
       ...(group !== undefined && { group }),
@@ -87,6 +88,9 @@ export function renderPagerDuty(change: IncidentChangeInput, event: WebhookEvent
         state: i.state,
         severity: i.severity,
         source: i.source,
+        category: i.category,
+        description: i.description,
+        location: i.location,
         device_ids: i.deviceIds,
         area_ids: i.areaIds,
         rule_id: i.ruleId,
@@ -117,6 +121,7 @@ export function renderAlertmanager(change: IncidentChangeInput, event: WebhookEv
     ...(i.deviceId !== null && { device_id: i.deviceId }),
     area_ids: i.areaIds.join(','),
     source: i.source,
+    ...(i.category !== null && { category: i.category }),
     ...(i.groupAreaId !== null && { group_area_id: i.groupAreaId }),
     ...(i.ruleId !== null && { rule_id: String(i.ruleId) }),
   };
@@ -129,6 +134,7 @@ export function renderAlertmanager(change: IncidentChangeInput, event: WebhookEv
     state: i.state,
     ...(e.actor && { actor: e.actor.username }),
     ...(e.note !== null && { note: e.note }),
+    ...(i.description !== null && { reported: i.description }),
   };
   return {
     version: '4',
