@@ -7,6 +7,7 @@ import {
   BacktestController,
   DeadlinePoliciesController,
   IncidentsController,
+  StatisticsController,
   RulesController,
   SilencesController,
 } from '@ioc/alerting';
@@ -60,6 +61,7 @@ export class AppModule {
         IncidentsController,
         WebhooksController,
         DeadlinePoliciesController,
+        StatisticsController,
         DeadLettersController,
         AuthController,
         UsersController,

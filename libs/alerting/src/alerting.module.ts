@@ -7,6 +7,7 @@ import { HistoryInputs } from './history-inputs';
 import { DeadlineSweep } from './incidents/deadline-sweep';
 import { IncidentsRepository } from './incidents/incidents.repository';
 import { IncidentsService } from './incidents/incidents.service';
+import { StatisticsRepository } from './incidents/statistics.repository';
 import { AlertingService } from './live/alerting.service';
 import { AlertsRepository } from './live/alerts.repository';
 import { RulesRepository } from './live/rules.repository';
@@ -17,7 +18,7 @@ import { SilencesService } from './live/silences.service';
 /** Rules, their alerts and the incidents people handle. The storage module (global) gives the history replays read. */
 @Module({
   imports: [DevicesModule, AreasModule, NotificationsModule],
-  providers: [IncidentsRepository, IncidentsService, DeadlineSweep, HistoryInputs, BacktestService, RulesRepository, AlertsRepository, SilencesRepository, SilencesService, AlertingService, RulesService],
-  exports: [BacktestService, RulesService, SilencesService, AlertingService, IncidentsService, IncidentsRepository],
+  providers: [IncidentsRepository, IncidentsService, DeadlineSweep, HistoryInputs, BacktestService, RulesRepository, AlertsRepository, SilencesRepository, SilencesService, AlertingService, RulesService, StatisticsRepository],
+  exports: [BacktestService, RulesService, SilencesService, AlertingService, IncidentsService, IncidentsRepository, StatisticsRepository],
 })
 export class AlertingModule {}

@@ -10,5 +10,6 @@ export { AlertingService } from './live/alerting.service';
 export { SilencesController } from './live/silences.controller';
 export { IncidentsController } from './incidents/incidents.controller';
 export { DeadlinePoliciesController } from './incidents/deadline-policies.controller';
+export { StatisticsController } from './incidents/statistics.controller';
 export { IncidentsService } from './incidents/incidents.service';
 export type { IncidentChange, Queryable, ReportedIncident } from './incidents/incidents.repository';

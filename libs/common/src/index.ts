@@ -9,3 +9,4 @@ export { randomSecret, sha256Hex, secretMatches } from './secrets';
 export { ApiZodBody } from './openapi';
 export { storableCopy, storableText } from './input-limits';
 export { deferBodyError, takeBodyError } from './body-errors';
+export { CSV_TYPE, csvField, replyFormat, toCsv, type CsvValue, type ReplyFormat } from './csv';

@@ -31,7 +31,8 @@ const DAY_S = 86_400;
 const metric = z.string().regex(METRIC_NAME_PATTERN, 'a metric name: lower_snake_case, starting with a letter, at most 48 characters');
 const deviceId = z.string().regex(DEVICE_ID_PATTERN, 'lower-case letters, digits, "-" and "_", at most 64');
 /** The same spelling as the area files' ids. */
-const areaId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'an area id: lower-case letters, digits and "-", at most 64');
+export const areaIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'an area id: lower-case letters, digits and "-", at most 64');
+const areaId = areaIdSchema;
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
 const position = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]);

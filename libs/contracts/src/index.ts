@@ -10,3 +10,4 @@ export * from './alerting';
 export * from './backtest';
 export * from './webhooks';
 export * from './warnings';
+export * from './statistics';

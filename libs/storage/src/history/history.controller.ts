@@ -12,14 +12,12 @@ import {
   type LatestDeviceValuesDto,
   type LatestQuery,
 } from '@ioc/contracts';
-import { ZodValidationPipe } from '@ioc/common';
+import { CSV_TYPE, replyFormat, ZodValidationPipe } from '@ioc/common';
 import { Allow, EVERYONE, OPERATIONS_ROOM } from '@ioc/auth';
 import { deviceId } from '@ioc/devices';
-import { replyFormat } from './csv';
 import { areaSeriesCsv, deviceSeriesCsv } from './history.csv';
 import { HistoryService } from './history.service';
 
-export const CSV_TYPE = 'text/csv; charset=utf-8; header=present';
 
 @Controller('api/history')
 export class HistoryController {

@@ -1,5 +1,5 @@
 import type { AreaSeriesDto, DeviceSeriesDto, MetricSeriesDto, OpenDataDto } from '@ioc/contracts';
-import { toCsv, type CsvValue } from './csv';
+import { toCsv, type CsvValue } from '@ioc/common';
 
 type Point = { t: string };
 

@@ -9,10 +9,8 @@ import {
   type OpenDataFeatureCollectionDto,
   type OpenDataQuery,
 } from '@ioc/contracts';
-import { ZodValidationPipe } from '@ioc/common';
+import { CSV_TYPE, replyFormat, ZodValidationPipe } from '@ioc/common';
 import { Public } from '@ioc/auth';
-import { replyFormat } from '../history/csv';
-import { CSV_TYPE } from '../history/history.controller';
 import { openDataCsv } from '../history/history.csv';
 import { OpenDataService } from './open-data.service';
 

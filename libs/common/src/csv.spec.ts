@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseCsv } from '../../../../test/support/csv-reader';
+import { parseCsv } from '../../../test/support/csv-reader';
 import { csvField, replyFormat, toCsv } from './csv';
 
 describe('CSV writer', () => {

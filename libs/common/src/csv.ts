@@ -14,6 +14,9 @@ export function toCsv(header: readonly string[], rows: Iterable<readonly CsvValu
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/** What a CSV answer is sent as. */
+export const CSV_TYPE = 'text/csv; charset=utf-8; header=present';
+
 export type ReplyFormat = 'json' | 'csv' | 'geojson' | 'columns';
 
 /** `format=` wins; otherwise the Accept header; otherwise JSON. */
