@@ -22,6 +22,7 @@ import { IngestModule } from '@ioc/ingest';
 import { NotificationsModule, WebhooksController } from '@ioc/notifications';
 import { RealtimeModule } from '@ioc/realtime';
 import { DeadLettersController, EventsController, HistoryController, OpenDataController, StorageModule } from '@ioc/storage';
+import { PublicWarningsController, WarningsController, WarningsModule } from '@ioc/warnings';
 import { ConsoleConfigController } from './console-config.controller';
 import { HealthController } from './health.controller';
 
@@ -41,6 +42,7 @@ export class AppModule {
       DevicesModule,
       AlertingModule,
       NotificationsModule,
+      WarningsModule,
       CommandsModule.forRoot(roles.has('ingest')),
     ];
     if (roles.has('ingest')) imports.push(IngestModule);
@@ -60,6 +62,8 @@ export class AppModule {
         SilencesController,
         IncidentsController,
         WebhooksController,
+        WarningsController,
+        PublicWarningsController,
         DeadlinePoliciesController,
         StatisticsController,
         DeadLettersController,

@@ -238,6 +238,13 @@ export const configSchema = z.object({
   WEBHOOK_CONCURRENCY: positiveInt(8),
   /** Days delivered and dead webhooks stay in the delivery log; 0 keeps them. */
   WEBHOOK_LOG_DAYS: nonNegativeInt(30),
+  /** CAP `sender` of public warnings; CAP forbids spaces, commas, < and & in it. Changing it later keeps each message's own. */
+  WARNINGS_SENDER: z
+    .string()
+    .regex(/^[^\s,<&]{1,200}$/, 'must be one word without commas, < or &, e.g. ioc@tiengiang.gov.vn')
+    .default('ioc@tiengiang.gov.vn'),
+  /** CAP `senderName` of public warnings, and the author of their Atom feed. */
+  WARNINGS_SENDER_NAME: z.string().trim().min(1).max(200).default('Trung tâm Giám sát, điều hành đô thị thông minh (IOC) tỉnh Tiền Giang'),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
