@@ -4,7 +4,8 @@ import { storableCopy, storableText, takeBodyError } from '@ioc/common';
 import type { AuthenticatedRequest } from './auth.guard';
 import { IdentityRepository } from './identity.repository';
 
-const SECRET_KEY = /password|token|secret/i;
+/** Credentials (a webhook's routing key included), and phone numbers: personal data the log has no use for. */
+const SECRET_KEY = /password|token|secret|routingkey|apikey|phone/i;
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The broker's own questions (one per device connection and topic) change nothing. */
 const BROKER_HOOKS = '/api/mqtt/';
