@@ -29,6 +29,8 @@ const BODIES: Record<IncidentAction, (teamId: number) => unknown> = {
   resolve: () => ({ note: 'Đã xả nước ngọt, độ mặn giảm' }),
   close: () => ({}),
   comment: () => ({ note: 'Đang theo dõi' }),
+  reject: () => ({ reason: 'Không thuộc phạm vi xử lý' }),
+  merge: () => ({ incidentId: 1 }),
 };
 
 type Seen = { event: string; id: number; step?: string };

@@ -226,6 +226,22 @@ export const configSchema = z.object({
   STORAGE_ROLLUP_SETTLE_S: z.coerce.number({ error: 'must be a number of seconds' }).int().min(0).default(10),
   /** How often incidents are checked against their deadlines and escalation steps (an escalation is at most this late). */
   INCIDENT_DEADLINE_SWEEP_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(60_000).default(1000),
+  /** Citizen reports: how far apart (metres) a report and the incident it is merged into may be. */
+  REPORT_MERGE_MAX_M: positiveInt(1000),
+  /** Reports accepted from one client address within REPORT_ADDRESS_WINDOW_S (every attempt with valid fields counts). */
+  REPORT_ADDRESS_LIMIT: positiveInt(5),
+  REPORT_ADDRESS_WINDOW_S: positiveInt(3600),
+  /** Reports made with one phone number within REPORT_PHONE_WINDOW_S. */
+  REPORT_PHONE_LIMIT: positiveInt(3),
+  REPORT_PHONE_WINDOW_S: positiveInt(86_400),
+  /** Ratings tried from one client address within REPORT_ADDRESS_WINDOW_S. */
+  REPORT_RATING_LIMIT: positiveInt(10),
+  /** Where photos of incidents are kept; unset: DATA_DIR/photos. Share it (or its volume) between nodes. */
+  PHOTO_DIR: z.string().min(1).optional(),
+  /** Largest photo accepted, in bytes, before it is re-encoded. */
+  PHOTO_MAX_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(64 * 1024).max(50 * 1024 ** 2).default(5 * 1024 ** 2),
+  /** Photos are re-encoded to at most this many pixels on their long side. */
+  PHOTO_MAX_SIDE_PX: z.coerce.number({ error: 'must be a number of pixels' }).int().min(320).max(8192).default(2560),
   /** Longest wait for a webhook receiver's answer; a receiver that takes longer is tried again later. */
   WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
   /** How long after an incident change its webhook is retried before it is given up (dead) with the last error. */

@@ -18,8 +18,11 @@ export type IncidentCategory = (typeof INCIDENT_CATEGORIES)[number];
 export const INCIDENT_STATES = ['open', 'acknowledged', 'dispatched', 'resolved', 'closed'] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 
-/** What people do to an incident: POST /api/incidents/:id/{action}. */
-export const INCIDENT_ACTIONS = ['acknowledge', 'dispatch', 'resolve', 'close', 'comment'] as const;
+/**
+ * What people do to an incident: POST /api/incidents/:id/{action}. `reject` and `merge` triage a
+ * report: rejected with a reason the citizen sees, or merged into an active incident nearby.
+ */
+export const INCIDENT_ACTIONS = ['acknowledge', 'dispatch', 'resolve', 'close', 'comment', 'reject', 'merge'] as const;
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
 /** Who may call each action route. Field users act only on incidents dispatched to their own team. */
@@ -29,7 +32,12 @@ export const INCIDENT_ACTION_ROLES: Record<IncidentAction, Role[]> = {
   resolve: ['admin', 'supervisor', 'operator', 'field'],
   close: ['admin', 'supervisor', 'operator'],
   comment: ['admin', 'supervisor', 'operator', 'field'],
+  reject: ['admin', 'supervisor', 'operator'],
+  merge: ['admin', 'supervisor', 'operator'],
 };
+
+/** The incidents that can be merged into another: those people reported. Only a citizen's report can be rejected. */
+export const MERGEABLE_SOURCES: readonly IncidentSource[] = ['citizen', 'manual'];
 
 /** One line of an incident's timeline. Steps without an actor are the system's (rules, escalation). */
 export const INCIDENT_STEPS = [
@@ -55,6 +63,14 @@ export const INCIDENT_STEPS = [
   'deadline_breached',
   /** Still unacknowledged past a step of its severity's escalation policy: its roles are told. */
   'escalated',
+  /** A citizen's report turned down; the note is the reason the citizen sees. The incident is closed. */
+  'rejected',
+  /** Merged into the incident `relatedIncidentId` (the same problem, reported again); this one is closed. */
+  'merged',
+  /** The incident `relatedIncidentId` was merged into this one. */
+  'report_joined',
+  /** A photo (`photo`): a citizen's with their report, or a field team's before or after the work. */
+  'photo_added',
 ] as const;
 export type IncidentStep = (typeof INCIDENT_STEPS)[number];
 
@@ -76,6 +92,9 @@ export const INCIDENT_TRANSITIONS: Record<'operations' | 'field', Partial<Record
     resolve: { from: ['acknowledged', 'dispatched'], to: 'resolved', step: 'resolved' },
     close: { from: ['resolved'], to: 'closed', step: 'closed' },
     comment: { from: ['open', 'acknowledged', 'dispatched', 'resolved'], to: null, step: 'comment' },
+    /** Triage, before a team is sent: once dispatched, the team resolves it and says what it found. */
+    reject: { from: ['open', 'acknowledged'], to: 'closed', step: 'rejected' },
+    merge: { from: ['open', 'acknowledged'], to: 'closed', step: 'merged' },
   },
   field: {
     /** Once per dispatch: the team is on site; the state stays dispatched. */
@@ -141,6 +160,10 @@ export interface IncidentDto {
   closedAt: string | null;
   closedBy: string | null;
   escalatedAt: string | null;
+  /** Merged into that incident (closed with it as its outcome); null: not merged. */
+  mergedIntoId: number | null;
+  /** Why a citizen's report was rejected (closed without a resolve); null: not rejected. */
+  rejectionReason: string | null;
   /** ISO-8601 of the last change of any kind, timeline included: what `updatedSince` compares. */
   updatedAt: string;
 }
@@ -166,6 +189,10 @@ export interface IncidentTimelineEntryDto {
   deadline: Deadline | null;
   /** escalated: the roles told. */
   notifyRoles: Role[] | null;
+  /** merged: the incident it went into; report_joined: the incident that came in. */
+  relatedIncidentId: number | null;
+  /** photo_added: the photo, at GET /api/incidents/:id/photos/:photoId (a merged report's photos under the incident it went into too). */
+  photo: { id: number; phase: PhotoPhase | null } | null;
 }
 
 export interface IncidentDetailDto extends IncidentDto {
@@ -257,14 +284,24 @@ export const resolveIncidentSchema = z.strictObject({ note });
 export const closeIncidentSchema = z.strictObject({ note: note.optional() });
 /** POST /api/incidents/:id/comment */
 export const commentIncidentSchema = z.strictObject({ note });
+/** POST /api/incidents/:id/reject: why, in words the citizen will read on the tracking page. */
+export const rejectIncidentSchema = z.strictObject({ reason: note });
+/** POST /api/incidents/:id/merge: the active incident nearby that this report repeats. */
+export const mergeIncidentSchema = z.strictObject({ incidentId: z.number().int().positive(), note: note.optional() });
 
 export type AcknowledgeIncident = z.output<typeof acknowledgeIncidentSchema>;
 export type DispatchIncident = z.output<typeof dispatchIncidentSchema>;
 export type ResolveIncident = z.output<typeof resolveIncidentSchema>;
 export type CloseIncident = z.output<typeof closeIncidentSchema>;
 export type CommentIncident = z.output<typeof commentIncidentSchema>;
+export type RejectIncident = z.output<typeof rejectIncidentSchema>;
+export type MergeIncident = z.output<typeof mergeIncidentSchema>;
 /** The body of any action: a note, and for dispatch the team. */
 export type IncidentActionInput = { note?: string; teamId?: number };
+
+/** When a field team took a photo: before the work or after it. A citizen's photo has none. */
+export const PHOTO_PHASES = ['before', 'after'] as const;
+export type PhotoPhase = (typeof PHOTO_PHASES)[number];
 
 /** What an incident must reach in time: an acknowledgement, and a resolution. */
 export const DEADLINES = ['acknowledge', 'resolve'] as const;

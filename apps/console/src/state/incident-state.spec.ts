@@ -45,6 +45,8 @@ function incident(overrides: Partial<IncidentDto> = {}): IncidentDto {
     closedAt: null,
     closedBy: null,
     escalatedAt: null,
+    mergedIntoId: null,
+    rejectionReason: null,
     updatedAt: '2026-11-23T07:00:00.000Z',
     acknowledgeDueAt: '2026-11-23T07:30:00.000Z',
     resolveDueAt: '2026-11-24T07:00:00.000Z',

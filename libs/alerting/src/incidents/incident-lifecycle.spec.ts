@@ -1,18 +1,18 @@
 import { INCIDENT_ACTIONS, INCIDENT_STATES, type IncidentAction, type IncidentState } from '@ioc/contracts';
 import { ErrorCode } from '@ioc/common';
-import { canSee, decide, type Actor, type IncidentFacts } from './incident-lifecycle';
+import { canSee, decide, decideMerge, decidePhoto, metresBetween, type Actor, type IncidentFacts, type MergeTarget } from './incident-lifecycle';
 
-const incident = (over: Partial<IncidentFacts> = {}): IncidentFacts => ({ id: 7, state: 'open', teamId: null, onSiteAt: null, ...over });
+const incident = (over: Partial<IncidentFacts> = {}): IncidentFacts => ({ id: 7, source: 'citizen', state: 'open', teamId: null, onSiteAt: null, ...over });
 const operator: Actor = { role: 'operator', teamId: null };
 const fieldOf = (teamId: number | null): Actor => ({ role: 'field', teamId });
 
 /** The operations room's lifecycle: the next state, or null where the action is refused with 409. */
 const OPERATIONS: Record<IncidentState, Record<IncidentAction, IncidentState | null>> = {
-  open: { acknowledge: 'acknowledged', dispatch: null, resolve: null, close: null, comment: 'open' },
-  acknowledged: { acknowledge: null, dispatch: 'dispatched', resolve: 'resolved', close: null, comment: 'acknowledged' },
-  dispatched: { acknowledge: null, dispatch: 'dispatched', resolve: 'resolved', close: null, comment: 'dispatched' },
-  resolved: { acknowledge: null, dispatch: null, resolve: null, close: 'closed', comment: 'resolved' },
-  closed: { acknowledge: null, dispatch: null, resolve: null, close: null, comment: null },
+  open: { acknowledge: 'acknowledged', dispatch: null, resolve: null, close: null, comment: 'open', reject: 'closed', merge: 'closed' },
+  acknowledged: { acknowledge: null, dispatch: 'dispatched', resolve: 'resolved', close: null, comment: 'acknowledged', reject: 'closed', merge: 'closed' },
+  dispatched: { acknowledge: null, dispatch: 'dispatched', resolve: 'resolved', close: null, comment: 'dispatched', reject: null, merge: null },
+  resolved: { acknowledge: null, dispatch: null, resolve: null, close: 'closed', comment: 'resolved', reject: null, merge: null },
+  closed: { acknowledge: null, dispatch: null, resolve: null, close: null, comment: null, reject: null, merge: null },
 };
 
 describe('decide, for the operations room', () => {
@@ -104,6 +104,83 @@ describe('decide, for a field team', () => {
     expect(decide(own, action, fieldOf(4))).toEqual(notFound);
     expect(decide(incident(), action, team3)).toEqual(notFound);
     expect(decide(own, action, fieldOf(null))).toEqual(notFound);
+  });
+});
+
+describe('triage of reports: reject and merge', () => {
+  const target = (over: Partial<MergeTarget['facts']> = {}, distanceM: number | null = 120): MergeTarget => ({
+    facts: { state: 'dispatched', teamId: 3, ...over },
+    distanceM,
+  });
+
+  it("rejects a citizen's report before a team is sent, closing it with the step rejected", () => {
+    expect(decide(incident(), 'reject', operator)).toEqual({ ok: true, state: 'closed', step: 'rejected' });
+    expect(decide(incident({ state: 'dispatched', teamId: 3 }), 'reject', operator)).toMatchObject({
+      code: ErrorCode.Conflict,
+      message: 'incident 7 is dispatched: only an incident that is open or acknowledged can be rejected',
+    });
+  });
+
+  it('rejects nothing a rule or an operator opened', () => {
+    expect(decide(incident({ source: 'rule' }), 'reject', operator)).toEqual({
+      ok: false,
+      code: ErrorCode.Conflict,
+      message: "incident 7 came from a rule: only a citizen's report can be rejected",
+    });
+    expect(decide(incident({ source: 'manual' }), 'reject', operator)).toMatchObject({ code: ErrorCode.Conflict });
+  });
+
+  it('merges a reported incident into an active one nearby', () => {
+    expect(decideMerge(incident(), 9, target(), operator, 2000)).toEqual({ ok: true, state: 'closed', step: 'merged' });
+    expect(decideMerge(incident({ source: 'manual', state: 'acknowledged' }), 9, target({ state: 'open', teamId: null }), operator, 2000)).toMatchObject({ ok: true });
+    // A device's incident without a known place is the operator's call.
+    expect(decideMerge(incident(), 9, target({}, null), operator, 2000)).toMatchObject({ ok: true });
+  });
+
+  it('says why a merge is refused', () => {
+    expect(decideMerge(incident({ source: 'rule' }), 9, target(), operator, 2000)).toMatchObject({
+      code: ErrorCode.Conflict,
+      message: 'incident 7 came from a rule: only a reported incident can be merged into another',
+    });
+    expect(decideMerge(incident(), 7, target(), operator, 2000)).toMatchObject({ code: ErrorCode.Conflict, message: 'incident 7 cannot be merged into itself' });
+    expect(decideMerge(incident(), 9, null, operator, 2000)).toEqual({ ok: false, code: ErrorCode.NotFound, message: 'incident 9 does not exist' });
+    expect(decideMerge(incident(), 9, target({ state: 'resolved' }), operator, 2000)).toMatchObject({
+      code: ErrorCode.Conflict,
+      message: 'incident 9 is resolved: a report can only be merged into an incident that is open, acknowledged, dispatched',
+    });
+    expect(decideMerge(incident(), 9, target({}, 2600.4), operator, 2000)).toMatchObject({
+      code: ErrorCode.Conflict,
+      message: 'incident 9 is 2600 m from incident 7: only incidents at most 2000 m apart can be merged',
+    });
+    expect(decideMerge(incident({ state: 'resolved' }), 9, target(), operator, 2000)).toMatchObject({ code: ErrorCode.Conflict });
+  });
+
+  it('leaves triage to the operations room', () => {
+    for (const action of ['reject', 'merge'] as const) {
+      expect(decide(incident({ state: 'dispatched', teamId: 3 }), action, fieldOf(3))).toMatchObject({ code: ErrorCode.Forbidden });
+    }
+    expect(decideMerge(incident(), 9, target(), { role: 'viewer', teamId: null }, 2000)).toMatchObject({ code: ErrorCode.Forbidden });
+  });
+});
+
+describe('decidePhoto', () => {
+  it('allows a photo wherever a comment is allowed, as the step photo_added', () => {
+    expect(decidePhoto(incident({ state: 'dispatched', teamId: 3 }), fieldOf(3))).toEqual({ ok: true, state: 'dispatched', step: 'photo_added' });
+    expect(decidePhoto(incident({ state: 'resolved', teamId: 3 }), fieldOf(3))).toEqual({ ok: true, state: 'resolved', step: 'photo_added' });
+    expect(decidePhoto(incident(), operator)).toEqual({ ok: true, state: 'open', step: 'photo_added' });
+    expect(decidePhoto(incident({ state: 'dispatched', teamId: 3 }), fieldOf(4))).toMatchObject({ code: ErrorCode.NotFound });
+    expect(decidePhoto(incident({ state: 'closed' }), operator)).toMatchObject({ code: ErrorCode.Conflict, message: 'incident 7 is closed' });
+    expect(decidePhoto(incident(), { role: 'viewer', teamId: null })).toMatchObject({ code: ErrorCode.Forbidden });
+  });
+});
+
+describe('metresBetween', () => {
+  it('measures short distances on the ground', () => {
+    // One thousandth of a degree of latitude is about 111 m anywhere.
+    expect(metresBetween({ lat: 10.36, lng: 106.36 }, { lat: 10.361, lng: 106.36 })).toBeCloseTo(111.2, 0);
+    // Mỹ Tho to Vị Thanh, about 117 km as the crow flies.
+    expect(metresBetween({ lat: 10.36, lng: 106.36 }, { lat: 9.78, lng: 105.47 }) / 1000).toBeCloseTo(116.6, 0);
+    expect(metresBetween({ lat: 10.36, lng: 106.36 }, { lat: 10.36, lng: 106.36 })).toBe(0);
   });
 });
 

@@ -8,6 +8,8 @@ import {
   dispatchIncidentSchema,
   INCIDENT_ACTION_ROLES,
   listIncidentsQuerySchema,
+  mergeIncidentSchema,
+  rejectIncidentSchema,
   resolveIncidentSchema,
   type AcknowledgeIncident,
   type CloseIncident,
@@ -17,6 +19,8 @@ import {
   type IncidentDetailDto,
   type IncidentPageDto,
   type ListIncidentsQuery,
+  type MergeIncident,
+  type RejectIncident,
   type ResolveIncident,
 } from '@ioc/contracts';
 import { ApiZodBody, ZodValidationPipe } from '@ioc/common';
@@ -110,5 +114,31 @@ export class IncidentsController {
     @Req() request: AuthenticatedRequest,
   ): Promise<IncidentDetailDto> {
     return this.incidents.act(id, 'comment', body, request.principal!);
+  }
+
+  /** Triage: a citizen's report turned down, with the reason the citizen is told. */
+  @Post(':id/reject')
+  @HttpCode(200)
+  @Allow(...INCIDENT_ACTION_ROLES.reject)
+  @ApiZodBody(rejectIncidentSchema)
+  reject(
+    @Param('id', incidentId) id: number,
+    @Body(new ZodValidationPipe(rejectIncidentSchema)) body: RejectIncident,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<IncidentDetailDto> {
+    return this.incidents.reject(id, body, request.principal!);
+  }
+
+  /** Triage: a report of a problem already being handled goes into that incident. */
+  @Post(':id/merge')
+  @HttpCode(200)
+  @Allow(...INCIDENT_ACTION_ROLES.merge)
+  @ApiZodBody(mergeIncidentSchema)
+  merge(
+    @Param('id', incidentId) id: number,
+    @Body(new ZodValidationPipe(mergeIncidentSchema)) body: MergeIncident,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<IncidentDetailDto> {
+    return this.incidents.merge(id, body, request.principal!);
   }
 }

@@ -13,6 +13,7 @@ import type {
   IncidentStep,
   IncidentTimelineEntryDto,
   ListIncidentsQuery,
+  PhotoPhase,
   Role,
   RuleDeadlines,
   Severity,
@@ -62,6 +63,8 @@ interface IncidentRow {
   resolve_due_at: Date | null;
   acknowledge_breached_at: Date | null;
   resolve_breached_at: Date | null;
+  merged_into_id: string | null;
+  rejection_reason: string | null;
 }
 
 interface EntryRow {
@@ -79,6 +82,9 @@ interface EntryRow {
   level: number | null;
   deadline: Deadline | null;
   notify_roles: Role[] | null;
+  related_incident_id: string | null;
+  photo_id: string | null;
+  photo_phase: PhotoPhase | null;
 }
 
 interface PolicyRow {
@@ -102,6 +108,8 @@ export interface NewEntry {
   level?: number | null;
   deadline?: Deadline | null;
   notifyRoles?: Role[] | null;
+  relatedIncidentId?: number | null;
+  photoId?: number | null;
 }
 
 /** An incident people reported: a citizen, or an operator taking a call (`actor`). */
@@ -127,6 +135,27 @@ export interface IncidentChange {
 /** A refusal of the lifecycle, or the step done. */
 export type ActResult = Extract<Decision, { ok: false }> | (IncidentChange & { ok: true; previousTeamId: number | null });
 
+/** What a merge looks at, of the report and of the incident it goes into. */
+export interface MergeFacts {
+  facts: IncidentFacts;
+  location: { lat: number; lng: number } | null;
+  deviceId: string | null;
+}
+
+/** A refusal, or both steps: the report merged, and the incident it joined. */
+export type MergeResult = Extract<Decision, { ok: false }> | { ok: true; merged: IncidentChange; joined: IncidentChange };
+
+interface FactsRow {
+  id: string;
+  source: IncidentSource;
+  state: IncidentState;
+  team_id: number | null;
+  on_site_at: Date | null;
+  lat: number | null;
+  lng: number | null;
+  device_id: string | null;
+}
+
 export type Queryable = Pick<PoolClient, 'query'>;
 
 const INCIDENT_COLUMNS = `i.id, i.rule_id, i.rule_version, i.alert_id, i.source, i.category, i.description, i.lat, i.lng,
@@ -135,9 +164,11 @@ const INCIDENT_COLUMNS = `i.id, i.rule_id, i.rule_version, i.alert_id, i.source,
   i.group_area_id, i.area_ids, i.severity, i.title, i.state, i.alert_active,
   i.team_id, t.name AS team_name, i.escalation_level, i.opened_at, i.acknowledged_at, i.acknowledged_by, i.dispatched_at,
   i.dispatched_by, i.on_site_at, i.on_site_by, i.resolved_at, i.resolved_by, i.closed_at, i.closed_by, i.escalated_at,
-  i.updated_at, i.acknowledge_due_at, i.resolve_due_at, i.acknowledge_breached_at, i.resolve_breached_at`;
+  i.updated_at, i.acknowledge_due_at, i.resolve_due_at, i.acknowledge_breached_at, i.resolve_breached_at, i.merged_into_id,
+  i.rejection_reason`;
 const ENTRY_COLUMNS = `e.id, e.at, e.step, e.actor_id, e.actor_name, e.note, e.team_id, t.name AS team_name, e.alert_id, e.device_id,
-  e.value, e.level, e.deadline, e.notify_roles`;
+  e.value, e.level, e.deadline, e.notify_roles, e.related_incident_id, e.photo_id, p.phase AS photo_phase`;
+const ENTRY_JOINS = 'LEFT JOIN teams t ON t.id = e.team_id LEFT JOIN incident_photos p ON p.id = e.photo_id';
 const POLICY_COLUMNS = 'severity, acknowledge_s, resolve_s, escalation, updated_at, updated_by';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -181,6 +212,16 @@ const toIncident = (r: IncidentRow): IncidentDto => ({
   resolveDueAt: iso(r.resolve_due_at),
   acknowledgeBreachedAt: iso(r.acknowledge_breached_at),
   resolveBreachedAt: iso(r.resolve_breached_at),
+  mergedIntoId: r.merged_into_id === null ? null : Number(r.merged_into_id),
+  rejectionReason: r.rejection_reason,
+});
+
+const factsOf = (r: FactsRow): IncidentFacts => ({
+  id: Number(r.id),
+  source: r.source,
+  state: r.state,
+  teamId: r.team_id,
+  onSiteAt: iso(r.on_site_at),
 });
 
 const toPolicy = (r: PolicyRow): DeadlinePolicyDto => ({
@@ -206,6 +247,8 @@ const toEntry = (r: EntryRow): IncidentTimelineEntryDto => ({
   level: r.level,
   deadline: r.deadline,
   notifyRoles: r.notify_roles,
+  relatedIncidentId: r.related_incident_id === null ? null : Number(r.related_incident_id),
+  photo: r.photo_id === null ? null : { id: Number(r.photo_id), phase: r.photo_phase },
 });
 
 @Injectable()
@@ -217,18 +260,25 @@ export class IncidentsRepository {
 
   /**
    * Locks the incident, lets `decide` look at it, and applies the step it returns, all or nothing.
-   * null: no such incident. A refusal from `decide` is passed back unchanged.
+   * null: no such incident. A refusal from `decide` is passed back unchanged. `within` writes what
+   * goes with an allowed step (a photo's row) and answers what its entry names.
    */
-  act(id: number, decide: (facts: IncidentFacts) => Decision, entry: Omit<NewEntry, 'step'>): Promise<ActResult | null> {
+  act(
+    id: number,
+    decide: (facts: IncidentFacts) => Decision,
+    entry: Omit<NewEntry, 'step'>,
+    within?: (client: Queryable) => Promise<Partial<NewEntry>>,
+  ): Promise<ActResult | null> {
     return this.db.transaction(async (client) => {
-      const { rows } = await client.query<{ state: IncidentState; team_id: number | null; on_site_at: Date | null }>(
-        'SELECT state, team_id, on_site_at FROM incidents WHERE id = $1 FOR UPDATE',
+      const { rows } = await client.query<FactsRow>(
+        'SELECT id, source, state, team_id, on_site_at, lat, lng, device_id FROM incidents WHERE id = $1 FOR UPDATE',
         [id],
       );
       if (rows.length === 0) return null;
       const current = rows[0];
-      const decision = decide({ id, state: current.state, teamId: current.team_id, onSiteAt: iso(current.on_site_at) });
+      const decision = decide(factsOf(current));
       if (!decision.ok) return decision;
+      const extra = within ? await within(client) : {};
       await client.query(
         `UPDATE incidents SET
            state = $2,
@@ -242,14 +292,52 @@ export class IncidentsRepository {
            on_site_by      = CASE $3 WHEN 'on_site' THEN $4 WHEN 'dispatched' THEN NULL ELSE on_site_by END,
            resolved_at     = CASE WHEN $3 = 'resolved' THEN now() ELSE resolved_at END,
            resolved_by     = CASE WHEN $3 = 'resolved' THEN $4 ELSE resolved_by END,
-           closed_at       = CASE WHEN $3 = 'closed' THEN now() ELSE closed_at END,
-           closed_by       = CASE WHEN $3 = 'closed' THEN $4 ELSE closed_by END
+           closed_at       = CASE WHEN $3 IN ('closed', 'rejected') THEN now() ELSE closed_at END,
+           closed_by       = CASE WHEN $3 IN ('closed', 'rejected') THEN $4 ELSE closed_by END,
+           rejection_reason = CASE WHEN $3 = 'rejected' THEN $6 ELSE rejection_reason END
          WHERE id = $1`,
-        [id, decision.state, decision.step, entry.actor?.username ?? null, entry.teamId ?? null],
+        [id, decision.state, decision.step, entry.actor?.username ?? null, entry.teamId ?? null, entry.note ?? null],
       );
-      const change = await this.appendEntry(client, id, { ...entry, step: decision.step });
+      const change = await this.appendEntry(client, id, { ...entry, ...extra, step: decision.step });
       const previousTeamId = decision.step === 'dispatched' ? current.team_id : null;
       return { ok: true, ...change, previousTeamId };
+    });
+  }
+
+  /**
+   * Merges incident `id` into `targetId`: both locked, in id order so that two merges across each
+   * other wait rather than deadlock; `decide` looks at both (the target null when there is none).
+   * The report is closed naming the target, and the target's timeline says a report joined it.
+   */
+  merge(
+    id: number,
+    targetId: number,
+    decide: (report: MergeFacts, target: MergeFacts | null) => Decision,
+    entry: Omit<NewEntry, 'step'>,
+  ): Promise<MergeResult | null> {
+    return this.db.transaction(async (client) => {
+      const { rows } = await client.query<FactsRow>(
+        'SELECT id, source, state, team_id, on_site_at, lat, lng, device_id FROM incidents WHERE id = ANY ($1::bigint[]) ORDER BY id FOR UPDATE',
+        [[id, targetId]],
+      );
+      const mergeFacts = (r: FactsRow): MergeFacts => ({
+        facts: factsOf(r),
+        location: r.lat === null || r.lng === null ? null : { lat: r.lat, lng: r.lng },
+        deviceId: r.device_id,
+      });
+      const report = rows.find((r) => Number(r.id) === id);
+      if (!report) return null;
+      const target = rows.find((r) => Number(r.id) === targetId && targetId !== id);
+      const decision = decide(mergeFacts(report), target ? mergeFacts(target) : null);
+      if (!decision.ok) return decision;
+      await client.query(
+        `UPDATE incidents SET state = $2, merged_into_id = $3, closed_at = now(), closed_by = $4, updated_at = now() WHERE id = $1`,
+        [id, decision.state, targetId, entry.actor?.username ?? null],
+      );
+      const merged = await this.appendEntry(client, id, { ...entry, step: decision.step, relatedIncidentId: targetId });
+      await client.query('UPDATE incidents SET updated_at = now() WHERE id = $1', [targetId]);
+      const joined = await this.appendEntry(client, targetId, { actor: entry.actor, step: 'report_joined', relatedIncidentId: id });
+      return { ok: true, merged, joined };
     });
   }
 
@@ -370,7 +458,7 @@ export class IncidentsRepository {
 
   async timeline(incidentId: number): Promise<IncidentTimelineEntryDto[]> {
     const { rows } = await this.db.pool.query<EntryRow>(
-      `SELECT ${ENTRY_COLUMNS} FROM incident_timeline e LEFT JOIN teams t ON t.id = e.team_id
+      `SELECT ${ENTRY_COLUMNS} FROM incident_timeline e ${ENTRY_JOINS}
         WHERE e.incident_id = $1 ORDER BY e.id`,
       [incidentId],
     );
@@ -421,11 +509,11 @@ export class IncidentsRepository {
     const { rows } = await client.query<EntryRow>(
       `WITH e AS (
          INSERT INTO incident_timeline (incident_id, step, actor_id, actor_name, note, team_id, alert_id, device_id, value, level,
-                                        deadline, notify_roles)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                        deadline, notify_roles, related_incident_id, photo_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          RETURNING *
        )
-       SELECT ${ENTRY_COLUMNS} FROM e LEFT JOIN teams t ON t.id = e.team_id`,
+       SELECT ${ENTRY_COLUMNS} FROM e ${ENTRY_JOINS}`,
       [
         incidentId,
         e.step,
@@ -439,6 +527,8 @@ export class IncidentsRepository {
         e.level ?? null,
         e.deadline ?? null,
         e.notifyRoles ?? null,
+        e.relatedIncidentId ?? null,
+        e.photoId ?? null,
       ],
     );
     const incident = await this.find(incidentId, client);
