@@ -12,4 +12,5 @@ export { IncidentsController } from './incidents/incidents.controller';
 export { DeadlinePoliciesController } from './incidents/deadline-policies.controller';
 export { StatisticsController } from './incidents/statistics.controller';
 export { IncidentsService } from './incidents/incidents.service';
-export type { IncidentChange, Queryable, ReportedIncident } from './incidents/incidents.repository';
+export { canSee } from './incidents/incident-lifecycle';
+export { IncidentsRepository, type IncidentChange, type Queryable, type ReportedIncident } from './incidents/incidents.repository';
