@@ -44,6 +44,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ IOC_ADMIN_USERNAME: 'quantri' })).toThrow(/IOC_ADMIN_PASSWORD="": set IOC_ADMIN_USERNAME and IOC_ADMIN_PASSWORD together/);
   });
 
+  it('sends email only with an SMTP server and a sender', () => {
+    expect(loadConfig({}).SMTP_URL).toBeUndefined();
+    expect(() => loadConfig({ SMTP_URL: 'smtp://mail.example.vn:587' })).toThrow(/SMTP_FROM="": set the sender of incident emails with SMTP_URL/);
+    expect(() => loadConfig({ SMTP_URL: 'https://mail.example.vn', SMTP_FROM: 'ioc@example.vn' })).toThrow(/SMTP_URL=.*must be a URL like smtp:/);
+    const config = loadConfig({ SMTP_URL: 'smtps://ioc:p%40ss@mail.example.vn:465', SMTP_FROM: 'IOC <ioc@example.vn>' });
+    expect(config).toMatchObject({ SMTP_URL: 'smtps://ioc:p%40ss@mail.example.vn:465', CONSOLE_URL: 'http://localhost:3000' });
+  });
+
   it.each([
     ['JWT_SECRET', 'short', /JWT_SECRET="short": must be at least 32 characters/],
     ['CORS_ORIGINS', 'ioc.example.vn', /CORS_ORIGINS="ioc.example.vn": must be a comma-separated list of origins/],

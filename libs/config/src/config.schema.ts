@@ -254,6 +254,24 @@ export const configSchema = z.object({
   WEBHOOK_CONCURRENCY: positiveInt(8),
   /** Days delivered and dead webhooks stay in the delivery log; 0 keeps them. */
   WEBHOOK_LOG_DAYS: nonNegativeInt(30),
+  /** Where incident emails are sent through, e.g. smtp://user:password@mail.example.vn:587 (smtps:// for TLS from the start); unset: no email. */
+  SMTP_URL: url(/^smtps?$/, 'smtp://user:password@mail.example.vn:587'),
+  /** The sender of incident emails, e.g. "IOC Tiền Giang <ioc@tiengiang.gov.vn>"; required with SMTP_URL. */
+  SMTP_FROM: z.string().trim().min(3).max(300).optional(),
+  /** Longest wait for the SMTP server: to connect, for its greeting, and for each answer. */
+  SMTP_TIMEOUT_MS: positiveInt(30_000),
+  /** How long after an incident change its email is retried before it is given up (dead) with the last error. */
+  EMAIL_RETRY_FOR_S: positiveInt(24 * 3600),
+  /** Longest wait before the first retry of an email; each further failure doubles it (full jitter). */
+  EMAIL_RETRY_BASE_MS: positiveInt(5000),
+  /** No wait between two attempts of an email is longer. */
+  EMAIL_RETRY_MAX_MS: positiveInt(3_600_000),
+  /** Emails under way at once per node (SMTP connections). */
+  EMAIL_CONCURRENCY: positiveInt(4),
+  /** Days delivered and dead emails stay in the delivery log; 0 keeps them. */
+  EMAIL_LOG_DAYS: nonNegativeInt(30),
+  /** The console's address as people reach it, for the links in emails. */
+  CONSOLE_URL: z.url({ protocol: /^https?$/, error: 'must be a URL like https://ioc.tiengiang.gov.vn' }).default('http://localhost:3000'),
   /** CAP `sender` of public warnings; CAP forbids spaces, commas, < and & in it. Changing it later keeps each message's own. */
   WARNINGS_SENDER: z
     .string()
@@ -272,6 +290,9 @@ const checkedSchema = configSchema.superRefine((c, ctx) => {
   if ((c.IOC_ADMIN_USERNAME === undefined) !== (c.IOC_ADMIN_PASSWORD === undefined)) {
     const missing = c.IOC_ADMIN_USERNAME === undefined ? 'IOC_ADMIN_USERNAME' : 'IOC_ADMIN_PASSWORD';
     ctx.addIssue({ code: 'custom', path: [missing], message: 'set IOC_ADMIN_USERNAME and IOC_ADMIN_PASSWORD together' });
+  }
+  if (c.SMTP_URL !== undefined && c.SMTP_FROM === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['SMTP_FROM'], message: 'set the sender of incident emails with SMTP_URL, e.g. "IOC <ioc@tiengiang.gov.vn>"' });
   }
   // Nor may packing take a partition that a late sample can still be written into.
   if (c.STORAGE_PACK_AFTER_DAYS && c.STORAGE_PACK_AFTER_DAYS * 86_400 < c.INGEST_MAX_AGE_S + 86_400) {
