@@ -11,3 +11,4 @@ export * from './backtest';
 export * from './webhooks';
 export * from './warnings';
 export * from './statistics';
+export * from './citizen-reports';
