@@ -43,13 +43,19 @@ export const trackingCodeSchema = z
   )
   .pipe(z.string().regex(/^[0-9A-HJKMNP-TV-Z]{10}$/, 'a tracking code is 10 letters and digits'));
 
-/** A decimal number sent as a form field. */
+const DECIMAL = /^-?\d{1,3}(\.\d{1,15})?$/;
+const NOT_DECIMAL = 'must be a decimal number, e.g. 10.3601';
+
+/** A decimal number: a form field's text, or a number in a JSON body. */
 const decimalField = (min: number, max: number) =>
   z
-    .string()
-    .trim()
-    .regex(/^-?\d{1,3}(\.\d{1,15})?$/, 'must be a decimal number, e.g. 10.3601')
-    .transform(Number)
+    .union([z.number(), z.string()], { error: NOT_DECIMAL })
+    .transform((v, ctx) => {
+      if (typeof v === 'number') return v;
+      if (DECIMAL.test(v.trim())) return Number(v);
+      ctx.addIssue({ code: 'custom', message: NOT_DECIMAL });
+      return z.NEVER;
+    })
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 /** A form field left empty means not given. */
