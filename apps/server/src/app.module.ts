@@ -13,6 +13,7 @@ import {
 } from '@ioc/alerting';
 import { AreasController, AreasModule } from '@ioc/areas';
 import { AuditController, AuthController, AuthGuard, AuthModule, TeamsController, throttlers, UsersController } from '@ioc/auth';
+import { CitizenReportsModule, IncidentPhotosController, ReportsController } from '@ioc/citizen-reports';
 import { CommandsController, CommandsModule } from '@ioc/commands';
 import { CommonModule } from '@ioc/common';
 import { ConfigModule, type AppConfig } from '@ioc/config';
@@ -42,6 +43,7 @@ export class AppModule {
       DevicesModule,
       AlertingModule,
       NotificationsModule,
+      CitizenReportsModule,
       WarningsModule,
       CommandsModule.forRoot(roles.has('ingest')),
     ];
@@ -61,6 +63,8 @@ export class AppModule {
         AlertsController,
         SilencesController,
         IncidentsController,
+        IncidentPhotosController,
+        ReportsController,
         WebhooksController,
         WarningsController,
         PublicWarningsController,

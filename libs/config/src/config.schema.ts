@@ -236,6 +236,11 @@ export const configSchema = z.object({
   REPORT_PHONE_WINDOW_S: positiveInt(86_400),
   /** Ratings tried from one client address within REPORT_ADDRESS_WINDOW_S. */
   REPORT_RATING_LIMIT: positiveInt(10),
+  /**
+   * Key of the hashes that stand for a sender's address and phone number in rate limits and
+   * reports (never stored as they are); unset: generated once into DATA_DIR. Set the same on every node.
+   */
+  REPORT_SENDER_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Where photos of incidents are kept; unset: DATA_DIR/photos. Share it (or its volume) between nodes. */
   PHOTO_DIR: z.string().min(1).optional(),
   /** Largest photo accepted, in bytes, before it is re-encoded. */
