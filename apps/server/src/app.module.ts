@@ -20,7 +20,7 @@ import { ConfigModule, type AppConfig } from '@ioc/config';
 import { DatabaseModule } from '@ioc/database';
 import { BrokerHooksController, DevicesController, DevicesModule, MetricsController } from '@ioc/devices';
 import { IngestModule } from '@ioc/ingest';
-import { NotificationsModule, WebhooksController } from '@ioc/notifications';
+import { NotificationRoutesController, NotificationsModule, WebhooksController } from '@ioc/notifications';
 import { RealtimeModule } from '@ioc/realtime';
 import { DeadLettersController, EventsController, HistoryController, OpenDataController, StorageModule } from '@ioc/storage';
 import { PublicWarningsController, WarningsController, WarningsModule } from '@ioc/warnings';
@@ -66,6 +66,7 @@ export class AppModule {
         IncidentPhotosController,
         ReportsController,
         WebhooksController,
+        NotificationRoutesController,
         WarningsController,
         PublicWarningsController,
         DeadlinePoliciesController,

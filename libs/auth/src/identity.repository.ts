@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { AuditEntryDto, ListAuditQuery, Role, TeamDto, UserDto } from '@ioc/contracts';
+import type { AuditEntryDto, ListAuditQuery, ManagedUserDto, Role, TeamDto } from '@ioc/contracts';
 import { Database } from '@ioc/database';
 
-export interface UserRecord extends UserDto {
+export interface UserRecord extends ManagedUserDto {
   passwordHash: string;
 }
 
@@ -12,6 +12,7 @@ interface UserRow {
   display_name: string;
   role: Role;
   team_id: number | null;
+  email: string | null;
   password_hash: string;
   disabled: boolean;
   created_at: Date;
@@ -25,7 +26,7 @@ const PRESENTED_TOKEN_GOOD = `(refresh_token_hash = $1 OR sibling_token_hash = $
   OR (previous_token_hash = $1 AND previous_token_until > now()))`;
 
 const USER_COLUMNS =
-  'id, username, display_name, role, team_id, password_hash, disabled, created_at';
+  'id, username, display_name, role, team_id, email, password_hash, disabled, created_at';
 
 const toUser = (r: UserRow): UserRecord => ({
   id: r.id,
@@ -33,6 +34,7 @@ const toUser = (r: UserRow): UserRecord => ({
   displayName: r.display_name,
   role: r.role,
   teamId: r.team_id,
+  email: r.email,
   disabled: r.disabled,
   createdAt: r.created_at.toISOString(),
   passwordHash: r.password_hash,
@@ -43,10 +45,11 @@ export interface NewUser {
   displayName: string;
   role: Role;
   teamId: number | null;
+  email?: string | null;
   passwordHash: string;
 }
 
-export type UserChanges = Partial<Pick<UserRecord, 'displayName' | 'role' | 'teamId' | 'disabled' | 'passwordHash'>>;
+export type UserChanges = Partial<Pick<UserRecord, 'displayName' | 'role' | 'teamId' | 'email' | 'disabled' | 'passwordHash'>>;
 
 export interface SessionRow {
   id: string;
@@ -125,11 +128,11 @@ export class IdentityRepository {
   /** Null when the username is taken. */
   async insertUser(u: NewUser): Promise<UserRecord | null> {
     const { rows } = await this.db.pool.query<UserRow>(
-      `INSERT INTO users (username, display_name, role, team_id, password_hash)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO users (username, display_name, role, team_id, password_hash, email)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (username) DO NOTHING
        RETURNING ${USER_COLUMNS}`,
-      [u.username, u.displayName, u.role, u.teamId, u.passwordHash],
+      [u.username, u.displayName, u.role, u.teamId, u.passwordHash, u.email ?? null],
     );
     return rows[0] ? toUser(rows[0]) : null;
   }
@@ -142,10 +145,21 @@ export class IdentityRepository {
               team_id = CASE WHEN $4::boolean THEN $5 ELSE team_id END,
               disabled = COALESCE($6, disabled),
               password_hash = COALESCE($7, password_hash),
+              email = CASE WHEN $8::boolean THEN $9 ELSE email END,
               updated_at = now()
         WHERE id = $1
        RETURNING ${USER_COLUMNS}`,
-      [id, c.displayName ?? null, c.role ?? null, c.teamId !== undefined, c.teamId ?? null, c.disabled ?? null, c.passwordHash ?? null],
+      [
+        id,
+        c.displayName ?? null,
+        c.role ?? null,
+        c.teamId !== undefined,
+        c.teamId ?? null,
+        c.disabled ?? null,
+        c.passwordHash ?? null,
+        c.email !== undefined,
+        c.email ?? null,
+      ],
     );
     return rows[0] ? toUser(rows[0]) : null;
   }

@@ -8,9 +8,9 @@ import {
   type CreateTeam,
   type CreateUser,
   type ListAuditQuery,
+  type ManagedUserDto,
   type TeamDto,
   type UpdateUser,
-  type UserDto,
 } from '@ioc/contracts';
 import { ApiZodBody, ZodValidationPipe } from '@ioc/common';
 import { Allow } from './access.decorator';
@@ -23,21 +23,21 @@ export class UsersController {
 
   @Get()
   @Allow('admin')
-  list(): Promise<UserDto[]> {
+  list(): Promise<ManagedUserDto[]> {
     return this.users.list();
   }
 
   @Post()
   @Allow('admin')
   @ApiZodBody(createUserSchema)
-  create(@Body(new ZodValidationPipe(createUserSchema)) body: CreateUser): Promise<UserDto> {
+  create(@Body(new ZodValidationPipe(createUserSchema)) body: CreateUser): Promise<ManagedUserDto> {
     return this.users.create(body);
   }
 
   @Patch(':id')
   @Allow('admin')
   @ApiZodBody(updateUserSchema)
-  update(@Param('id', ParseIntPipe) id: number, @Body(new ZodValidationPipe(updateUserSchema)) body: UpdateUser): Promise<UserDto> {
+  update(@Param('id', ParseIntPipe) id: number, @Body(new ZodValidationPipe(updateUserSchema)) body: UpdateUser): Promise<ManagedUserDto> {
     return this.users.update(id, body);
   }
 }

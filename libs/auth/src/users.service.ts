@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { CreateUser, Role, TeamDto, UpdateUser, UserDto } from '@ioc/contracts';
+import type { CreateUser, ManagedUserDto, Role, TeamDto, UpdateUser } from '@ioc/contracts';
 import { APP_CONFIG, type AppConfig } from '@ioc/config';
 import { ErrorCode, IocError } from '@ioc/common';
 import { AuthService, toUserDto } from './auth.service';
-import { IdentityRepository } from './identity.repository';
+import { IdentityRepository, type UserRecord } from './identity.repository';
 import { hashPassword } from './secrets';
 
 /** One user per role for the demo; passwords are `<username>-demo-2026` and documented in the README. */
@@ -15,6 +15,8 @@ export const DEMO_USERS: { username: string; displayName: string; role: Role; te
   { username: 'nguoixem', displayName: 'Phạm Thu Dung', role: 'viewer' },
 ];
 export const demoPassword = (username: string) => `${username}-demo-2026`;
+
+const toManagedUserDto = (u: UserRecord): ManagedUserDto => ({ ...toUserDto(u), email: u.email });
 
 @Injectable()
 export class UsersService implements OnModuleInit {
@@ -44,23 +46,24 @@ export class UsersService implements OnModuleInit {
     }
   }
 
-  async list(): Promise<UserDto[]> {
-    return (await this.repository.findUsers()).map(toUserDto);
+  async list(): Promise<ManagedUserDto[]> {
+    return (await this.repository.findUsers()).map(toManagedUserDto);
   }
 
-  async create(input: CreateUser): Promise<UserDto> {
+  async create(input: CreateUser): Promise<ManagedUserDto> {
     const created = await this.repository.insertUser({
       username: input.username,
       displayName: input.displayName,
       role: input.role,
       teamId: await this.teamOf(input.role, input.teamId),
+      email: input.email,
       passwordHash: await hashPassword(input.password),
     });
     if (!created) throw new IocError(ErrorCode.Conflict, `user ${input.username} already exists`);
-    return toUserDto(created);
+    return toManagedUserDto(created);
   }
 
-  async update(id: number, patch: UpdateUser): Promise<UserDto> {
+  async update(id: number, patch: UpdateUser): Promise<ManagedUserDto> {
     const current = await this.repository.findUserById(id);
     if (!current) throw new IocError(ErrorCode.NotFound, `user ${id} does not exist`);
     const role = patch.role ?? current.role;
@@ -68,6 +71,7 @@ export class UsersService implements OnModuleInit {
       displayName: patch.displayName,
       role: patch.role,
       teamId: patch.teamId !== undefined || patch.role !== undefined ? await this.teamOf(role, patch.teamId ?? current.teamId) : undefined,
+      email: patch.email,
       disabled: patch.disabled,
       passwordHash: patch.password ? await hashPassword(patch.password) : undefined,
     });
@@ -77,7 +81,7 @@ export class UsersService implements OnModuleInit {
     if (patch.role !== undefined || teamChanged || patch.password !== undefined || patch.disabled === true) {
       await this.auth.revokeAllOf(id);
     }
-    return toUserDto(updated);
+    return toManagedUserDto(updated);
   }
 
   teams(): Promise<TeamDto[]> {

@@ -28,6 +28,11 @@ export interface UserDto {
   createdAt: string;
 }
 
+/** A user as administrators see them (/api/users): with where incident notifications are emailed (null: never). */
+export interface ManagedUserDto extends UserDto {
+  email: string | null;
+}
+
 /** What login and refresh answer. The access token goes in `Authorization: Bearer …` and the socket.io handshake `auth.token`. */
 export interface SessionDto {
   accessToken: string;
@@ -47,6 +52,7 @@ const username = z
   .toLowerCase()
   .regex(/^[a-z0-9._-]{3,64}$/, '3 to 64 lower-case letters, digits, ".", "_" or "-"');
 const password = z.string().min(10, 'at least 10 characters').max(256);
+const email = z.string().trim().max(254).pipe(z.email({ error: 'must be an email address like ten@example.vn' }));
 
 /** POST /api/users (admin) */
 export const createUserSchema = z.strictObject({
@@ -55,6 +61,7 @@ export const createUserSchema = z.strictObject({
   password,
   role: z.enum(ROLES),
   teamId: z.number().int().positive().nullable().default(null),
+  email: email.nullable().default(null),
 });
 export type CreateUserInput = z.input<typeof createUserSchema>;
 export type CreateUser = z.output<typeof createUserSchema>;
@@ -65,6 +72,7 @@ export const updateUserSchema = updateSchema({
   password,
   role: z.enum(ROLES),
   teamId: z.number().int().positive().nullable(),
+  email: email.nullable(),
   disabled: z.boolean(),
 });
 export type UpdateUserInput = z.input<typeof updateUserSchema>;

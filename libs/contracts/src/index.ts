@@ -12,3 +12,4 @@ export * from './webhooks';
 export * from './warnings';
 export * from './statistics';
 export * from './citizen-reports';
+export * from './notification-routes';

@@ -39,7 +39,8 @@ export const WEBHOOK_HEADERS = {
 /** How old a signed timestamp a receiver should accept, in seconds: older ones may be replays. */
 export const WEBHOOK_SIGNATURE_TOLERANCE_S = 300;
 
-const distinct = <T extends z.ZodType>(item: T, max: number) =>
+/** A list of at most `max` values, none twice. */
+export const distinct = <T extends z.ZodType>(item: T, max: number) =>
   z
     .array(item)
     .max(max)

@@ -1,3 +1,4 @@
 export { NotificationsModule } from './notifications.module';
-export { WebhookOutbox } from './webhooks/webhook-outbox';
+export { NotificationOutbox } from './notification-outbox';
 export { WebhooksController } from './webhooks/webhooks.controller';
+export { NotificationRoutesController } from './email/notification-routes.controller';

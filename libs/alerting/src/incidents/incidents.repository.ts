@@ -19,7 +19,7 @@ import type {
   Severity,
 } from '@ioc/contracts';
 import { Database } from '@ioc/database';
-import { WebhookOutbox } from '@ioc/notifications';
+import { NotificationOutbox } from '@ioc/notifications';
 import { deadlinesOf, dueSteps, type DeadlineSeconds } from './deadlines';
 import type { Decision, IncidentFacts } from './incident-lifecycle';
 
@@ -255,7 +255,7 @@ const toEntry = (r: EntryRow): IncidentTimelineEntryDto => ({
 export class IncidentsRepository {
   constructor(
     private readonly db: Database,
-    private readonly outbox: WebhookOutbox,
+    private readonly outbox: NotificationOutbox,
   ) {}
 
   /**
@@ -533,7 +533,7 @@ export class IncidentsRepository {
     );
     const incident = await this.find(incidentId, client);
     const change = { incident: incident!, entry: toEntry(rows[0]) };
-    // Its webhooks are committed or rolled back with the step.
+    // Its webhooks and emails are committed or rolled back with the step.
     await this.outbox.enqueue(client, change);
     return change;
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { RENDERERS, eventOf, type IncidentChangeInput } from './webhook-payloads';
+import type { IncidentChangeInput } from '../incident-change';
+import { RENDERERS, eventOf } from './webhook-payloads';
 import { WebhooksRepository } from './webhooks.repository';
 
 /**

@@ -1,5 +1,6 @@
 import type { IncidentDto, IncidentTimelineEntryDto } from '@ioc/contracts';
-import { dedupKey, describeChange, eventOf, renderAlertmanager, renderPagerDuty, requestBody, type IncidentChangeInput } from './webhook-payloads';
+import type { IncidentChangeInput } from '../incident-change';
+import { dedupKey, describeChange, eventOf, renderAlertmanager, renderPagerDuty, requestBody } from './webhook-payloads';
 
 /** The fields the renderers read; an incident's other fields do not change what is sent. */
 const INCIDENT = {

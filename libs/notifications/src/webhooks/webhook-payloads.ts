@@ -1,19 +1,6 @@
 import { createHash } from 'node:crypto';
-import {
-  WEBHOOK_EVENT_OF_STEP,
-  type IncidentDto,
-  type IncidentSource,
-  type IncidentTimelineEntryDto,
-  type Severity,
-  type WebhookEvent,
-  type WebhookFormat,
-} from '@ioc/contracts';
-
-/** An incident as it is after a step, and the step. */
-export interface IncidentChangeInput {
-  incident: IncidentDto;
-  entry: IncidentTimelineEntryDto;
-}
+import { WEBHOOK_EVENT_OF_STEP, type IncidentTimelineEntryDto, type Severity, type WebhookEvent, type WebhookFormat } from '@ioc/contracts';
+import type { IncidentChangeInput } from '../incident-change';
 
 export type WebhookBody = Record<string, unknown>;
 

@@ -1,9 +1,5 @@
-import { parseRetryAfter } from './retry-schedule';
-
-export type SendResult =
-  | { ok: true; statusCode: number }
-  /** statusCode null: no answer (refused, timed out, stopped). */
-  | { ok: false; statusCode: number | null; error: string; retryAfterMs: number | null };
+import { parseRetryAfter } from '../outbox/retry-schedule';
+import type { SendResult } from '../outbox/outbox-worker';
 
 /** What a failed answer's body may add to the error kept in the log. */
 const ERROR_BODY_CHARS = 300;

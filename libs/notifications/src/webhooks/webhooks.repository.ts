@@ -13,6 +13,7 @@ import type {
   WebhookFormat,
 } from '@ioc/contracts';
 import { Database } from '@ioc/database';
+import { OutboxTable, type AttemptOutcome, type ClaimedItem, type OutboxQueue } from '../outbox/outbox-table';
 import type { WebhookBody } from './webhook-payloads';
 
 interface SubscriptionRow {
@@ -50,14 +51,10 @@ interface DeliveryRow {
 }
 
 /** A delivery taken by this node for one attempt, with where and how to send it. */
-export interface ClaimedDelivery {
-  id: number;
+export interface ClaimedDelivery extends ClaimedItem {
   subscriptionId: number;
   incidentId: number;
   event: WebhookEvent;
-  /** Including the one under way. */
-  attempts: number;
-  createdAt: Date;
   payload: WebhookBody;
   url: string;
   format: WebhookFormat;
@@ -76,18 +73,10 @@ export interface OutboxEntry {
   payloads: Record<WebhookFormat, WebhookBody>;
 }
 
-/** How an attempt ended: delivered, failed with a next attempt, or failed for good (next null). */
-export type AttemptOutcome =
-  | { delivered: true; statusCode: number }
-  | { delivered: false; statusCode: number | null; error: string; nextAttemptAt: Date | null };
-
 const SUBSCRIPTION_COLUMNS = `id, name, url, format, routing_key, severities, area_ids, sources, events, enabled,
   created_at, created_by, updated_at, updated_by, secret_issued_at`;
 const DELIVERY_COLUMNS = `id, subscription_id, incident_id, event, status, attempts, created_at, next_attempt_at, last_attempt_at,
   last_status_code, last_error, delivered_at, payload`;
-/** The longest error kept. */
-const ERROR_MAX = 1000;
-
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 const toSubscription = (r: SubscriptionRow): WebhookDto => ({
@@ -126,8 +115,12 @@ const toDelivery = (r: DeliveryRow): WebhookDeliveryDto => ({
 
 /** Webhook subscriptions and their outbox; the only writer of both tables. */
 @Injectable()
-export class WebhooksRepository {
-  constructor(private readonly db: Database) {}
+export class WebhooksRepository implements OutboxQueue<ClaimedDelivery> {
+  private readonly outbox: OutboxTable<ClaimedDelivery>;
+
+  constructor(private readonly db: Database) {
+    this.outbox = new OutboxTable(db, 'webhook_deliveries');
+  }
 
   async list(): Promise<WebhookDto[]> {
     const { rows } = await this.db.pool.query<SubscriptionRow>(`SELECT ${SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions ORDER BY id`);
@@ -275,43 +268,15 @@ export class WebhooksRepository {
     }));
   }
 
-  /**
-   * Records an attempt this node claimed. Written only while the row is still that attempt's
-   * (pending, same count), so an attempt whose lease ran out and was taken over writes nothing.
-   */
-  async recordAttempt(d: Pick<ClaimedDelivery, 'id' | 'attempts'>, outcome: AttemptOutcome): Promise<void> {
-    if (outcome.delivered) {
-      await this.db.pool.query(
-        `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), last_status_code = $3, last_error = NULL
-          WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-        [d.id, d.attempts, outcome.statusCode],
-      );
-      return;
-    }
-    await this.db.pool.query(
-      `UPDATE webhook_deliveries
-          SET status = CASE WHEN $5::timestamptz IS NULL THEN 'dead' ELSE 'pending' END,
-              next_attempt_at = COALESCE($5, next_attempt_at), last_status_code = $3, last_error = $4
-        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-      [d.id, d.attempts, outcome.statusCode, outcome.error.slice(0, ERROR_MAX), outcome.nextAttemptAt],
-    );
+  recordAttempt(d: Pick<ClaimedDelivery, 'id' | 'attempts'>, outcome: AttemptOutcome): Promise<void> {
+    return this.outbox.recordAttempt(d, outcome);
   }
 
-  /** An attempt cut short by this node stopping: due again at once, for whichever node runs next. */
-  async release(d: Pick<ClaimedDelivery, 'id' | 'attempts'>, error: string): Promise<void> {
-    await this.db.pool.query(
-      `UPDATE webhook_deliveries SET next_attempt_at = now(), last_status_code = NULL, last_error = $3
-        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-      [d.id, d.attempts, error.slice(0, ERROR_MAX)],
-    );
+  release(d: Pick<ClaimedDelivery, 'id' | 'attempts'>, error: string): Promise<void> {
+    return this.outbox.release(d, error);
   }
 
-  /** Delivered and dead deliveries older than `days` leave the log. */
-  async prune(days: number): Promise<number> {
-    const { rowCount } = await this.db.pool.query(
-      `DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < now() - make_interval(days => $1)`,
-      [days],
-    );
-    return rowCount ?? 0;
+  prune(days: number): Promise<number> {
+    return this.outbox.prune(days);
   }
 }
