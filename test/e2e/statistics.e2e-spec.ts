@@ -23,6 +23,8 @@ const FIXTURE = [
   { key: 'E', source: 'rule', category: null, severity: 'warning', state: 'open', area: 'go-cong-dong', created: '2026-12-01T01:00:00Z', ackDueS: 1800, ackBreached: true },
   // H: local 1 December 00:30; info, no deadlines.
   { key: 'H', source: 'manual', category: 'pollution', severity: 'info', state: 'open', area: 'my-tho', created: '2026-11-30T17:30:00Z' },
+  // M: a citizen's report of the same fallen tree, merged into D: counted on D, not on its own.
+  { key: 'M', source: 'citizen', category: 'fallen_tree', severity: 'warning', state: 'closed', area: 'my-tho', created: '2026-11-29T16:40:00Z', mergedInto: 'D' },
   // F: after the range.
   { key: 'F', source: 'rule', category: 'salinity', severity: 'critical', state: 'open', area: 'my-tho', created: '2026-12-08T00:00:00Z', ackDueS: 300 },
 ] as const;
@@ -52,13 +54,16 @@ describe('incident statistics per week and month, in Asia/Ho_Chi_Minh', () => {
     // No sweep during the test: the fixture's breaches are as written.
     server = await startTestServer({ INCIDENT_DEADLINE_SWEEP_MS: '60000' });
     supervisor = (await server.session('supervisor')).accessToken;
+    const ids = new Map<string, number>();
     for (const f of FIXTURE) {
       const ackDue = 'ackDueS' in f ? f.ackDueS : undefined;
       const resolveDue = 'resolveDueS' in f ? f.resolveDueS : undefined;
-      await server.pool.query(
+      const { rows } = await server.pool.query<{ id: string }>(
         `INSERT INTO incidents (source, category, severity, title, state, lat, lng, area_ids, opened_at, created_at, alert_active,
-                                acknowledged_at, resolved_at, acknowledge_due_at, resolve_due_at, acknowledge_breached_at, resolve_breached_at)
-         VALUES ($1, $2, $3, $4, $5, 10.36, 106.36, $6, $7, $7, false, $8, $9, $10, $11, $12, $13)`,
+                                acknowledged_at, resolved_at, acknowledge_due_at, resolve_due_at, acknowledge_breached_at, resolve_breached_at,
+                                merged_into_id)
+         VALUES ($1, $2, $3, $4, $5, 10.36, 106.36, $6, $7, $7, false, $8, $9, $10, $11, $12, $13, $14)
+         RETURNING id`,
         [
           f.source,
           f.category,
@@ -73,7 +78,16 @@ describe('incident statistics per week and month, in Asia/Ho_Chi_Minh', () => {
           at(f, resolveDue),
           'ackBreached' in f ? at(f, ackDue) : null,
           'resolveBreached' in f ? at(f, resolveDue) : null,
+          'mergedInto' in f ? ids.get(f.mergedInto) : null,
         ],
+      );
+      ids.set(f.key, Number(rows[0].id));
+    }
+    // The citizens behind D and M both rated the work done on D: 4 and 2.
+    for (const [key, code, rating] of [['D', 'D000000001', 4], ['M', 'M000000001', 2]] as const) {
+      await server.pool.query(
+        `INSERT INTO citizen_reports (code, incident_id, sender_hash, rating, rated_at, rated_incident_id) VALUES ($1, $2, '\\x00', $3, now(), $4)`,
+        [code, ids.get(key), rating, ids.get('D')],
       );
     }
   });
@@ -95,6 +109,7 @@ describe('incident statistics per week and month, in Asia/Ho_Chi_Minh', () => {
         timeToResolveS: { p50: 7200, p90: 17_440 },
         acknowledgeDeadline: { met: 2, breached: 1 },
         resolveDeadline: { met: 2, breached: 1 },
+        satisfaction: { ratings: 2, average: 3 },
       }),
       // C, E, H.
       row('2026-11-30', {
@@ -104,10 +119,12 @@ describe('incident statistics per week and month, in Asia/Ho_Chi_Minh', () => {
         acknowledgeDeadline: { met: 1, breached: 1 },
       }),
     ]);
-    const first = body.breakdown.filter((r) => r.periodStart === '2026-11-23').map((r) => [r.source, r.category, r.incidents, r.timeToAcknowledgeS]);
+    const first = body.breakdown
+      .filter((r) => r.periodStart === '2026-11-23')
+      .map((r) => [r.source, r.category, r.incidents, r.timeToAcknowledgeS, r.satisfaction]);
     expect(first).toEqual([
-      ['citizen', 'fallen_tree', 1, { p50: 180, p90: 180 }],
-      ['rule', 'salinity', 2, { p50: 330, p90: 546 }],
+      ['citizen', 'fallen_tree', 1, { p50: 180, p90: 180 }, { ratings: 2, average: 3 }],
+      ['rule', 'salinity', 2, { p50: 330, p90: 546 }, { ratings: 0, average: null }],
     ]);
     expect(body.breakdown.filter((r) => r.periodStart === '2026-11-30').map((r) => [r.source, r.category])).toEqual([
       ['manual', 'flooding'],
@@ -137,7 +154,7 @@ describe('incident statistics per week and month, in Asia/Ho_Chi_Minh', () => {
     expect(res.headers.get('content-type')).toContain('text/csv');
     const [header, ...lines] = parseCsv(await res.text());
     expect(header.slice(0, 6)).toEqual(['period_start', 'source', 'category', 'incidents', 'acknowledged', 'resolved']);
-    expect(lines[0]).toEqual(['2026-11-23', 'all', '', '3', '3', '3', '180', '516', '7200', '17440', '2', '1', '2', '1', '0', '']);
+    expect(lines[0]).toEqual(['2026-11-23', 'all', '', '3', '3', '3', '180', '516', '7200', '17440', '2', '1', '2', '1', '2', '3']);
     expect(lines.slice(1).map((l) => l.slice(0, 4))).toEqual([
       ['2026-11-23', 'citizen', 'fallen_tree', '1'],
       ['2026-11-23', 'rule', 'salinity', '2'],

@@ -59,11 +59,18 @@ export class StatisticsRepository {
                 i.acknowledge_breached_at, i.resolve_breached_at,
                 to_char(date_trunc($1, i.created_at AT TIME ZONE $2), 'YYYY-MM-DD') AS period_start,
                 extract(epoch FROM i.acknowledged_at - i.created_at)::float8 AS acknowledge_s,
-                extract(epoch FROM i.resolved_at - i.created_at)::float8 AS resolve_s
+                extract(epoch FROM i.resolved_at - i.created_at)::float8 AS resolve_s,
+                rated.ratings, rated.rating_sum
            FROM incidents i
+           -- Citizens rate the work on the incident that did it: a merged report's rating counts on the one it joined.
+           CROSS JOIN LATERAL (
+             SELECT count(r.rating)::int AS ratings, sum(r.rating)::int AS rating_sum FROM citizen_reports r WHERE r.rated_incident_id = i.id
+           ) rated
           WHERE i.created_at >= $3::date::timestamp AT TIME ZONE $2
             AND i.created_at < ($4::date + 1)::timestamp AT TIME ZONE $2
             AND ($5::text IS NULL OR i.area_ids @> ARRAY[$5::text])
+            -- A report merged into another is that one's: counted once, there.
+            AND i.merged_into_id IS NULL
        )
        SELECT period_start, source, category, GROUPING(source, category) = 3 AS total,
               count(*)::int AS incidents,
@@ -77,8 +84,8 @@ export class StatisticsRepository {
               count(*) FILTER (WHERE acknowledge_breached_at IS NOT NULL OR acknowledged_at > acknowledge_due_at)::int AS acknowledge_breached,
               count(*) FILTER (WHERE resolved_at <= resolve_due_at)::int AS resolve_met,
               count(*) FILTER (WHERE resolve_breached_at IS NOT NULL OR resolved_at > resolve_due_at)::int AS resolve_breached,
-              0 AS ratings,
-              NULL::float8 AS rating_average
+              sum(ratings)::int AS ratings,
+              sum(rating_sum)::float8 / NULLIF(sum(ratings), 0) AS rating_average
          FROM scoped
         GROUP BY GROUPING SETS ((period_start, source, category), (period_start))
         ORDER BY period_start, source NULLS FIRST, category NULLS FIRST`,
