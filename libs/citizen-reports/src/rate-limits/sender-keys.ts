@@ -11,11 +11,10 @@ import { APP_CONFIG, type AppConfig } from '@ioc/config';
  */
 @Injectable()
 export class SenderKeys {
-  private readonly key: Buffer;
+  /** Read or made at the first sender, so that a process that never takes a report writes no key file. */
+  private key: Buffer | null = null;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.key = Buffer.from(config.REPORT_SENDER_KEY ?? generatedKey(config.DATA_DIR), 'utf8');
-  }
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   ofAddress(address: string): Buffer {
     return this.hash('address', address);
@@ -27,6 +26,7 @@ export class SenderKeys {
   }
 
   private hash(kind: string, value: string): Buffer {
+    this.key ??= Buffer.from(this.config.REPORT_SENDER_KEY ?? generatedKey(this.config.DATA_DIR), 'utf8');
     return createHmac('sha256', this.key).update(`${kind}:${value}`).digest();
   }
 }
