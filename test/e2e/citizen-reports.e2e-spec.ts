@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import {
   ROLES,
   type ApiErrorBody,
+  type AuditEntryDto,
   type IncidentDetailDto,
   type IncidentDto,
   type IncidentPageDto,
@@ -252,6 +253,11 @@ describe('citizen field reports and field photos', () => {
     expect((await rate(code, { rating: 1 })).body).toMatchObject({ statusCode: 409, message: 'this report has been rated already' });
     expect((await call('operator', 'POST', `/api/incidents/${id}/close`, {})).status).toBe(200);
     expect((await track(code)).body).toMatchObject({ status: 'resolved', rating: { rating: 4 } });
+
+    // The audit log keeps staff's changes, not the citizen's address or words.
+    const audit = await call<AuditEntryDto[]>('admin', 'GET', '/api/audit?limit=500');
+    expect(audit.body.map((e) => e.action)).toContain('POST /api/incidents/:id/resolve');
+    expect(audit.body.filter((e) => e.action.includes('/api/reports'))).toEqual([]);
   });
 
   it('refuses photos that are not photos, too large or too many, keeping nothing of the report', async () => {

@@ -9,6 +9,11 @@ const SECRET_KEY = /password|token|secret|routingkey|apikey|phone/i;
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The broker's own questions (one per device connection and topic) change nothing. */
 const BROKER_HOOKS = '/api/mqtt/';
+/**
+ * Citizens' reports and ratings (public): their own row is the record, and the log would keep the
+ * sender's address and words, which the service promises not to keep.
+ */
+const CITIZEN_ROUTES = '/api/reports';
 
 /**
  * A request body as the audit log keeps it: secrets dropped at any depth, and cut to what the
@@ -30,7 +35,8 @@ export class AuditMiddleware implements NestMiddleware {
   constructor(private readonly repository: IdentityRepository) {}
 
   use(request: AuthenticatedRequest, response: Response, next: NextFunction): void {
-    if (!READS.has(request.method) && !request.originalUrl.startsWith(BROKER_HOOKS)) response.once('finish', () => this.record(request, response.statusCode));
+    const audited = !READS.has(request.method) && !request.originalUrl.startsWith(BROKER_HOOKS) && !request.originalUrl.startsWith(CITIZEN_ROUTES);
+    if (audited) response.once('finish', () => this.record(request, response.statusCode));
     // A body the parser refused (too large, not JSON) is answered only now, once it will be audited;
     // on the broker hooks only after the caller proved it is the broker (their guard answers it).
     next(request.originalUrl.startsWith(BROKER_HOOKS) ? undefined : takeBodyError(request));

@@ -20,6 +20,9 @@ export const WEBHOOK_EVENT_OF_STEP: Partial<Record<IncidentStep, WebhookEvent>> 
   reopened: 'trigger',
   acknowledged: 'acknowledge',
   resolved: 'resolve',
+  /** A report rejected or merged into another is over too: whatever it opened on the receiver's side must end. */
+  rejected: 'resolve',
+  merged: 'resolve',
 };
 
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const;

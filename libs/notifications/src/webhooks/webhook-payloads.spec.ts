@@ -72,6 +72,8 @@ describe('which steps are sent', () => {
     expect(eventOf(entry('reopened'))).toBe('trigger');
     expect(eventOf(entry('acknowledged'))).toBe('acknowledge');
     expect(eventOf(entry('resolved'))).toBe('resolve');
+    expect(eventOf(entry('rejected'))).toBe('resolve');
+    expect(eventOf(entry('merged'))).toBe('resolve');
   });
 
   it('sends no other step, closed included (a closed incident was resolved first)', () => {
