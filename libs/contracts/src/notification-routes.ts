@@ -17,6 +17,8 @@ export const ROUTED_STEPS = [
   'comment',
   'deadline_breached',
   'escalated',
+  'rejected',
+  'merged',
 ] as const satisfies readonly IncidentStep[];
 export type RoutedStep = (typeof ROUTED_STEPS)[number];
 

@@ -79,6 +79,8 @@ describe('incident emails', () => {
       [{ incident: INCIDENT, entry: entry('deadline_breached', { deadline: 'resolve' }) }, '[IOC] Nghiêm trọng · Quá hạn xử lý: '],
       [{ incident: { ...INCIDENT, severity: 'info' }, entry: entry('escalated', { level: 1, notifyRoles: ['supervisor'] }) }, '[IOC] Thông tin · Đã chuyển cấp: '],
       [{ incident: INCIDENT, entry: entry('resolved') }, '[IOC] Nghiêm trọng · Đã xử lý: '],
+      [{ incident: INCIDENT, entry: entry('rejected', { note: 'Không đúng địa điểm' }) }, '[IOC] Nghiêm trọng · Đã từ chối phản ánh: '],
+      [{ incident: INCIDENT, entry: entry('merged', { relatedIncidentId: 40 }) }, '[IOC] Nghiêm trọng · Đã gộp vào sự cố khác: '],
     ];
     for (const [change, start] of cases) expect(renderEmail(change, CTX).subject).toBe(`${start}Ngập sâu đường Ấp Bắc`);
   });
@@ -141,6 +143,12 @@ describe('incident emails', () => {
     expect(escalated).toContain('Cấp chuyển: 2');
     expect(escalated).toContain('Thông báo: Trưởng ca, Quản trị hệ thống');
     expect(escalated).toContain('Told: supervisors, administrators');
+  });
+
+  it('names the incident a report was merged into', () => {
+    const { text } = renderEmail({ incident: { ...INCIDENT, state: 'closed', mergedIntoId: 40 }, entry: entry('merged', { relatedIncidentId: 40 }) }, CTX);
+    expect(text).toContain('Gộp vào: Sự cố #40');
+    expect(text).toContain('Merged into: incident #40');
   });
 
   it('writes a reading with a decimal comma', () => {

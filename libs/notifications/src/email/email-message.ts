@@ -71,6 +71,8 @@ const HEADLINE: Partial<Record<IncidentStep, { vi: string; en: string }>> = {
   closed: { vi: 'Đã đóng', en: 'Closed' },
   comment: { vi: 'Ghi chú mới', en: 'New note' },
   escalated: { vi: 'Đã chuyển cấp', en: 'Escalated' },
+  rejected: { vi: 'Đã từ chối phản ánh', en: 'Report rejected' },
+  merged: { vi: 'Đã gộp vào sự cố khác', en: 'Merged into another incident' },
 };
 
 function headline({ entry: e }: IncidentChangeInput): { vi: string; en: string } {
@@ -127,6 +129,7 @@ function factsOf({ incident: i, entry: e }: IncidentChangeInput, ctx: EmailConte
     add('Cấp chuyển', 'Escalation level', e.level === null ? null : String(e.level));
     add('Thông báo', 'Told', e.notifyRoles?.map((r) => ROLE[r].vi).join(', '), e.notifyRoles?.map((r) => ROLE[r].en).join(', '));
   }
+  if (e.step === 'merged') add('Gộp vào', 'Merged into', e.relatedIncidentId === null ? null : `Sự cố #${e.relatedIncidentId}`, `incident #${e.relatedIncidentId}`);
   add('Ghi chú', 'Note', e.note === null ? null : oneLine(e.note), undefined, true);
   both('Mức độ', 'Severity', SEVERITY[i.severity]);
   both('Trạng thái', 'State', STATE[i.state]);
