@@ -1,4 +1,4 @@
-import { formatDateTime, formatMetricNumber, isLanguage } from './format';
+import { formatDateTime, formatDistance, formatMetricNumber, isLanguage } from './format';
 
 describe('formatMetricNumber', () => {
   it('uses a comma for decimals and a dot for thousands in Vietnamese', () => {
@@ -38,5 +38,18 @@ describe('isLanguage', () => {
     expect(isLanguage('vi')).toBe(true);
     expect(isLanguage('fr')).toBe(false);
     expect(isLanguage(null)).toBe(false);
+  });
+});
+
+describe('formatDistance', () => {
+  it('gives whole metres under a kilometre', () => {
+    expect(formatDistance(11.4, 'vi')).toBe('11 m');
+    expect(formatDistance(999.4, 'en')).toBe('999 m');
+  });
+
+  it('gives kilometres to one decimal beyond, with the language’s decimal mark', () => {
+    expect(formatDistance(1234, 'vi')).toBe('1,2 km');
+    expect(formatDistance(1234, 'en')).toBe('1.2 km');
+    expect(formatDistance(12_000, 'vi')).toBe('12 km');
   });
 });

@@ -32,6 +32,12 @@ export function formatMetricNumber(metric: string, value: number, language: Lang
   return numberFormat(language, 0, 2).format(value);
 }
 
+/** "850 m" under a kilometre, "1,2 km" (vi) or "1.2 km" (en) beyond. */
+export function formatDistance(metres: number, language: Language): string {
+  if (metres < 1000) return `${numberFormat(language, 0, 0).format(Math.round(metres))} m`;
+  return `${numberFormat(language, 0, 1).format(metres / 1000)} km`;
+}
+
 export function metricUnit(metric: string): string {
   return isMetricName(metric) ? METRICS[metric].unit : '';
 }

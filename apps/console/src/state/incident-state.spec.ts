@@ -3,9 +3,14 @@ import {
   availableActions,
   catchUpFrom,
   incidentGroup,
+  incidentPlace,
   incidentsReducer,
   initialIncidentsState,
+  mayAddPhoto,
+  mayHavePhotos,
+  mergeCandidates,
   pendingDeadline,
+  placeAreaName,
   sortedIncidents,
   type IncidentsState,
 } from './incident-state';
@@ -113,6 +118,25 @@ describe('availableActions', () => {
     expect(availableActions(incident({ state: 'resolved' }), operator)).toEqual(['close']);
   });
 
+  it('offers triage of a reported incident until a team is sent', () => {
+    const report = incident({ source: 'citizen', category: 'flooding', deviceId: null, deviceIds: [] });
+    expect(availableActions(report, operator)).toEqual(['acknowledge', 'reject', 'merge']);
+    expect(availableActions({ ...report, state: 'acknowledged' }, operator)).toEqual(['dispatch', 'resolve', 'reject', 'merge']);
+    expect(availableActions({ ...report, state: 'dispatched', teamId: 2 }, operator)).toEqual(['dispatch', 'resolve']);
+  });
+
+  it('rejects only a citizen’s report, and merges only what people reported', () => {
+    const call = incident({ source: 'manual', category: 'fallen_tree', deviceId: null, deviceIds: [] });
+    expect(availableActions(call, operator)).toEqual(['acknowledge', 'merge']);
+    expect(availableActions(incident(), operator)).toEqual(['acknowledge']);
+  });
+
+  it('leaves triage to the operations room', () => {
+    const report = incident({ source: 'citizen', state: 'acknowledged', teamId: 2 });
+    expect(availableActions(report, field)).toEqual([]);
+    expect(availableActions(report, { role: 'viewer', teamId: null })).toEqual([]);
+  });
+
   it('offers a viewer nothing', () => {
     expect(availableActions(incident(), { role: 'viewer', teamId: null })).toEqual([]);
   });
@@ -170,5 +194,80 @@ describe('pendingDeadline', () => {
   it('has none once resolved, nor for an incident without deadlines', () => {
     expect(pendingDeadline(incident({ state: 'resolved' }))).toBeNull();
     expect(pendingDeadline(incident({ acknowledgeDueAt: null }))).toBeNull();
+  });
+});
+
+describe('mergeCandidates', () => {
+  const devicePlaces = { 'mt-wl-01': { lat: 10.3605, lng: 106.3655 } };
+  const report = incident({ id: 10, source: 'citizen', deviceId: null, deviceIds: [], location: { lat: 10.36, lng: 106.365 } });
+  const near = incident({ id: 11, source: 'citizen', deviceId: null, deviceIds: [], location: { lat: 10.3601, lng: 106.365 } });
+  const device = incident({ id: 12, deviceId: 'mt-wl-01', deviceIds: ['mt-wl-01'], state: 'dispatched', teamId: 2 });
+  const far = incident({ id: 13, source: 'manual', deviceId: null, deviceIds: [], location: { lat: 10.45, lng: 106.5 } });
+  const nowhere = incident({ id: 14, deviceId: 'unknown-device', deviceIds: ['unknown-device'] });
+
+  it('lists the incidents being handled, nearest first, those of unknown place last', () => {
+    const candidates = mergeCandidates(report, [far, nowhere, report, device, near], devicePlaces);
+    expect(candidates.map((c) => c.incident.id)).toEqual([11, 12, 13, 14]);
+    expect(candidates[0].distanceM).toBeCloseTo(11.1, 0);
+    expect(candidates[1].distanceM).toBeCloseTo(77, -1);
+    expect(candidates[3].distanceM).toBeNull();
+  });
+
+  it('leaves out the report itself and incidents no longer being handled', () => {
+    const resolved = { ...near, id: 15, state: 'resolved' as const };
+    expect(mergeCandidates(report, [report, resolved], devicePlaces)).toEqual([]);
+  });
+
+  it('keeps at most `limit`', () => {
+    expect(mergeCandidates(report, [far, near, device], devicePlaces, 2).map((c) => c.incident.id)).toEqual([11, 12]);
+  });
+
+  it('places an incident where it was reported, or where its device is', () => {
+    expect(incidentPlace(near, devicePlaces)).toEqual({ lat: 10.3601, lng: 106.365 });
+    expect(incidentPlace(device, devicePlaces)).toEqual(devicePlaces['mt-wl-01']);
+    expect(incidentPlace(nowhere, devicePlaces)).toBeNull();
+  });
+});
+
+describe('photos', () => {
+  const field = { role: 'field', teamId: 2 } as const;
+  const operator = { role: 'operator', teamId: null } as const;
+
+  it('lets a field team add photos to its own incident while dispatched and once resolved', () => {
+    expect(mayAddPhoto(incident({ state: 'dispatched', teamId: 2 }), field)).toBe(true);
+    expect(mayAddPhoto(incident({ state: 'resolved', teamId: 2 }), field)).toBe(true);
+    expect(mayAddPhoto(incident({ state: 'dispatched', teamId: 3 }), field)).toBe(false);
+    expect(mayAddPhoto(incident({ state: 'closed', teamId: 2 }), field)).toBe(false);
+  });
+
+  it('follows the comment rule for everyone else', () => {
+    expect(mayAddPhoto(incident(), operator)).toBe(true);
+    expect(mayAddPhoto(incident({ state: 'closed' }), operator)).toBe(false);
+    expect(mayAddPhoto(incident(), { role: 'viewer', teamId: null })).toBe(false);
+  });
+
+  it('looks for photos on reports and on incidents a team was sent to', () => {
+    expect(mayHavePhotos(incident({ source: 'citizen' }))).toBe(true);
+    expect(mayHavePhotos(incident({ source: 'manual' }))).toBe(true);
+    expect(mayHavePhotos(incident())).toBe(false);
+    expect(mayHavePhotos(incident({ dispatchedAt: '2026-11-23T07:10:00.000Z' }))).toBe(true);
+  });
+});
+
+describe('placeAreaName', () => {
+  const areas = [
+    { id: 'tien-giang', name: 'Tỉnh Tiền Giang', level: 'province' as const },
+    { id: 'my-tho', name: 'Thành phố Mỹ Tho', level: 'district' as const },
+    { id: 'phuong-5', name: 'Phường 5', level: 'ward' as const },
+  ];
+
+  it('names the most specific area the place is in', () => {
+    expect(placeAreaName(incident({ areaIds: ['tien-giang', 'phuong-5', 'my-tho'] }), areas)).toBe('Phường 5');
+    expect(placeAreaName(incident({ areaIds: ['tien-giang'] }), areas)).toBe('Tỉnh Tiền Giang');
+  });
+
+  it('has none when the console knows none of its areas', () => {
+    expect(placeAreaName(incident({ areaIds: ['elsewhere'] }), areas)).toBeNull();
+    expect(placeAreaName(incident({ areaIds: [] }), areas)).toBeNull();
   });
 });

@@ -1,13 +1,17 @@
 import {
+  AREA_LEVELS,
   INCIDENT_ACTION_ROLES,
   INCIDENT_TRANSITIONS,
+  MERGEABLE_SOURCES,
   type AreaRef,
   type Deadline,
   type IncidentAction,
   type IncidentDto,
+  type IncidentState,
   type Role,
   type UserDto,
 } from '@ioc/contracts';
+import { metresBetween, type Place } from '../geo/distance';
 
 export interface IncidentsState {
   /** Incidents still to handle: everything but closed. */
@@ -77,16 +81,81 @@ export function sortedIncidents(state: IncidentsState): IncidentDto[] {
   );
 }
 
-/** The buttons to show: what the user's role may do and the incident's state allows (comments aside). */
+/**
+ * The buttons to show: what the user's role may do and the incident's state allows (comments
+ * aside). Triage as the server allows it: only a citizen's report is rejected, only a reported
+ * incident merged.
+ */
 export function availableActions(incident: IncidentDto, user: Pick<UserDto, 'role' | 'teamId'>): IncidentAction[] {
   const table = INCIDENT_TRANSITIONS[user.role === 'field' ? 'field' : 'operations'];
   if (user.role === 'field' && incident.teamId !== user.teamId) return [];
-  return (['acknowledge', 'dispatch', 'resolve', 'close'] as const).filter((action) => {
+  return (['acknowledge', 'dispatch', 'resolve', 'close', 'reject', 'merge'] as const).filter((action) => {
     const transition = table[action];
     if (!transition || !mayCall(user.role, action)) return false;
     if (transition.step === 'on_site' && incident.onSiteAt !== null) return false;
+    if (action === 'reject' && incident.source !== 'citizen') return false;
+    if (action === 'merge' && !MERGEABLE_SOURCES.includes(incident.source)) return false;
     return transition.from.includes(incident.state);
   });
+}
+
+/** Whether the user may add a photo: where they may comment, as the server decides. */
+export function mayAddPhoto(incident: IncidentDto, user: Pick<UserDto, 'role' | 'teamId'>): boolean {
+  if (!mayCall(user.role, 'comment')) return false;
+  if (user.role === 'field' && incident.teamId !== user.teamId) return false;
+  const transition = INCIDENT_TRANSITIONS[user.role === 'field' ? 'field' : 'operations'].comment;
+  return transition !== undefined && transition.from.includes(incident.state);
+}
+
+/**
+ * Whether a card looks for photos: a report may come with the citizen's, and a team sent out may
+ * add its own. Other incidents (a rule's, never dispatched) are not asked for them.
+ */
+export function mayHavePhotos(incident: IncidentDto): boolean {
+  return incident.source !== 'rule' || incident.dispatchedAt !== null;
+}
+
+/** The most specific area a reported place is in, by name; null when it is in none the console knows. */
+export function placeAreaName(incident: IncidentDto, areas: readonly AreaRef[]): string | null {
+  let best: AreaRef | null = null;
+  for (const id of incident.areaIds) {
+    const area = areas.find((a) => a.id === id);
+    if (area && (best === null || AREA_LEVELS.indexOf(area.level) > AREA_LEVELS.indexOf(best.level))) best = area;
+  }
+  return best?.name ?? null;
+}
+
+/** Incidents a report may go into: those still being handled. */
+const MERGE_TARGET_STATES: readonly IncidentState[] = ['open', 'acknowledged', 'dispatched'];
+
+export interface MergeCandidate {
+  incident: IncidentDto;
+  /** How far from the report; null when either place is unknown. */
+  distanceM: number | null;
+}
+
+/** Where an incident is: the place reported, or its device's. */
+export function incidentPlace(incident: IncidentDto, devicePlaces: Readonly<Record<string, Place>>): Place | null {
+  if (incident.location !== null) return incident.location;
+  return incident.deviceId === null ? null : (devicePlaces[incident.deviceId] ?? null);
+}
+
+/** The active incidents a report could repeat, nearest first (those of unknown place last), at most `limit`. */
+export function mergeCandidates(
+  report: IncidentDto,
+  incidents: readonly IncidentDto[],
+  devicePlaces: Readonly<Record<string, Place>>,
+  limit = 5,
+): MergeCandidate[] {
+  const from = incidentPlace(report, devicePlaces);
+  return incidents
+    .filter((other) => other.id !== report.id && MERGE_TARGET_STATES.includes(other.state))
+    .map((other) => {
+      const to = incidentPlace(other, devicePlaces);
+      return { incident: other, distanceM: from === null || to === null ? null : metresBetween(from, to) };
+    })
+    .sort((a, b) => (a.distanceM ?? Infinity) - (b.distanceM ?? Infinity) || b.incident.id - a.incident.id)
+    .slice(0, limit);
 }
 
 export interface IncidentGroup {
