@@ -46,6 +46,7 @@ export function ConsoleScreen({ user }: { user: UserDto }) {
   }, [mayDispatch]);
 
   const devices = useMemo(() => Object.values(state.devices), [state.devices]);
+  const devicePlaces = useMemo(() => Object.fromEntries(devices.map((d) => [d.id, { lat: d.lat, lng: d.lng }])), [devices]);
   const alerts = useMemo(() => sortedOpenAlerts(state.openAlerts), [state.openAlerts]);
   const alertingIds = useMemo(() => alertingDeviceIds(state.openAlerts), [state.openAlerts]);
   const incidents = useMemo(() => sortedIncidents(state.incidents), [state.incidents]);
@@ -82,7 +83,15 @@ export function ConsoleScreen({ user }: { user: UserDto }) {
           />
         )}
         <aside className="side-panel">
-          <IncidentList incidents={incidents} areas={areas} user={user} teams={teams} onChanged={onIncidentChanged} onSelect={onSelect} />
+          <IncidentList
+            incidents={incidents}
+            areas={areas}
+            user={user}
+            teams={teams}
+            onChanged={onIncidentChanged}
+            onSelect={onSelect}
+            devicePlaces={devicePlaces}
+          />
           <AlertList alerts={alerts} devices={state.devices} onSelect={onSelect} />
           <DeviceList devices={devices} alertingIds={alertingIds} now={now} onSelect={onSelect} />
         </aside>

@@ -11,7 +11,7 @@ import { LanguageSwitch } from './language-switch';
 
 const NO_TEAMS: never[] = [];
 
-/** `/field`: a field team's incidents on a phone, to acknowledge on site and resolve. */
+/** `/field`: a field team's incidents on a phone, to acknowledge on site, photograph and resolve. */
 export function FieldScreen({ user }: { user: UserDto }) {
   const { t } = useTranslation();
   const { state, connection, loadFailed, dispatch } = useLiveState('field');
@@ -47,7 +47,9 @@ export function FieldScreen({ user }: { user: UserDto }) {
         {incidents.length === 0 ? (
           <p className="panel-section__empty">{t('incidents.fieldEmpty')}</p>
         ) : (
-          incidents.map((incident) => <IncidentCard key={incident.id} incident={incident} areas={areas} user={user} teams={NO_TEAMS} onChanged={onChanged} />)
+          incidents.map((incident) => (
+            <IncidentCard key={incident.id} incident={incident} areas={areas} user={user} teams={NO_TEAMS} onChanged={onChanged} capturePhotos />
+          ))
         )}
       </main>
     </div>

@@ -1,5 +1,6 @@
 import type { AreaRef, IncidentDetailDto, IncidentDto, TeamDto, UserDto } from '@ioc/contracts';
 import { useTranslation } from 'react-i18next';
+import type { Place } from '../geo/distance';
 import { IncidentCard } from './incident-card';
 
 interface IncidentListProps {
@@ -11,10 +12,12 @@ interface IncidentListProps {
   teams: TeamDto[];
   onChanged: (incident: IncidentDetailDto) => void;
   onSelect: (deviceId: string) => void;
+  /** Where each device is, for the distance from a report to a device's incident. */
+  devicePlaces: Readonly<Record<string, Place>>;
 }
 
 /** The operations room's incidents: everything not yet closed, with the steps the user may take. */
-export function IncidentList({ incidents, areas, user, teams, onChanged, onSelect }: IncidentListProps) {
+export function IncidentList({ incidents, areas, user, teams, onChanged, onSelect, devicePlaces }: IncidentListProps) {
   const { t } = useTranslation();
   return (
     <section className="panel-section panel-section--incidents" aria-labelledby="incidents-title" data-testid="incident-panel">
@@ -27,7 +30,16 @@ export function IncidentList({ incidents, areas, user, teams, onChanged, onSelec
         <ol className="incident-list">
           {incidents.map((incident) => (
             <li key={incident.id}>
-              <IncidentCard incident={incident} areas={areas} user={user} teams={teams} onChanged={onChanged} onSelect={onSelect} />
+              <IncidentCard
+                incident={incident}
+                areas={areas}
+                user={user}
+                teams={teams}
+                onChanged={onChanged}
+                onSelect={onSelect}
+                others={incidents}
+                devicePlaces={devicePlaces}
+              />
             </li>
           ))}
         </ol>
