@@ -24,7 +24,8 @@ interface OperationsMapProps {
   onMarker: (deviceId: string, marker: LeafletMarker | null) => void;
 }
 
-function fallbackBounds(areas: AreaDto[]): LatLngBounds {
+/** Without a configured view: the pilot areas, or Vietnam when there are none. */
+export function fallbackBounds(areas: AreaDto[]): LatLngBounds {
   const features: FeatureCollection['features'] =
     areas.length > 0
       ? areas.map((a) => ({ type: 'Feature', properties: {}, geometry: a.geometry as Geometry }))
