@@ -338,8 +338,12 @@ describe('citizen reports: filed on a phone, triaged in the operations room, pho
     await page.goto(`${server.baseUrl}/phan-anh`);
     await page.locator('select[name="category"]').selectOption('fallen_tree');
     await page.locator('textarea[name="description"]').fill('Cây đổ chắn ngang đường');
-    await page.locator('[data-testid="use-my-location"]').tap();
-    await expectText(page, '[data-testid="report-place-chosen"]', 'Đã chọn vị trí: 10.36000, 106.36500');
+    // The place tapped on the map this time, on the narrowest phone.
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.locator('.report-place__canvas').tap();
+    await expect(page.locator('[data-testid="report-place-chosen"]').textContent()).resolves.toMatch(/^Đã chọn vị trí: \d+\.\d{5}, \d+\.\d{5}$/);
+    await page.locator('.report-place__marker').waitFor();
+    await page.screenshot({ path: join(RESULTS, 'citizen-report-360.png'), fullPage: true });
     await page.locator('[data-testid="report-submit"]').tap();
     await expectText(page, '[data-testid="report-error"] .citizen-error__line', 'Bạn đã gửi quá nhiều phản ánh, vui lòng thử lại sau');
     expect(await page.locator('[data-testid="report-error"]').getAttribute('data-reason')).toBe('too-many-reports');
