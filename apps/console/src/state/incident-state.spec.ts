@@ -14,52 +14,9 @@ import {
   sortedIncidents,
   type IncidentsState,
 } from './incident-state';
+import { incidentFixture } from '../../../../test/support/incidents';
 
-function incident(overrides: Partial<IncidentDto> = {}): IncidentDto {
-  return {
-    id: 1,
-    ruleId: 1,
-    ruleVersion: 1,
-    alertId: 1,
-    source: 'rule',
-    category: 'salinity',
-    description: null,
-    location: null,
-    reporterPhone: null,
-    createdBy: null,
-    deviceId: 'gcd-sal-03',
-    deviceIds: ['gcd-sal-03'],
-    groupAreaId: null,
-    areaIds: ['go-cong-dong'],
-    severity: 'warning',
-    title: 'Độ mặn vượt 4 ‰ · Trạm đo mặn Vàm Láng',
-    state: 'open',
-    alertActive: true,
-    teamId: null,
-    teamName: null,
-    escalationLevel: 0,
-    openedAt: '2026-11-23T07:00:00.000Z',
-    acknowledgedAt: null,
-    acknowledgedBy: null,
-    dispatchedAt: null,
-    dispatchedBy: null,
-    onSiteAt: null,
-    onSiteBy: null,
-    resolvedAt: null,
-    resolvedBy: null,
-    closedAt: null,
-    closedBy: null,
-    escalatedAt: null,
-    mergedIntoId: null,
-    rejectionReason: null,
-    updatedAt: '2026-11-23T07:00:00.000Z',
-    acknowledgeDueAt: '2026-11-23T07:30:00.000Z',
-    resolveDueAt: '2026-11-24T07:00:00.000Z',
-    acknowledgeBreachedAt: null,
-    resolveBreachedAt: null,
-    ...overrides,
-  };
-}
+const incident = incidentFixture;
 
 const loaded = (...incidents: IncidentDto[]): IncidentsState =>
   incidentsReducer(initialIncidentsState, { type: 'incidents-loaded', incidents });

@@ -1,9 +1,10 @@
-import type { IncidentDto, IncidentTimelineEntryDto } from '@ioc/contracts';
+import type { IncidentDto } from '@ioc/contracts';
+import { entryFixture, incidentFixture } from '../../../../test/support/incidents';
 import type { IncidentChangeInput } from '../incident-change';
 import { formatVietnamTime, renderEmail } from './email-message';
 
 /** A hotline call: what people said, where, and a number to call back that no email may carry. */
-const INCIDENT = {
+const INCIDENT = incidentFixture({
   id: 42,
   ruleId: null,
   ruleVersion: null,
@@ -16,54 +17,16 @@ const INCIDENT = {
   createdBy: 'canbotruc',
   deviceId: null,
   deviceIds: [],
-  groupAreaId: null,
   areaIds: ['phuong-10', 'my-tho'],
   severity: 'critical',
   title: 'Ngập sâu đường Ấp Bắc',
-  state: 'open',
   alertActive: false,
-  teamId: null,
-  teamName: null,
-  escalationLevel: 0,
   // 23/11/2026 14:05 and 18:00 in Asia/Ho_Chi_Minh.
   acknowledgeDueAt: '2026-11-23T07:05:00.000Z',
   resolveDueAt: '2026-11-23T11:00:00.000Z',
-  acknowledgeBreachedAt: null,
-  resolveBreachedAt: null,
-  openedAt: '2026-11-23T07:00:00.000Z',
-  acknowledgedAt: null,
-  acknowledgedBy: null,
-  dispatchedAt: null,
-  dispatchedBy: null,
-  onSiteAt: null,
-  onSiteBy: null,
-  resolvedAt: null,
-  resolvedBy: null,
-  closedAt: null,
-  closedBy: null,
-  escalatedAt: null,
-  mergedIntoId: null,
-  rejectionReason: null,
-  updatedAt: '2026-11-23T07:00:00.000Z',
-} satisfies IncidentDto as IncidentDto;
+});
 
-const entry = (step: IncidentTimelineEntryDto['step'], extra: Partial<IncidentTimelineEntryDto> = {}) =>
-  ({
-    id: 1000,
-    at: '2026-11-23T07:00:00.000Z',
-    step,
-    actor: null,
-    note: null,
-    teamId: null,
-    teamName: null,
-    alertId: null,
-    deviceId: null,
-    value: null,
-    level: null,
-    deadline: null,
-    notifyRoles: null,
-    ...extra,
-  }) as IncidentTimelineEntryDto;
+const entry = entryFixture;
 
 const CTX = { consoleUrl: 'https://ioc.tiengiang.gov.vn/', areaNames: ['Phường 10', 'Thành phố Mỹ Tho'] };
 const opened: IncidentChangeInput = { incident: INCIDENT, entry: entry('opened', { actor: { id: 3, username: 'canbotruc' } }) };

@@ -1,19 +1,11 @@
 import type { IncidentDto, IncidentTimelineEntryDto } from '@ioc/contracts';
+import { entryFixture, incidentFixture } from '../../../../test/support/incidents';
 import type { IncidentChangeInput } from '../incident-change';
 import { audienceOf, resolveRecipients, routeMatches, type Candidate, type RouteChoice } from './recipients';
 
-const INCIDENT = {
-  id: 7,
-  source: 'rule',
-  category: 'salinity',
-  areaIds: ['phuong-10', 'my-tho', 'tien-giang'],
-  severity: 'critical',
-  state: 'open',
-  teamId: null,
-} as IncidentDto;
+const INCIDENT = incidentFixture({ id: 7, areaIds: ['phuong-10', 'my-tho', 'tien-giang'], severity: 'critical' });
 
-const entry = (step: IncidentTimelineEntryDto['step'], extra: Partial<IncidentTimelineEntryDto> = {}) =>
-  ({ id: 1, at: '2026-11-23T07:00:00.000Z', step, actor: null, note: null, teamId: null, teamName: null, level: null, deadline: null, notifyRoles: null, ...extra }) as IncidentTimelineEntryDto;
+const entry = (step: IncidentTimelineEntryDto['step'], extra: Partial<IncidentTimelineEntryDto> = {}) => entryFixture(step, { id: 1, ...extra });
 
 const change = (step: IncidentTimelineEntryDto['step'], incident: Partial<IncidentDto> = {}, extra: Partial<IncidentTimelineEntryDto> = {}): IncidentChangeInput => ({
   incident: { ...INCIDENT, ...incident },

@@ -1,60 +1,25 @@
-import type { IncidentDto, IncidentTimelineEntryDto } from '@ioc/contracts';
+import type { IncidentTimelineEntryDto } from '@ioc/contracts';
+import { entryFixture, incidentFixture } from '../../../../test/support/incidents';
 import type { IncidentChangeInput } from '../incident-change';
 import { dedupKey, describeChange, eventOf, renderAlertmanager, renderPagerDuty, requestBody } from './webhook-payloads';
 
 /** The fields the renderers read; an incident's other fields do not change what is sent. */
-const INCIDENT = {
+const INCIDENT = incidentFixture({
   id: 42,
   ruleId: 7,
   ruleVersion: 3,
   alertId: 900,
-  source: 'rule',
-  category: 'salinity',
-  description: null,
-  location: null,
-  reporterPhone: null,
-  createdBy: null,
   deviceId: 'mt-sal-01',
   deviceIds: ['mt-sal-01'],
-  groupAreaId: null,
   areaIds: ['tien-giang', 'my-tho'],
   severity: 'critical',
   title: 'Độ mặn vượt 4 ‰ · Trạm đo mặn Mỹ Tho 01',
-  state: 'open',
-  alertActive: true,
-  teamId: null,
-  teamName: null,
-  escalationLevel: 0,
   openedAt: '2026-03-01T01:00:00.000Z',
-  acknowledgedAt: null,
-  acknowledgedBy: null,
-  dispatchedAt: null,
-  dispatchedBy: null,
-  onSiteAt: null,
-  onSiteBy: null,
-  resolvedAt: null,
-  resolvedBy: null,
-  closedAt: null,
-  closedBy: null,
-  escalatedAt: null,
   updatedAt: '2026-03-01T01:00:00.100Z',
-} as IncidentDto;
+});
 
 const entry = (step: IncidentTimelineEntryDto['step'], extra: Partial<IncidentTimelineEntryDto> = {}) =>
-  ({
-    id: 1000,
-    at: '2026-03-01T01:00:00.100Z',
-    step,
-    actor: null,
-    note: null,
-    teamId: null,
-    teamName: null,
-    alertId: null,
-    deviceId: null,
-    value: null,
-    level: null,
-    ...extra,
-  }) as IncidentTimelineEntryDto;
+  entryFixture(step, { at: '2026-03-01T01:00:00.100Z', ...extra });
 
 const opened: IncidentChangeInput = { incident: INCIDENT, entry: entry('opened', { alertId: 900, deviceId: 'mt-sal-01', value: 5.2 }) };
 const acknowledged: IncidentChangeInput = {

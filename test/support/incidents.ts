@@ -1,0 +1,70 @@
+import type { IncidentDto, IncidentTimelineEntryDto } from '@ioc/contracts';
+
+/** An incident as the API answers it: a rule's open warning on a salinity station of Gò Công Đông; `over` changes any field. */
+export function incidentFixture(over: Partial<IncidentDto> = {}): IncidentDto {
+  return {
+    id: 1,
+    ruleId: 1,
+    ruleVersion: 1,
+    alertId: 1,
+    source: 'rule',
+    category: 'salinity',
+    description: null,
+    location: null,
+    reporterPhone: null,
+    createdBy: null,
+    deviceId: 'gcd-sal-03',
+    deviceIds: ['gcd-sal-03'],
+    groupAreaId: null,
+    areaIds: ['go-cong-dong'],
+    severity: 'warning',
+    title: 'Độ mặn vượt 4 ‰ · Trạm đo mặn Vàm Láng',
+    state: 'open',
+    alertActive: true,
+    teamId: null,
+    teamName: null,
+    escalationLevel: 0,
+    openedAt: '2026-11-23T07:00:00.000Z',
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    dispatchedAt: null,
+    dispatchedBy: null,
+    onSiteAt: null,
+    onSiteBy: null,
+    resolvedAt: null,
+    resolvedBy: null,
+    closedAt: null,
+    closedBy: null,
+    escalatedAt: null,
+    mergedIntoId: null,
+    rejectionReason: null,
+    updatedAt: '2026-11-23T07:00:00.000Z',
+    acknowledgeDueAt: '2026-11-23T07:30:00.000Z',
+    resolveDueAt: '2026-11-24T07:00:00.000Z',
+    acknowledgeBreachedAt: null,
+    resolveBreachedAt: null,
+    ...over,
+  };
+}
+
+/** A step of the system (no actor) on an incident's timeline; `over` changes any field. */
+export function entryFixture(step: IncidentTimelineEntryDto['step'], over: Partial<IncidentTimelineEntryDto> = {}): IncidentTimelineEntryDto {
+  return {
+    id: 1000,
+    at: '2026-11-23T07:00:00.000Z',
+    step,
+    actor: null,
+    note: null,
+    teamId: null,
+    teamName: null,
+    alertId: null,
+    deviceId: null,
+    value: null,
+    level: null,
+    deadline: null,
+    notifyRoles: null,
+    relatedIncidentId: null,
+    photo: null,
+    ...over,
+  };
+}
