@@ -75,3 +75,42 @@ export function stepCondition(c: AlertCondition, s: ConditionState, input: Alert
       return cameraEvent.step(c, s as cameraEvent.CameraEventState, input);
   }
 }
+
+/**
+ * stepCondition without a result object, for a rule evaluated in place: `s` is updated and its
+ * `active` is the answer; returns when a tick may change it.
+ */
+export function advanceCondition(c: AlertCondition, s: ConditionState, input: AlertInput): number | null {
+  switch (c.kind) {
+    case 'threshold':
+      threshold.update(c, s as threshold.ThresholdState, input);
+      return threshold.wakeAt(c, s as threshold.ThresholdState);
+    case 'rate_of_change':
+      rateOfChange.update(c, s as rateOfChange.RateOfChangeState, input);
+      return null;
+    case 'no_data':
+      noData.update(c, s as noData.NoDataState, input);
+      return noData.wakeAt(c, s as noData.NoDataState);
+    case 'offline':
+      offline.update(c, s as offline.OfflineState, input);
+      return offline.wakeAt(c, s as offline.OfflineState);
+    case 'camera_event':
+      cameraEvent.update(c, s as cameraEvent.CameraEventState, input);
+      return cameraEvent.wakeAt(c, s as cameraEvent.CameraEventState);
+  }
+}
+
+/** The value a fire of the condition reports, as its result's `value`. */
+export function conditionValue(c: AlertCondition, s: ConditionState): number | undefined {
+  switch (c.kind) {
+    case 'threshold':
+      return threshold.value(s as threshold.ThresholdState);
+    case 'rate_of_change':
+      return rateOfChange.value(c, s as rateOfChange.RateOfChangeState);
+    case 'camera_event':
+      return cameraEvent.value(s as cameraEvent.CameraEventState);
+    case 'no_data':
+    case 'offline':
+      return undefined;
+  }
+}

@@ -1,5 +1,13 @@
 import type { AlertRuleDefinition } from '@ioc/contracts';
-import { evaluateCondition, initialConditionState, restoreConditionState, stepCondition, type ConditionState } from './condition';
+import {
+  advanceCondition,
+  conditionValue,
+  evaluateCondition,
+  initialConditionState,
+  restoreConditionState,
+  stepCondition,
+  type ConditionState,
+} from './condition';
 import type { AlertInput, ConditionResult, SavedState } from './input';
 
 /** What evaluation needs of a rule. */
@@ -76,6 +84,22 @@ export function evaluateRuleInPlace(rule: EvaluatedRule, state: RuleState, input
 
 function evaluate(rule: EvaluatedRule, state: RuleState, input: AlertInput, inPlace: boolean): RuleResult {
   const { conditions } = rule;
+  // Most rules have one condition: its answer is the rule's, and it reports the fire.
+  if (conditions.length === 1 && inPlace) {
+    const c = conditions[0];
+    const s = state.conditions[0];
+    const wakeAt = advanceCondition(c, s, input);
+    const { active } = s;
+    if (active === state.active) return { state, transitions: NONE, wakeAt };
+    state.active = active;
+    const at = input.time;
+    return { state, transitions: [active ? { type: 'fire', condition: 0, value: conditionValue(c, s), at } : { type: 'clear', at }], wakeAt };
+  }
+  if (conditions.length === 1) {
+    const before = state.conditions[0];
+    const r = inPlace ? stepCondition(conditions[0], before, input) : evaluateCondition(conditions[0], before, input);
+    return settle(state, r.state === before ? null : [r.state], r.active, 0, r.value, r.wakeAt, input.time, inPlace);
+  }
   const all = rule.combine === 'all';
   let active = all;
   // Evaluated purely, the list is copied at the first condition whose state changes; in place, never.
@@ -97,11 +121,25 @@ function evaluate(rule: EvaluatedRule, state: RuleState, input: AlertInput, inPl
       firingValue = r.value;
     }
   }
+  return settle(state, nextConditions, active, firing, firingValue, wakeAt, input.time, inPlace);
+}
+
+/** The rule's state and transition once its conditions have answered; `nextConditions` null when none changed. */
+function settle(
+  state: RuleState,
+  nextConditions: ConditionState[] | null,
+  active: boolean,
+  firing: number,
+  firingValue: number | undefined,
+  wakeAt: number | null,
+  at: number,
+  inPlace: boolean,
+): RuleResult {
   const unchanged = active === state.active;
   let next = state;
   if (inPlace) state.active = active;
   else if (nextConditions !== null || !unchanged) next = { conditions: nextConditions ?? state.conditions, active };
   if (unchanged) return { state: next, transitions: NONE, wakeAt };
-  const transition: RuleTransition = active ? { type: 'fire', condition: firing, value: firingValue, at: input.time } : { type: 'clear', at: input.time };
+  const transition: RuleTransition = active ? { type: 'fire', condition: firing, value: firingValue, at } : { type: 'clear', at };
   return { state: next, transitions: [transition], wakeAt };
 }

@@ -18,10 +18,14 @@ export const restore = (saved: SavedState): CameraEventState => ({
   active: saved.active === true,
 });
 
+/** When a tick may change the answer: the oldest of the `count` events leaves the window (clock - windowS, clock] then. */
+export const wakeAt = (c: CameraEventCondition, s: CameraEventState) => (s.active ? s.times[0] + c.windowS * 1000 : null);
+
+/** The value a fire reports: the events in the window. */
+export const value = (s: CameraEventState) => s.times.length;
+
 function result(c: CameraEventCondition, state: CameraEventState, was: boolean): ConditionResult<CameraEventState> {
-  // The oldest of the `count` events leaves the window (clock - windowS, clock] at this time.
-  const wakeAt = state.active ? state.times[0] + c.windowS * 1000 : null;
-  return { state, active: state.active, changed: state.active !== was, wakeAt, value: state.times.length };
+  return { state, active: state.active, changed: state.active !== was, wakeAt: wakeAt(c, state), value: value(state) };
 }
 
 function settle(c: CameraEventCondition, s: CameraEventState, clock: number): void {
@@ -34,7 +38,7 @@ function settle(c: CameraEventCondition, s: CameraEventState, clock: number): vo
 }
 
 /** Takes the input into `s` in place; false when it changes nothing. */
-function update(c: CameraEventCondition, s: CameraEventState, input: AlertInput): boolean {
+export function update(c: CameraEventCondition, s: CameraEventState, input: AlertInput): boolean {
   if (input.type === 'tick') {
     if (input.time <= s.clock) return false;
     settle(c, s, input.time);

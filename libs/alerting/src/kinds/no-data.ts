@@ -12,13 +12,15 @@ export const initial = (startedAt: number): NoDataState => ({ since: startedAt, 
 /** A state read back from JSON. */
 export const restore = (saved: SavedState): NoDataState => ({ since: savedNumber(saved.since), active: saved.active === true });
 
+/** When a tick may change the answer. */
+export const wakeAt = (c: NoDataCondition, s: NoDataState) => (s.active ? null : s.since + c.afterS * 1000);
+
 function result(c: NoDataCondition, state: NoDataState, was: boolean): ConditionResult<NoDataState> {
-  const wakeAt = state.active ? null : state.since + c.afterS * 1000;
-  return { state, active: state.active, changed: state.active !== was, wakeAt };
+  return { state, active: state.active, changed: state.active !== was, wakeAt: wakeAt(c, state) };
 }
 
 /** Takes the input into `s` in place; false when it changes nothing. */
-function update(c: NoDataCondition, s: NoDataState, input: AlertInput): boolean {
+export function update(c: NoDataCondition, s: NoDataState, input: AlertInput): boolean {
   if (input.type === 'tick') {
     if (s.active || input.time < s.since + c.afterS * 1000) return false;
     s.active = true;

@@ -19,16 +19,17 @@ export const restore = (saved: SavedState): OfflineState => ({
   active: saved.active === true,
 });
 
-const dueAt = (c: OfflineCondition, s: OfflineState) => (s.active || Number.isNaN(s.offlineSince) ? null : s.offlineSince + c.afterS * 1000);
+/** When a tick may change the answer. */
+export const wakeAt = (c: OfflineCondition, s: OfflineState) => (s.active || Number.isNaN(s.offlineSince) ? null : s.offlineSince + c.afterS * 1000);
 
 function result(c: OfflineCondition, state: OfflineState, was: boolean): ConditionResult<OfflineState> {
-  return { state, active: state.active, changed: state.active !== was, wakeAt: dueAt(c, state) };
+  return { state, active: state.active, changed: state.active !== was, wakeAt: wakeAt(c, state) };
 }
 
 /** Takes the input into `s` in place; false when it changes nothing. */
-function update(c: OfflineCondition, s: OfflineState, input: AlertInput): boolean {
+export function update(c: OfflineCondition, s: OfflineState, input: AlertInput): boolean {
   if (input.type === 'tick') {
-    const due = dueAt(c, s);
+    const due = wakeAt(c, s);
     if (due === null || input.time < due) return false;
     s.active = true;
     return true;

@@ -123,13 +123,17 @@ function expire(points: number[], from: number): void {
   truncate(points, n - i);
 }
 
-function result(c: RateOfChangeCondition, state: RateOfChangeState, was: boolean): ConditionResult<RateOfChangeState> {
-  const { lows, highs, newestValue } = state;
-  const seen = !Number.isNaN(state.newestTime);
+/** The value a fire reports: the change within the window. */
+export function value(c: RateOfChangeCondition, s: RateOfChangeState): number {
+  const { lows, highs, newestValue } = s;
+  const seen = !Number.isNaN(s.newestTime);
   const rise = seen && lows.length > 0 ? newestValue - lows[1] : 0;
   const fall = seen && highs.length > 0 ? newestValue - highs[1] : 0;
-  const value = c.direction === 'rise' ? rise : c.direction === 'fall' ? fall : rise >= -fall ? rise : fall;
-  return { state, active: state.active, changed: state.active !== was, wakeAt: null, value };
+  return c.direction === 'rise' ? rise : c.direction === 'fall' ? fall : rise >= -fall ? rise : fall;
+}
+
+function result(c: RateOfChangeCondition, state: RateOfChangeState, was: boolean): ConditionResult<RateOfChangeState> {
+  return { state, active: state.active, changed: state.active !== was, wakeAt: null, value: value(c, state) };
 }
 
 function measure(c: RateOfChangeCondition, value: number, lows: number[], highs: number[]): boolean {
@@ -140,7 +144,7 @@ function measure(c: RateOfChangeCondition, value: number, lows: number[], highs:
 }
 
 /** Takes the input into `s` in place; false when it changes nothing. */
-function update(c: RateOfChangeCondition, s: RateOfChangeState, input: AlertInput): boolean {
+export function update(c: RateOfChangeCondition, s: RateOfChangeState, input: AlertInput): boolean {
   if (input.type !== 'sample' || input.metric !== c.metric) return false;
   const { time, value } = input;
   const windowMs = c.windowS * 1000;

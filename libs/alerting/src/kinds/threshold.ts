@@ -53,16 +53,20 @@ function holds(c: ThresholdCondition, v: number): boolean {
   return compare(c.operator, v, c.clear ?? c.value);
 }
 
-const dueAt = (c: ThresholdCondition, s: ThresholdState) => (s.active || Number.isNaN(s.pendingSince) ? null : s.pendingSince + c.forS * 1000);
+/** When a tick may change the answer. */
+export const wakeAt = (c: ThresholdCondition, s: ThresholdState) => (s.active || Number.isNaN(s.pendingSince) ? null : s.pendingSince + c.forS * 1000);
+
+/** The value a fire reports. */
+export const value = (s: ThresholdState) => (Number.isNaN(s.value) ? undefined : s.value);
 
 function result(c: ThresholdCondition, state: ThresholdState, was: boolean): ConditionResult<ThresholdState> {
-  return { state, active: state.active, changed: state.active !== was, wakeAt: dueAt(c, state), value: Number.isNaN(state.value) ? undefined : state.value };
+  return { state, active: state.active, changed: state.active !== was, wakeAt: wakeAt(c, state), value: value(state) };
 }
 
 /** Takes the input into `s` in place; false when it changes nothing. */
-function update(c: ThresholdCondition, s: ThresholdState, input: AlertInput): boolean {
+export function update(c: ThresholdCondition, s: ThresholdState, input: AlertInput): boolean {
   if (input.type === 'tick') {
-    const due = dueAt(c, s);
+    const due = wakeAt(c, s);
     if (due === null || input.time < due) return false;
     s.active = true;
     s.pendingSince = Number.NaN;
