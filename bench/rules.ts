@@ -159,10 +159,10 @@ function measure(rules: BenchRule[], evaluation: Evaluation, { deviceIds, facts,
   const evaluate = evaluation === 'in place' ? evaluateRuleInPlace : evaluateRule;
   const index = new RuleIndex(rules, (id) => facts.get(id));
   // What a live service resolves once per device and carries with its inputs: the index's number
-  // for the device, and by that number the rules seen on the device and their states.
+  // for the device, and by that number the rules seen on the device, each followed by its state
+  // (one array rather than two side by side: one place in memory less to reach for every sample).
   const slots = Int32Array.from(deviceIds, (id) => index.slotOf(id));
-  const deviceRules: BenchRule[][] = deviceIds.map(() => []);
-  const deviceStates: RuleState[][] = deviceIds.map(() => []);
+  const watches: (BenchRule | RuleState)[][] = deviceIds.map(() => []);
   const n = samples.device.length;
   // One millisecond apart, continued across passes.
   let time = Date.UTC(2025, 6, 1);
@@ -174,17 +174,13 @@ function measure(rules: BenchRule[], evaluation: Evaluation, { deviceIds, facts,
       const input: AlertInput = { type: 'sample', metric: samples.metric[i], value: samples.value[i], time: time++ };
       const found = index.candidatesAt(slot, input.metric);
       if (found.length === 0) continue;
-      const seen = deviceRules[slot];
-      const states = deviceStates[slot];
+      const watched = watches[slot];
       candidates += found.length;
       for (const rule of found) {
-        let at = seen.indexOf(rule);
-        if (at < 0) {
-          at = seen.push(rule) - 1;
-          states.push(initialRuleState(rule.definition, input.time));
-        }
-        const result = evaluate(rule.definition, states[at], input);
-        states[at] = result.state;
+        let at = watched.indexOf(rule);
+        if (at < 0) at = watched.push(rule, initialRuleState(rule.definition, input.time)) - 2;
+        const result = evaluate(rule.definition, watched[at + 1] as RuleState, input);
+        watched[at + 1] = result.state;
         transitions += result.transitions.length;
       }
     }
