@@ -87,8 +87,11 @@ export class AlertingService implements OnModuleDestroy {
   private readonly unsaved = new Set<Watch>();
   /** Every second: states whose phase changed are saved, and silences that ended let go of what they held. */
   private readonly saver = new Periodic(() => this.everySecond());
-  /** Devices back online whose held-back alerts are looked at again once the grace has passed. */
-  private readonly returning = new Map<string, NodeJS.Timeout>();
+  /**
+   * Devices back online, and when their grace ends: their held-back alerts are then looked at
+   * again, all of that second's in one query (a broker restart brings back every device at once).
+   */
+  private readonly returning = new Map<string, number>();
   private readonly unsubscribers: (() => void)[] = [];
   /** Only a node that takes the samples in evaluates rules. */
   private running = false;
@@ -140,7 +143,7 @@ export class AlertingService implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     for (const off of this.unsubscribers) off();
     if (this.timer) clearTimeout(this.timer);
-    for (const timer of this.returning.values()) clearTimeout(timer);
+    this.returning.clear();
     await this.saver.stop();
     await this.settled();
     await this.saveChanged();
@@ -219,16 +222,9 @@ export class AlertingService implements OnModuleDestroy {
 
   private onStatus(u: DeviceStatusUpdate): void {
     this.feed(u.deviceId, { type: 'status', online: u.status === 'online', time: Date.parse(u.at) });
-    clearTimeout(this.returning.get(u.deviceId));
     this.returning.delete(u.deviceId);
-    if (u.status !== 'online') return;
     // A gateway back reports for its children within moments: their alerts are released only if they still fire after.
-    const timer = setTimeout(() => {
-      this.returning.delete(u.deviceId);
-      void this.recheckHeld({ inhibitedBy: u.deviceId }).catch((err: Error) => this.logger.error(`held alerts of ${u.deviceId}: ${err.message}`));
-    }, INHIBITION_GRACE_MS);
-    timer.unref();
-    this.returning.set(u.deviceId, timer);
+    if (u.status === 'online') this.returning.set(u.deviceId, Date.now() + INHIBITION_GRACE_MS);
   }
 
   private feed(deviceId: string, input: AlertInput): void {
@@ -358,7 +354,7 @@ export class AlertingService implements OnModuleDestroy {
    * Held-back alerts whose hold may have ended (a silence over, a gateway back): each one whose
    * rule still fires opens or joins its incident now, or stays held by what holds it still.
    */
-  private async recheckHeld(by: { silenceId?: number; inhibitedBy?: string }): Promise<void> {
+  private async recheckHeld(by: { silenceId?: number; inhibitedBy?: string[] }): Promise<void> {
     for (const alert of await this.alerts.findHeld(by)) {
       const w = alert.ruleId === null ? undefined : this.watches.get(alert.deviceId)?.get(alert.ruleId);
       const device = this.devices.get(alert.deviceId);
@@ -509,6 +505,19 @@ export class AlertingService implements OnModuleDestroy {
     for (const silence of this.silences.takeEnded(Date.now())) {
       await this.recheckHeld({ silenceId: silence.id }).catch((err: Error) => this.logger.error(`alerts held by silence ${silence.id}: ${err.message}`));
     }
+    const back = this.takeReturned(Date.now());
+    if (back.length > 0) await this.recheckHeld({ inhibitedBy: back }).catch((err: Error) => this.logger.error(`alerts held by ${back.length} devices back online: ${err.message}`));
+  }
+
+  /** Devices whose grace after coming back has passed by `now`. */
+  private takeReturned(now: number): string[] {
+    const back: string[] = [];
+    for (const [deviceId, graceEndsAt] of this.returning) {
+      if (graceEndsAt > now) continue;
+      back.push(deviceId);
+      this.returning.delete(deviceId);
+    }
+    return back;
   }
 
   private async saveChanged(): Promise<void> {

@@ -162,12 +162,12 @@ export class AlertsRepository {
     });
   }
 
-  /** Open alerts held back by the silence, or by the device (inhibitor); both null: every held one. */
-  async findHeld(by: { silenceId?: number; inhibitedBy?: string }): Promise<AlertDto[]> {
+  /** Open alerts held back by the silence, or by any of the devices (inhibitors); both null: every held one. */
+  async findHeld(by: { silenceId?: number; inhibitedBy?: string[] }): Promise<AlertDto[]> {
     const { rows } = await this.db.pool.query<AlertRow>(
       `SELECT ${ALERT_COLUMNS} FROM alerts
         WHERE state = 'open' AND incident_id IS NULL AND (silence_id IS NOT NULL OR inhibited_by IS NOT NULL)
-          AND ($1::bigint IS NULL OR silence_id = $1) AND ($2::text IS NULL OR inhibited_by = $2)
+          AND ($1::bigint IS NULL OR silence_id = $1) AND ($2::text[] IS NULL OR inhibited_by = ANY ($2))
         ORDER BY id`,
       [by.silenceId ?? null, by.inhibitedBy ?? null],
     );
