@@ -157,6 +157,9 @@ interface Fleet {
 /** The first pass fills the index's per-device answers and every state; the median of the timed passes counts. */
 function measure(rules: BenchRule[], evaluation: Evaluation, { deviceIds, facts, samples }: Fleet, passes: number): Omit<Run, 'extraRules'> {
   const evaluate = evaluation === 'in place' ? evaluateRuleInPlace : evaluateRule;
+  // The previous run's states go first, so that this run's are laid out in pages of their own,
+  // as a live service's are, rather than in the holes of the previous run's.
+  collectGarbage();
   const index = new RuleIndex(rules, (id) => facts.get(id));
   // What a live service resolves once per device and carries with its inputs: the index's number
   // for the device, and by that number the rules seen on the device, each followed by its state
