@@ -338,8 +338,12 @@ class IncidentChanges {
   }
 }
 
-/** Incidents under way at most beside the load: a start beyond it is skipped (counted). */
-const MAX_UNDER_WAY = 100;
+/**
+ * Incidents under way at most beside the load; a start beyond it is skipped (counted). A few, as
+ * an operations room has: once the API slows, more would only queue for the server's database
+ * pool, which the ingest writer needs too.
+ */
+const MAX_UNDER_WAY = 5;
 
 interface Mover {
   /** Waits for the incidents under way (each call is bounded by the API client's timeout). */
