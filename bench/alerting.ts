@@ -14,15 +14,13 @@ import { sleep } from './child-processes';
 import { dropAllScratches, openPostgresTarget } from './postgres-target';
 import { MachineMeter } from './process-stats';
 import {
-  checkOptions,
   describeMachine,
+  loadLoadOptions,
   markdownTable,
   packageVersion,
-  parseFlags,
   recordRun,
   runBench,
   runHeader,
-  type Flags,
   type MachineInfo,
   type RunHeader,
 } from './run-kit';
@@ -64,8 +62,6 @@ const OPTIONS = {
   results: { env: 'BENCH_RESULTS', schema: z.string().min(1).default('bench/results/alerting.jsonl') },
 } as const;
 
-// Timestamps are milliseconds and (device, metric, time) is the key of a stored row.
-const MAX_RATE_PER_DEVICE = 500;
 const BUSY_PERCENT = 20;
 
 interface Options extends AlertingSettings {
@@ -74,28 +70,11 @@ interface Options extends AlertingSettings {
   databaseUrl: string | undefined;
 }
 
-function usage(): string {
-  const lines = Object.entries(OPTIONS).map(([name, o]) => `  --${name.padEnd(16)} ${o.env}`);
-  return `npm run bench:alerting -- [options]\n${lines.join('\n')}\n  DATABASE_URL       PostgreSQL server for the scratch databases (unset: an embedded one)`;
-}
-
 /** Flags win over environment variables. A string instead: the usage, or every bad value named. */
 function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Options | string {
-  let flags: Flags;
-  try {
-    flags = parseFlags(OPTIONS, argv);
-  } catch (err) {
-    return `${(err as Error).message}\n${usage()}`;
-  }
-  if (flags.help) return usage();
-  const checked = checkOptions(OPTIONS, flags, env);
-  const problems = 'problems' in checked ? checked.problems : [];
-  const perDevice = 'values' in checked ? checked.values.rate / checked.values.devices : 0;
-  if (perDevice > MAX_RATE_PER_DEVICE) problems.push(`--rate / --devices = ${perDevice} messages/s per device: at most ${MAX_RATE_PER_DEVICE}`);
-  const databaseUrl = env.DATABASE_URL === '' ? undefined : env.DATABASE_URL;
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL: must be a URL like postgres://user@127.0.0.1:5432/db');
-  if (problems.length > 0 || !('values' in checked)) return `invalid options:\n  ${problems.join('\n  ')}`;
-  const o = checked.values;
+  const loaded = loadLoadOptions('bench:alerting', OPTIONS, argv, env);
+  if (typeof loaded === 'string') return loaded;
+  const { values: o, databaseUrl } = loaded;
   return {
     parts: [...new Set(o.parts)],
     devices: o.devices,

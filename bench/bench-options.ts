@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkOptions, parseFlags, type Flags } from './run-kit';
+import { checkOptions, MAX_RATE_PER_DEVICE, parseFlags, type Flags } from './run-kit';
 
 export const BENCH_MODES = ['embedded', 'external'] as const;
 export type BenchMode = (typeof BENCH_MODES)[number];
@@ -82,8 +82,6 @@ export interface BenchOptions {
 
 export class OptionsError extends Error {}
 
-// A device's timestamps are milliseconds and (device, metric, time) is the key of a stored row.
-const MAX_RATE_PER_DEVICE = 500;
 
 export function usage(): string {
   const lines = Object.entries(OPTIONS).map(([name, o]) => `  --${name.padEnd(20)} ${o.env}`);

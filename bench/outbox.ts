@@ -24,15 +24,13 @@ import { MachineMeter, UsageMeter, type UsageReport } from './process-stats';
 import { PublisherPool } from './publisher-pool';
 import { StoredProbe, type LagSummary } from './telemetry-probes';
 import {
-  checkOptions,
   describeMachine,
+  loadLoadOptions,
   markdownTable,
   packageVersion,
-  parseFlags,
   recordRun,
   runBench,
   runHeader,
-  type Flags,
   type MachineInfo,
   type RunHeader,
 } from './run-kit';
@@ -77,8 +75,6 @@ const OPTIONS = {
   results: { env: 'BENCH_RESULTS', schema: z.string().min(1).default('bench/results/outbox.jsonl') },
 } as const;
 
-// Timestamps are milliseconds and (device, metric, time) is the key of a stored row.
-const MAX_RATE_PER_DEVICE = 500;
 const BUSY_PERCENT = 20;
 /** Devices whose rows the lag probe follows, as bench:ingest does. */
 const LAG_DEVICES = 100;
@@ -108,28 +104,11 @@ interface Options {
   databaseUrl: string | undefined;
 }
 
-function usage(): string {
-  const lines = Object.entries(OPTIONS).map(([name, o]) => `  --${name.padEnd(16)} ${o.env}`);
-  return `npm run bench:outbox -- [options]\n${lines.join('\n')}\n  DATABASE_URL       PostgreSQL server for the scratch databases (unset: an embedded one)`;
-}
-
 /** Flags win over environment variables. A string instead: the usage, or every bad value named. */
 function loadOptions(argv: string[], env: NodeJS.ProcessEnv): Options | string {
-  let flags: Flags;
-  try {
-    flags = parseFlags(OPTIONS, argv);
-  } catch (err) {
-    return `${(err as Error).message}\n${usage()}`;
-  }
-  if (flags.help) return usage();
-  const checked = checkOptions(OPTIONS, flags, env);
-  const problems = 'problems' in checked ? checked.problems : [];
-  const perDevice = 'values' in checked ? checked.values.rate / checked.values.devices : 0;
-  if (perDevice > MAX_RATE_PER_DEVICE) problems.push(`--rate / --devices = ${perDevice} messages/s per device: at most ${MAX_RATE_PER_DEVICE}`);
-  const databaseUrl = env.DATABASE_URL === '' ? undefined : env.DATABASE_URL;
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL: must be a URL like postgres://user@127.0.0.1:5432/db');
-  if (problems.length > 0 || !('values' in checked)) return `invalid options:\n  ${problems.join('\n  ')}`;
-  const o = checked.values;
+  const loaded = loadLoadOptions('bench:outbox', OPTIONS, argv, env);
+  if (typeof loaded === 'string') return loaded;
+  const { values: o, databaseUrl } = loaded;
   return {
     parts: [...new Set(o.parts)],
     subscriptions: o.subscriptions,

@@ -70,6 +70,39 @@ export function checkOptions<T extends OptionSpecs>(
   return problems.length > 0 ? { problems } : { values: values as OptionValues<T> };
 }
 
+/** Messages a second one device may send: timestamps are milliseconds, and (device, metric, time) keys a stored row. */
+export const MAX_RATE_PER_DEVICE = 500;
+
+/**
+ * The options of a bench that drives the ingest load (`--rate` from `--devices`), and the
+ * database it runs on. Flags win over environment variables. A string instead: the usage, or
+ * every bad value named.
+ */
+export function loadLoadOptions<T extends OptionSpecs & { rate: OptionSpec; devices: OptionSpec }>(
+  command: string,
+  specs: T,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { values: OptionValues<T>; databaseUrl: string | undefined } | string {
+  const lines = Object.entries(specs).map(([name, o]) => `  --${name.padEnd(16)} ${o.env}`);
+  const usage = `npm run ${command} -- [options]\n${lines.join('\n')}\n  DATABASE_URL       PostgreSQL server for the scratch databases (unset: an embedded one)`;
+  let flags: Flags;
+  try {
+    flags = parseFlags(specs, argv);
+  } catch (err) {
+    return `${(err as Error).message}\n${usage}`;
+  }
+  if (flags.help) return usage;
+  const checked = checkOptions(specs, flags, env);
+  const problems = 'problems' in checked ? checked.problems : [];
+  const perDevice = 'values' in checked ? Number(checked.values.rate) / Number(checked.values.devices) : 0;
+  if (perDevice > MAX_RATE_PER_DEVICE) problems.push(`--rate / --devices = ${perDevice} messages/s per device: at most ${MAX_RATE_PER_DEVICE}`);
+  const databaseUrl = env.DATABASE_URL === '' ? undefined : env.DATABASE_URL;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL: must be a URL like postgres://user@127.0.0.1:5432/db');
+  if (problems.length > 0 || !('values' in checked)) return `invalid options:\n  ${problems.join('\n  ')}`;
+  return { values: checked.values, databaseUrl };
+}
+
 /** Null outside a git checkout. */
 function measuredCommit(): string | null {
   try {
