@@ -1,4 +1,5 @@
 import { createTransport, type Transporter } from 'nodemailer';
+import { attemptSignal } from '../outbox/attempt-signal';
 import type { SendResult } from '../outbox/outbox-worker';
 
 export interface SmtpSettings {
@@ -41,7 +42,7 @@ export function smtpTransport(s: SmtpSettings): Transporter {
  * gone, and is sent again later (at least once).
  */
 export async function sendEmail(transport: Transporter, mail: OutgoingEmail, timeoutMs: number, stop: AbortSignal): Promise<SendResult> {
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]);
+  const { signal, end } = attemptSignal(timeoutMs, stop);
   let cancel = () => undefined as void;
   const cut = new Promise<never>((_, reject) => {
     const onAbort = () => reject(signal.reason as Error);
@@ -58,6 +59,7 @@ export async function sendEmail(transport: Transporter, mail: OutgoingEmail, tim
     return { ok: false, statusCode: e.responseCode ?? null, error: e.code ? `${e.code}: ${e.message}` : e.message, retryAfterMs: null };
   } finally {
     cancel();
+    end();
   }
 }
 

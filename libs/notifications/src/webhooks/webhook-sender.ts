@@ -1,3 +1,4 @@
+import { attemptSignal } from '../outbox/attempt-signal';
 import { parseRetryAfter } from '../outbox/retry-schedule';
 import type { SendResult } from '../outbox/outbox-worker';
 
@@ -10,7 +11,7 @@ const ERROR_BODY_CHARS = 300;
  * only where the subscription says.
  */
 export async function send(url: string, body: string, headers: Record<string, string>, timeoutMs: number, stop: AbortSignal): Promise<SendResult> {
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]);
+  const { signal, end } = attemptSignal(timeoutMs, stop);
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -32,6 +33,8 @@ export async function send(url: string, body: string, headers: Record<string, st
     };
   } catch (err) {
     return { ok: false, statusCode: null, error: failure(err, timeoutMs, stop), retryAfterMs: null };
+  } finally {
+    end();
   }
 }
 
